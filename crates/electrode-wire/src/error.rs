@@ -1,0 +1,61 @@
+use std::fmt::Display;
+
+/// Everything that can go wrong while encoding or decoding Electrode messages.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WireError {
+    /// A frame ended before one of its fields did.
+    #[error("truncated frame: {0}")]
+    Truncated(&'static str),
+    /// A frame is larger than the receiver's limit.
+    #[error("frame of {size} bytes exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// Size of the frame body in bytes.
+        size: usize,
+        /// The configured limit in bytes.
+        limit: usize,
+    },
+    /// The frame's type byte is not one this version knows.
+    #[error("unknown frame type 0x{0:02x}")]
+    UnknownFrameType(u8),
+    /// A text field is not UTF-8.
+    #[error("{0} is not valid UTF-8")]
+    InvalidUtf8(&'static str),
+    /// The argument section is inconsistent (lengths, attachment references).
+    #[error("malformed arguments: {0}")]
+    MalformedArgs(String),
+    /// An argument index past the end of the list was read.
+    #[error("argument {index} requested but the message has {count}")]
+    MissingArgument {
+        /// The requested index.
+        index: usize,
+        /// How many arguments the message has.
+        count: usize,
+    },
+    /// An argument could not be converted to or from the requested type.
+    #[error("argument {index}: {message}")]
+    Convert {
+        /// Index of the argument (or 0 for a sync reply).
+        index: usize,
+        /// What serde said.
+        message: String,
+    },
+    /// A value could not be serialized.
+    #[error("cannot serialize: {0}")]
+    Serialize(String),
+}
+
+impl serde::ser::Error for WireError {
+    fn custom<T: Display>(msg: T) -> Self {
+        WireError::Serialize(msg.to_string())
+    }
+}
+
+impl serde::de::Error for WireError {
+    fn custom<T: Display>(msg: T) -> Self {
+        WireError::Convert {
+            index: 0,
+            message: msg.to_string(),
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! Frame layout.
+//!
+//! On a stream every frame is `u32 LE body length` followed by the body. The body starts with
+//! one type byte, then the fixed fields of that type (little-endian `u64`s), then, for frames
+//! that carry a message, the channel (`u32 LE length` + UTF-8) and the argument section
+//! ([`Args`]) up to the end of the body. WebSocket messages carry the body alone.
+
+use bytes::{Buf, Bytes};
+
+use crate::{Args, WireError};
+
+/// The type byte of a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum FrameKind {
+    /// Renderer → main: authentication, first frame on a connection.
+    Hello = 0x01,
+    /// Renderer → main: `ipcRenderer.send`.
+    Send = 0x02,
+    /// Renderer → main: `ipcRenderer.sendSync`.
+    SendSync = 0x03,
+    /// Renderer → main: `ipcRenderer.sendToHost`.
+    SendToHost = 0x04,
+    /// Renderer → main: `ipcRenderer.sendTo`.
+    SendTo = 0x05,
+    /// Embedder → main: `<webview>.send`.
+    WebviewSend = 0x06,
+    /// Main → renderer: accepted, here is your id.
+    Welcome = 0x81,
+    /// Main → renderer: `webContents.send` (or a relayed `sendTo`).
+    Message = 0x82,
+    /// Main → renderer: the answer to a `sendSync`.
+    SyncReply = 0x83,
+    /// Main → embedder: a guest's `sendToHost` (the `<webview>` `ipc-message` event).
+    HostMessage = 0x84,
+    /// Main → renderer: the connection is being closed, and why.
+    Close = 0x85,
+}
+
+impl FrameKind {
+    fn from_byte(b: u8) -> Result<Self, WireError> {
+        use FrameKind::*;
+        Ok(match b {
+            0x01 => Hello,
+            0x02 => Send,
+            0x03 => SendSync,
+            0x04 => SendToHost,
+            0x05 => SendTo,
+            0x06 => WebviewSend,
+            0x81 => Welcome,
+            0x82 => Message,
+            0x83 => SyncReply,
+            0x84 => HostMessage,
+            0x85 => Close,
+            other => return Err(WireError::UnknownFrameType(other)),
+        })
+    }
+}
+
+/// How a `sendSync` ended, as main reports it to the renderer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncOutcome {
+    /// The reply value as JSON text (`JSON.stringify` rules, as in Electron 1.7.8).
+    Value(Bytes),
+    /// No value will come; the text says why (no listener, listener panicked, ...).
+    Error(String),
+}
+
+/// One protocol message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Frame {
+    /// Renderer → main: the token main issued for this renderer.
+    Hello {
+        /// The secret token.
+        token: Bytes,
+    },
+    /// Renderer → main: asynchronous message.
+    Send {
+        /// Channel name.
+        channel: String,
+        /// Arguments.
+        args: Args,
+    },
+    /// Renderer → main: synchronous message; main answers with [`Frame::SyncReply`].
+    SendSync {
+        /// Request number chosen by the renderer, echoed in the reply.
+        request: u64,
+        /// Channel name.
+        channel: String,
+        /// Arguments.
+        args: Args,
+    },
+    /// Renderer (a guest) → main: message for the embedder's `<webview>` element.
+    SendToHost {
+        /// Channel name.
+        channel: String,
+        /// Arguments.
+        args: Args,
+    },
+    /// Renderer → main: relay to another renderer.
+    SendTo {
+        /// Target `WebContents` id.
+        target: u64,
+        /// Channel name.
+        channel: String,
+        /// Arguments.
+        args: Args,
+    },
+    /// Embedder → main: `<webview>.send` to one of its guests.
+    WebviewSend {
+        /// The guest's `WebContents` id.
+        guest: u64,
+        /// Channel name.
+        channel: String,
+        /// Arguments.
+        args: Args,
+    },
+    /// Main → renderer: the handshake succeeded.
+    Welcome {
+        /// The renderer's own `WebContents` id.
+        id: u64,
+    },
+    /// Main → renderer: asynchronous message.
+    Message {
+        /// Channel name.
+        channel: String,
+        /// Arguments.
+        args: Args,
+    },
+    /// Main → renderer: the answer to [`Frame::SendSync`].
+    SyncReply {
+        /// The request number from [`Frame::SendSync`].
+        request: u64,
+        /// The value or the reason there is none.
+        outcome: SyncOutcome,
+    },
+    /// Main → embedder: a guest called `sendToHost`.
+    HostMessage {
+        /// The guest's `WebContents` id.
+        guest: u64,
+        /// Channel name.
+        channel: String,
+        /// Arguments.
+        args: Args,
+    },
+    /// Main → renderer: the connection is about to close.
+    Close {
+        /// Why, for people.
+        reason: String,
+    },
+}
+
+/// An encoded frame: a small head (length prefix, type, fixed fields, channel) and the body
+/// bytes (arguments or payload), kept apart so a writer can send both with one `writev` and
+/// a broadcast can share one body between many connections.
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    /// Length prefix, type byte, fixed fields and channel.
+    pub head: Vec<u8>,
+    /// The rest of the frame body, shared, never copied by relays.
+    pub body: Bytes,
+}
+
+impl Encoded {
+    /// Total bytes on a stream, length prefix included.
+    pub fn len(&self) -> usize {
+        self.head.len() + self.body.len()
+    }
+
+    /// Whether the frame is empty (never true: every frame has a head).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Size of the frame body (what the receiver's limit applies to).
+    pub fn body_len(&self) -> usize {
+        self.len() - 4
+    }
+
+    /// The whole frame as stream bytes (length prefix included).
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(self.len());
+        v.extend_from_slice(&self.head);
+        v.extend_from_slice(&self.body);
+        v
+    }
+
+    /// The frame body without the length prefix, as one WebSocket binary message.
+    pub fn to_message(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(self.len() - 4);
+        v.extend_from_slice(&self.head[4..]);
+        v.extend_from_slice(&self.body);
+        v
+    }
+}
+
+struct Head(Vec<u8>);
+
+impl Head {
+    fn new(kind: FrameKind) -> Self {
+        let mut v = Vec::with_capacity(32);
+        v.extend_from_slice(&[0, 0, 0, 0, kind as u8]);
+        Head(v)
+    }
+    fn u64(mut self, x: u64) -> Self {
+        self.0.extend_from_slice(&x.to_le_bytes());
+        self
+    }
+    fn text(mut self, s: &str) -> Self {
+        self.0.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        self.0.extend_from_slice(s.as_bytes());
+        self
+    }
+    fn finish(mut self, body: Bytes) -> Encoded {
+        let total = (self.0.len() - 4 + body.len()) as u32;
+        self.0[..4].copy_from_slice(&total.to_le_bytes());
+        Encoded { head: self.0, body }
+    }
+}
+
+impl Frame {
+    /// The type byte of this frame.
+    pub fn kind(&self) -> FrameKind {
+        match self {
+            Frame::Hello { .. } => FrameKind::Hello,
+            Frame::Send { .. } => FrameKind::Send,
+            Frame::SendSync { .. } => FrameKind::SendSync,
+            Frame::SendToHost { .. } => FrameKind::SendToHost,
+            Frame::SendTo { .. } => FrameKind::SendTo,
+            Frame::WebviewSend { .. } => FrameKind::WebviewSend,
+            Frame::Welcome { .. } => FrameKind::Welcome,
+            Frame::Message { .. } => FrameKind::Message,
+            Frame::SyncReply { .. } => FrameKind::SyncReply,
+            Frame::HostMessage { .. } => FrameKind::HostMessage,
+            Frame::Close { .. } => FrameKind::Close,
+        }
+    }
+
+    /// Encodes the frame. Argument bytes are shared, not copied.
+    pub fn encode(&self) -> Encoded {
+        let head = Head::new(self.kind());
+        match self {
+            Frame::Hello { token } => head.finish(token.clone()),
+            Frame::Send { channel, args }
+            | Frame::SendToHost { channel, args }
+            | Frame::Message { channel, args } => head.text(channel).finish(args.raw().clone()),
+            Frame::SendSync {
+                request,
+                channel,
+                args,
+            } => head.u64(*request).text(channel).finish(args.raw().clone()),
+            Frame::SendTo {
+                target: id,
+                channel,
+                args,
+            }
+            | Frame::WebviewSend {
+                guest: id,
+                channel,
+                args,
+            }
+            | Frame::HostMessage {
+                guest: id,
+                channel,
+                args,
+            } => head.u64(*id).text(channel).finish(args.raw().clone()),
+            Frame::Welcome { id } => head.u64(*id).finish(Bytes::new()),
+            Frame::SyncReply { request, outcome } => {
+                let mut head = head.u64(*request);
+                match outcome {
+                    SyncOutcome::Value(json) => {
+                        head.0.push(1);
+                        head.finish(json.clone())
+                    }
+                    SyncOutcome::Error(text) => {
+                        head.0.push(0);
+                        head.finish(Bytes::copy_from_slice(text.as_bytes()))
+                    }
+                }
+            }
+            Frame::Close { reason } => head.finish(Bytes::copy_from_slice(reason.as_bytes())),
+        }
+    }
+
+    /// Decodes a frame body (the bytes after the length prefix, or one WebSocket message).
+    /// `max_size` bounds the body; argument sections are checked for consistency but their
+    /// JSON is not parsed here.
+    pub fn decode(mut body: Bytes, max_size: usize) -> Result<Frame, WireError> {
+        if body.len() > max_size {
+            return Err(WireError::TooLarge {
+                size: body.len(),
+                limit: max_size,
+            });
+        }
+        if body.is_empty() {
+            return Err(WireError::Truncated("frame type"));
+        }
+        let kind = FrameKind::from_byte(body.get_u8())?;
+        let b = &mut body;
+        Ok(match kind {
+            FrameKind::Hello => Frame::Hello { token: body },
+            FrameKind::Send => Frame::Send {
+                channel: text(b)?,
+                args: Args::from_raw(body)?,
+            },
+            FrameKind::SendSync => Frame::SendSync {
+                request: u64_field(b)?,
+                channel: text(b)?,
+                args: Args::from_raw(body)?,
+            },
+            FrameKind::SendToHost => Frame::SendToHost {
+                channel: text(b)?,
+                args: Args::from_raw(body)?,
+            },
+            FrameKind::SendTo => Frame::SendTo {
+                target: u64_field(b)?,
+                channel: text(b)?,
+                args: Args::from_raw(body)?,
+            },
+            FrameKind::WebviewSend => Frame::WebviewSend {
+                guest: u64_field(b)?,
+                channel: text(b)?,
+                args: Args::from_raw(body)?,
+            },
+            FrameKind::Welcome => Frame::Welcome { id: u64_field(b)? },
+            FrameKind::Message => Frame::Message {
+                channel: text(b)?,
+                args: Args::from_raw(body)?,
+            },
+            FrameKind::SyncReply => {
+                let request = u64_field(b)?;
+                if b.is_empty() {
+                    return Err(WireError::Truncated("sync reply status"));
+                }
+                let outcome = match b.get_u8() {
+                    1 => SyncOutcome::Value(body),
+                    0 => SyncOutcome::Error(utf8(body, "sync error text")?),
+                    _ => {
+                        return Err(WireError::MalformedArgs(
+                            "sync reply status must be 0 or 1".into(),
+                        ))
+                    }
+                };
+                Frame::SyncReply { request, outcome }
+            }
+            FrameKind::HostMessage => Frame::HostMessage {
+                guest: u64_field(b)?,
+                channel: text(b)?,
+                args: Args::from_raw(body)?,
+            },
+            FrameKind::Close => Frame::Close {
+                reason: utf8(body, "close reason")?,
+            },
+        })
+    }
+}
+
+fn u64_field(b: &mut Bytes) -> Result<u64, WireError> {
+    if b.len() < 8 {
+        return Err(WireError::Truncated("u64 field"));
+    }
+    Ok(b.get_u64_le())
+}
+
+fn text(b: &mut Bytes) -> Result<String, WireError> {
+    if b.len() < 4 {
+        return Err(WireError::Truncated("channel length"));
+    }
+    let n = b.get_u32_le() as usize;
+    if b.len() < n {
+        return Err(WireError::Truncated("channel"));
+    }
+    utf8(b.split_to(n), "channel")
+}
+
+fn utf8(b: Bytes, what: &'static str) -> Result<String, WireError> {
+    String::from_utf8(b.to_vec()).map_err(|_| WireError::InvalidUtf8(what))
+}

@@ -1,0 +1,42 @@
+//! The sans-IO protocol of Electrode.
+//!
+//! This crate knows how messages look on the wire and nothing about sockets or runtimes:
+//!
+//! * [`Frame`]: every message kind that crosses a renderer link, with [`Frame::encode`] and
+//!   [`Frame::decode`];
+//! * [`Args`]: an encoded argument list (JSON text per argument plus binary attachments), built
+//!   from any `impl Serialize` with the value rules of Electron 1.7.8 and read back lazily, by
+//!   index, into the receiver's own types;
+//! * [`Value`]: the dynamic value model (JSON plus bytes);
+//! * [`io`]: small blocking helpers that read and write frames on any `Read`/`Write`.
+//!
+//! ```
+//! use electrode_wire::{Args, Frame};
+//!
+//! let args = Args::encode(&(1u32, "two", vec![3.5f64])).unwrap();
+//! let frame = Frame::Send { channel: "ping".into(), args };
+//! let wire = frame.encode().to_vec();
+//! let back = Frame::decode(bytes::Bytes::from(wire[4..].to_vec()), 1 << 20).unwrap();
+//! let Frame::Send { channel, args } = back else { unreachable!() };
+//! assert_eq!(channel, "ping");
+//! assert_eq!(args.get::<u32>(0).unwrap(), 1);
+//! assert_eq!(args.get::<String>(1).unwrap(), "two");
+//! ```
+
+mod args;
+mod error;
+mod frame;
+pub mod io;
+mod ser;
+mod value;
+
+pub use args::{Args, MAX_DEPTH};
+pub use error::WireError;
+pub use frame::{Encoded, Frame, FrameKind, SyncOutcome};
+pub use value::Value;
+
+/// Default largest frame body a peer accepts or sends: 64 MiB.
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 * 1024 * 1024;
+
+/// Prefix reserved for Electrode's own channels; user channels may not start with it.
+pub const RESERVED_CHANNEL_PREFIX: &str = "ELECTRON_";

@@ -1,0 +1,294 @@
+//! The dynamic value model: JSON plus raw bytes.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use bytes::Bytes;
+use serde::de::{self, IntoDeserializer, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::args::BYTES_MARKER;
+use crate::WireError;
+
+/// Any value that can travel as an argument.
+///
+/// Objects are `BTreeMap`s, so their keys come out sorted, as in Electron 1.7.8.
+///
+/// ```
+/// use electrode_wire::{Args, Value};
+/// let args = Args::encode(&(serde_json::json!({"b": 1, "a": [true, null]}),)).unwrap();
+/// let v = args.value(0).unwrap();
+/// assert_eq!(v.to_string(), r#"{"a":[true,null],"b":1}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    /// `null` (also what `undefined` and functions become in arrays).
+    #[default]
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A number (integer or finite double).
+    Number(serde_json::Number),
+    /// A UTF-8 string.
+    String(String),
+    /// Raw bytes (`Uint8Array` / `Buffer` / `Vec<u8>`).
+    Bytes(Bytes),
+    /// An array.
+    Array(Vec<Value>),
+    /// An object, keys sorted.
+    Object(BTreeMap<String, Value>),
+}
+
+impl Value {
+    /// Converts wire JSON into a value, resolving byte markers against `attachments` and, when
+    /// `escaped` is set, removing the extra NUL from escaped keys.
+    pub(crate) fn from_wire_json(
+        v: serde_json::Value,
+        attachments: &[Bytes],
+        escaped: bool,
+    ) -> Result<Value, WireError> {
+        Ok(match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(b),
+            serde_json::Value::Number(n) => Value::Number(n),
+            serde_json::Value::String(s) => Value::String(s),
+            serde_json::Value::Array(a) => Value::Array(
+                a.into_iter()
+                    .map(|x| Value::from_wire_json(x, attachments, escaped))
+                    .collect::<Result<_, _>>()?,
+            ),
+            serde_json::Value::Object(o) => {
+                if o.len() == 1 {
+                    if let Some(r) = o.get(BYTES_MARKER) {
+                        let index = r.as_u64().ok_or_else(|| {
+                            WireError::MalformedArgs("byte marker is not an index".into())
+                        })? as usize;
+                        let bin = attachments.get(index).ok_or_else(|| {
+                            WireError::MalformedArgs(format!(
+                                "byte marker points at attachment {index} of {}",
+                                attachments.len()
+                            ))
+                        })?;
+                        return Ok(Value::Bytes(bin.clone()));
+                    }
+                }
+                let mut map = BTreeMap::new();
+                for (mut k, x) in o {
+                    if escaped && k.starts_with('\0') {
+                        k.remove(0);
+                    }
+                    map.insert(k, Value::from_wire_json(x, attachments, escaped)?);
+                }
+                Value::Object(map)
+            }
+        })
+    }
+
+    /// Short rendering for logs: JSON, with bytes shown as `<N bytes>`.
+    pub fn preview(&self) -> String {
+        self.to_string()
+    }
+
+    /// The value as `f64`, if it is a number.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => n.as_f64(),
+            _ => None,
+        }
+    }
+
+    /// The value as `&str`, if it is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Number(n) => write!(f, "{n}"),
+            Value::String(s) => write!(f, "{}", serde_json::Value::String(s.clone())),
+            Value::Bytes(b) => write!(f, "<{} bytes>", b.len()),
+            Value::Array(a) => {
+                f.write_str("[")?;
+                for (i, x) in a.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, "{x}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Object(o) => {
+                f.write_str("{")?;
+                for (i, (k, x)) in o.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, "{}:{x}", serde_json::Value::String(k.clone()))?;
+                }
+                f.write_str("}")
+            }
+        }
+    }
+}
+
+impl From<serde_json::Value> for Value {
+    fn from(v: serde_json::Value) -> Self {
+        Value::from_wire_json(v, &[], false).unwrap_or(Value::Null)
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => s.serialize_unit(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Number(n) => n.serialize(s),
+            Value::String(x) => s.serialize_str(x),
+            Value::Bytes(b) => s.serialize_bytes(b),
+            Value::Array(a) => a.serialize(s),
+            Value::Object(o) => o.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Value;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+                Ok(Value::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+                Ok(Value::Number(v.into()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+                Ok(Value::Number(v.into()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+                Ok(serde_json::Number::from_f64(v)
+                    .map(Value::Number)
+                    .unwrap_or(Value::Number(0.into())))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+                Ok(Value::String(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Value, E> {
+                Ok(Value::String(v))
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Value, E> {
+                Ok(Value::Bytes(Bytes::copy_from_slice(v)))
+            }
+            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Value, E> {
+                Ok(Value::Bytes(v.into()))
+            }
+            fn visit_unit<E>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_none<E>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+                Value::deserialize(d)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = a.next_element()? {
+                    v.push(x);
+                }
+                Ok(Value::Array(v))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
+                let mut m = BTreeMap::new();
+                while let Some((k, x)) = a.next_entry::<String, Value>()? {
+                    m.insert(k, x);
+                }
+                Ok(Value::Object(m))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> IntoDeserializer<'de, WireError> for Value {
+    type Deserializer = Value;
+    fn into_deserializer(self) -> Value {
+        self
+    }
+}
+
+impl<'de> de::Deserializer<'de> for Value {
+    type Error = WireError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, WireError> {
+        match self {
+            Value::Null => v.visit_unit(),
+            Value::Bool(b) => v.visit_bool(b),
+            Value::Number(n) => n
+                .deserialize_any(v)
+                .map_err(|e| <WireError as de::Error>::custom(e)),
+            Value::String(s) => v.visit_string(s),
+            Value::Bytes(b) => v.visit_byte_buf(b.to_vec()),
+            Value::Array(a) => v.visit_seq(de::value::SeqDeserializer::new(a.into_iter())),
+            Value::Object(o) => v.visit_map(de::value::MapDeserializer::new(o.into_iter())),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, WireError> {
+        match self {
+            Value::Null => v.visit_none(),
+            other => v.visit_some(other),
+        }
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, WireError> {
+        match self {
+            // `Vec<u8>` without serde_bytes asks for a sequence: hand it the bytes one by one.
+            Value::Bytes(b) => v.visit_seq(de::value::SeqDeserializer::new(b.to_vec().into_iter())),
+            other => other.deserialize_any(v),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        v: V,
+    ) -> Result<V::Value, WireError> {
+        v.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, WireError> {
+        match self {
+            Value::String(s) => v.visit_enum(s.into_deserializer()),
+            Value::Object(o) if o.len() == 1 => {
+                let (k, x) = o.into_iter().next().expect("one entry");
+                v.visit_enum(de::value::MapAccessDeserializer::new(
+                    de::value::MapDeserializer::new(std::iter::once((k, x))),
+                ))
+            }
+            other => Err(de::Error::custom(format!(
+                "expected an enum (string or one-key object), found {other}"
+            ))),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct tuple tuple_struct map struct identifier ignored_any
+    }
+}
