@@ -1,1 +1,33 @@
+//! The Rust `IpcRenderer`: Electron's renderer-side IPC API for a Rust process started by an
+//! Electrode main process.
+//!
+//! ```no_run
+//! use electrode_renderer::IpcRenderer;
+//!
+//! let ipc = IpcRenderer::connect_from_env()?;
+//! ipc.on("pong", |event, args| {
+//!     let n: u32 = args.get(0)?;
+//!     if n < 3 {
+//!         event.sender().send("ping", &(n,))?;
+//!     }
+//!     Ok(())
+//! });
+//! ipc.send("ping", &(1,))?;
+//! let sum: f64 = ipc.send_sync("sum", &(vec![1.0, 2.0],))?;
+//! assert_eq!(sum, 3.0);
+//! # Ok::<(), electrode_renderer::Error>(())
+//! ```
+//!
+//! Listeners run on one background thread, in arrival order. `send_sync` blocks the calling
+//! thread and reads the socket itself (no thread hop on the reply path); messages that arrive
+//! while any `send_sync` is pending are delivered after it returns, in order. `send_sync` from
+//! inside a listener works.
 
+mod error;
+mod link;
+mod renderer;
+
+pub use electrode_wire::emitter::ListenerId;
+pub use electrode_wire::{ArgList, Args, Value, WireError};
+pub use error::{BoxError, Error};
+pub use renderer::{IpcMessageEvent, IpcRenderer, RendererEvent, Webview};

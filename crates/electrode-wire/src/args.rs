@@ -117,7 +117,11 @@ impl Args {
         let argc = u32_at(&raw, 1) as usize;
         let nbin = u32_at(&raw, 5) as usize;
         let table_end = 9usize
-            .checked_add(argc.checked_add(nbin).ok_or_else(|| bad("count overflow"))? * 4)
+            .checked_add(
+                argc.checked_add(nbin)
+                    .ok_or_else(|| bad("count overflow"))?
+                    * 4,
+            )
             .filter(|end| *end <= raw.len())
             .ok_or(WireError::Truncated("argument lengths"))?;
         let mut offset = table_end;

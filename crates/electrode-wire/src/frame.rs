@@ -119,6 +119,8 @@ pub enum Frame {
     Welcome {
         /// The renderer's own `WebContents` id.
         id: u64,
+        /// The id of its embedder when the renderer is a `<webview>` guest, else 0.
+        embedder: u64,
     },
     /// Main → renderer: asynchronous message.
     Message {
@@ -264,7 +266,7 @@ impl Frame {
                 channel,
                 args,
             } => head.u64(*id).text(channel).finish(args.raw().clone()),
-            Frame::Welcome { id } => head.u64(*id).finish(Bytes::new()),
+            Frame::Welcome { id, embedder } => head.u64(*id).u64(*embedder).finish(Bytes::new()),
             Frame::SyncReply { request, outcome } => {
                 let mut head = head.u64(*request);
                 match outcome {
@@ -322,7 +324,10 @@ impl Frame {
                 channel: text(b)?,
                 args: Args::from_raw(body)?,
             },
-            FrameKind::Welcome => Frame::Welcome { id: u64_field(b)? },
+            FrameKind::Welcome => Frame::Welcome {
+                id: u64_field(b)?,
+                embedder: u64_field(b)?,
+            },
             FrameKind::Message => Frame::Message {
                 channel: text(b)?,
                 args: Args::from_raw(body)?,

@@ -105,7 +105,10 @@ impl<R: Read> FrameReader<R> {
     fn eof_inside(&self, want: usize) -> ReadError {
         ReadError::Io(io::Error::new(
             io::ErrorKind::UnexpectedEof,
-            format!("stream ended inside a frame ({} of {want} bytes)", self.end - self.start),
+            format!(
+                "stream ended inside a frame ({} of {want} bytes)",
+                self.end - self.start
+            ),
         ))
     }
 

@@ -8,7 +8,8 @@
 //!   from any `impl Serialize` with the value rules of Electron 1.7.8 and read back lazily, by
 //!   index, into the receiver's own types;
 //! * [`Value`]: the dynamic value model (JSON plus bytes);
-//! * [`io`]: small blocking helpers that read and write frames on any `Read`/`Write`.
+//! * [`io`]: small blocking helpers that read and write frames on any `Read`/`Write`;
+//! * [`emitter`]: the channel → listeners table with Node `EventEmitter` semantics.
 //!
 //! ```
 //! use electrode_wire::{Args, Frame};
@@ -24,6 +25,7 @@
 //! ```
 
 mod args;
+pub mod emitter;
 mod error;
 mod frame;
 pub mod io;
@@ -38,5 +40,30 @@ pub use value::Value;
 /// Default largest frame body a peer accepts or sends: 64 MiB.
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 * 1024 * 1024;
 
-/// Prefix reserved for Electrode's own channels; user channels may not start with it.
-pub const RESERVED_CHANNEL_PREFIX: &str = "ELECTRON_";
+/// Environment variable that tells a spawned renderer where main's socket is.
+pub const ENV_SOCKET: &str = "ELECTRODE_SOCKET";
+
+/// Environment variable that carries a spawned renderer's token.
+pub const ENV_TOKEN: &str = "ELECTRODE_TOKEN";
+
+/// A list of values that serializes as an argument list (a tuple), for senders whose argument
+/// count is known only at run time.
+///
+/// ```
+/// use electrode_wire::{ArgList, Args};
+/// let args = Args::encode(&ArgList(vec![1, 2, 3])).unwrap();
+/// assert_eq!(args.len(), 3);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArgList<T>(pub Vec<T>);
+
+impl<T: serde::Serialize> serde::Serialize for ArgList<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut t = s.serialize_tuple(self.0.len())?;
+        for v in &self.0 {
+            t.serialize_element(v)?;
+        }
+        t.end()
+    }
+}

@@ -163,12 +163,25 @@ impl<'a> ser::Serializer for TopLevel<'a> {
     fn serialize_unit(self) -> Result<(), WireError> {
         Ok(())
     }
-    fn serialize_unit_variant(self, n: &'static str, i: u32, v: &'static str) -> Result<(), WireError> {
-        ValueSer { enc: &mut *self.0, depth: 1 }.serialize_unit_variant(n, i, v)?;
+    fn serialize_unit_variant(
+        self,
+        n: &'static str,
+        i: u32,
+        v: &'static str,
+    ) -> Result<(), WireError> {
+        ValueSer {
+            enc: &mut *self.0,
+            depth: 1,
+        }
+        .serialize_unit_variant(n, i, v)?;
         self.0.end_arg();
         Ok(())
     }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, v: &T) -> Result<(), WireError> {
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<(), WireError> {
         v.serialize(self)
     }
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
@@ -178,18 +191,36 @@ impl<'a> ser::Serializer for TopLevel<'a> {
         var: &'static str,
         v: &T,
     ) -> Result<(), WireError> {
-        ValueSer { enc: &mut *self.0, depth: 1 }.serialize_newtype_variant(n, i, var, v)?;
+        ValueSer {
+            enc: &mut *self.0,
+            depth: 1,
+        }
+        .serialize_newtype_variant(n, i, var, v)?;
         self.0.end_arg();
         Ok(())
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'a>, WireError> {
-        ValueSer { enc: self.0, depth: 1 }.serialize_seq(len).map(Compound::as_arg)
+        ValueSer {
+            enc: self.0,
+            depth: 1,
+        }
+        .serialize_seq(len)
+        .map(Compound::as_arg)
     }
     fn serialize_tuple(self, _: usize) -> Result<Compound<'a>, WireError> {
         Ok(Compound::arg_list(self.0))
     }
-    fn serialize_tuple_struct(self, n: &'static str, len: usize) -> Result<Compound<'a>, WireError> {
-        ValueSer { enc: self.0, depth: 1 }.serialize_tuple_struct(n, len).map(Compound::as_arg)
+    fn serialize_tuple_struct(
+        self,
+        n: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a>, WireError> {
+        ValueSer {
+            enc: self.0,
+            depth: 1,
+        }
+        .serialize_tuple_struct(n, len)
+        .map(Compound::as_arg)
     }
     fn serialize_tuple_variant(
         self,
@@ -198,13 +229,28 @@ impl<'a> ser::Serializer for TopLevel<'a> {
         v: &'static str,
         len: usize,
     ) -> Result<Compound<'a>, WireError> {
-        ValueSer { enc: self.0, depth: 1 }.serialize_tuple_variant(n, i, v, len).map(Compound::as_arg)
+        ValueSer {
+            enc: self.0,
+            depth: 1,
+        }
+        .serialize_tuple_variant(n, i, v, len)
+        .map(Compound::as_arg)
     }
     fn serialize_map(self, len: Option<usize>) -> Result<Compound<'a>, WireError> {
-        ValueSer { enc: self.0, depth: 1 }.serialize_map(len).map(Compound::as_arg)
+        ValueSer {
+            enc: self.0,
+            depth: 1,
+        }
+        .serialize_map(len)
+        .map(Compound::as_arg)
     }
     fn serialize_struct(self, n: &'static str, len: usize) -> Result<Compound<'a>, WireError> {
-        ValueSer { enc: self.0, depth: 1 }.serialize_struct(n, len).map(Compound::as_arg)
+        ValueSer {
+            enc: self.0,
+            depth: 1,
+        }
+        .serialize_struct(n, len)
+        .map(Compound::as_arg)
     }
     fn serialize_struct_variant(
         self,
@@ -213,7 +259,12 @@ impl<'a> ser::Serializer for TopLevel<'a> {
         v: &'static str,
         len: usize,
     ) -> Result<Compound<'a>, WireError> {
-        ValueSer { enc: self.0, depth: 1 }.serialize_struct_variant(n, i, v, len).map(Compound::as_arg)
+        ValueSer {
+            enc: self.0,
+            depth: 1,
+        }
+        .serialize_struct_variant(n, i, v, len)
+        .map(Compound::as_arg)
     }
 }
 
@@ -262,7 +313,9 @@ impl<'a> ser::Serializer for ValueSer<'a> {
     }
     fn serialize_f32(self, v: f32) -> Result<(), WireError> {
         if v.is_finite() {
-            self.enc.out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+            self.enc
+                .out
+                .extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
         } else {
             self.enc.out.push(b'0');
         }
@@ -270,7 +323,9 @@ impl<'a> ser::Serializer for ValueSer<'a> {
     }
     fn serialize_f64(self, v: f64) -> Result<(), WireError> {
         if v.is_finite() {
-            self.enc.out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+            self.enc
+                .out
+                .extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
         } else {
             // Electron 1.7.8 (Chromium's base::Value) turns NaN and ±Infinity into 0.
             self.enc.out.push(b'0');
@@ -291,7 +346,9 @@ impl<'a> ser::Serializer for ValueSer<'a> {
         self.enc.out.push(b'{');
         write_json_str(&mut self.enc.out, BYTES_MARKER);
         self.enc.out.push(b':');
-        self.enc.out.extend_from_slice(itoa::Buffer::new().format(index).as_bytes());
+        self.enc
+            .out
+            .extend_from_slice(itoa::Buffer::new().format(index).as_bytes());
         self.enc.out.push(b'}');
         Ok(())
     }
@@ -309,10 +366,19 @@ impl<'a> ser::Serializer for ValueSer<'a> {
     fn serialize_unit_struct(self, _: &'static str) -> Result<(), WireError> {
         self.serialize_unit()
     }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, v: &'static str) -> Result<(), WireError> {
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        v: &'static str,
+    ) -> Result<(), WireError> {
         self.serialize_str(v)
     }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, v: &T) -> Result<(), WireError> {
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<(), WireError> {
         v.serialize(self)
     }
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
@@ -334,7 +400,11 @@ impl<'a> ser::Serializer for ValueSer<'a> {
     fn serialize_tuple(self, len: usize) -> Result<Compound<'a>, WireError> {
         self.serialize_seq(Some(len))
     }
-    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Compound<'a>, WireError> {
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a>, WireError> {
         self.serialize_seq(Some(len))
     }
     fn serialize_tuple_variant(
@@ -437,7 +507,10 @@ impl<'a> Compound<'a> {
 
     fn element<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<(), WireError> {
         if self.shape == Shape::ArgList {
-            v.serialize(ValueSer { enc: &mut *self.enc, depth: 1 })?;
+            v.serialize(ValueSer {
+                enc: &mut *self.enc,
+                depth: 1,
+            })?;
             self.enc.end_arg();
             return Ok(());
         }
@@ -586,7 +659,11 @@ impl ser::SerializeMap for Compound<'_> {
 impl ser::SerializeStruct for Compound<'_> {
     type Ok = ();
     type Error = WireError;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, k: &'static str, v: &T) -> Result<(), WireError> {
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        k: &'static str,
+        v: &T,
+    ) -> Result<(), WireError> {
         self.key(k)?;
         self.value(v)
     }
@@ -598,7 +675,11 @@ impl ser::SerializeStruct for Compound<'_> {
 impl ser::SerializeStructVariant for Compound<'_> {
     type Ok = ();
     type Error = WireError;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, k: &'static str, v: &T) -> Result<(), WireError> {
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        k: &'static str,
+        v: &T,
+    ) -> Result<(), WireError> {
         self.key(k)?;
         self.value(v)
     }
@@ -667,10 +748,19 @@ impl ser::Serializer for KeySer {
     fn serialize_unit_struct(self, _: &'static str) -> Result<String, WireError> {
         Err(key_error())
     }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, v: &'static str) -> Result<String, WireError> {
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        v: &'static str,
+    ) -> Result<String, WireError> {
         Ok(v.to_string())
     }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, v: &T) -> Result<String, WireError> {
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<String, WireError> {
         v.serialize(self)
     }
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
@@ -688,7 +778,11 @@ impl ser::Serializer for KeySer {
     fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, WireError> {
         Err(key_error())
     }
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, WireError> {
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, WireError> {
         Err(key_error())
     }
     fn serialize_tuple_variant(
@@ -703,7 +797,11 @@ impl ser::Serializer for KeySer {
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, WireError> {
         Err(key_error())
     }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, WireError> {
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, WireError> {
         Err(key_error())
     }
     fn serialize_struct_variant(

@@ -1,1 +1,49 @@
+//! Electrode's main process: Electron's `ipcMain` / `webContents` model for a Rust program.
+//!
+//! ```no_run
+//! use electrode::{IpcMain, Main};
+//! use std::process::Command;
+//!
+//! let ipc = IpcMain::new();
+//! ipc.on("ping", |event, args| {
+//!     let n: u32 = args.get(0)?;
+//!     event.sender().send("pong", &(n + 1,))?;
+//!     Ok(())
+//! });
+//! ipc.on("sum", |event, args| {
+//!     let v: Vec<f64> = args.get(0)?;
+//!     event.set_return_value(v.iter().sum::<f64>())?;
+//!     Ok(())
+//! });
+//! let main = Main::builder().ipc(ipc).start()?;
+//! let renderer = main.spawn_renderer(Command::new("./renderer"))?;
+//! renderer.send("config", &(42,))?;
+//! # Ok::<(), electrode::Error>(())
+//! ```
+//!
+//! Threads: each Rust renderer link has one reader thread in main, and listeners run on it,
+//! so one renderer's messages are handled in the order it made the calls (across `send` and
+//! `sendSync`), while different renderers are handled in parallel. Listeners are therefore
+//! `Send + Sync`. Writes to renderers never block the caller: they go out directly when the
+//! socket has room and are queued (bounded) otherwise.
 
+mod auth;
+mod contents;
+mod error;
+mod event;
+mod ipc_main;
+mod main_process;
+mod transport;
+mod uds;
+
+pub use contents::{RendererKind, WebContents};
+pub use electrode_wire::emitter::ListenerId;
+pub use electrode_wire::{ArgList, Args, Value, WireError};
+pub use error::{BoxError, Error};
+pub use event::{IpcEvent, SyncReply};
+pub use ipc_main::{IpcMain, MainListener};
+pub use main_process::{Limits, Main, MainBuilder, Ticket};
+pub use transport::{Connection, Outbound, SendFailure};
+
+/// The wire protocol, for transports built outside this crate.
+pub use electrode_wire as wire;

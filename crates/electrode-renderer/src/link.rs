@@ -1,0 +1,395 @@
+//! The socket link to main: handshake, writes, the shared reader, sync waits and the inbox.
+//!
+//! Reading is shared between the background dispatch thread and threads blocked in
+//! `send_sync`: whoever holds the reader lock reads whole frames and routes them (sync replies
+//! to their waiters, everything else to the inbox). A blocked `send_sync` caller reads the
+//! socket itself, so its reply costs one wake-up, as with a plain blocking socket. The
+//! background thread waits in `poll` without the lock, and stands back while a sync call is
+//! pending.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, TryLockError};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use electrode_wire::io::{write_frame, FrameReader, ReadError};
+use electrode_wire::{Encoded, Frame, SyncOutcome};
+
+use crate::Error;
+
+#[derive(Default)]
+struct Waits {
+    waiting: HashSet<u64>,
+    replies: HashMap<u64, SyncOutcome>,
+}
+
+pub(crate) struct Link {
+    pub(crate) id: u64,
+    pub(crate) embedder: Option<u64>,
+    pub(crate) max_message_size: usize,
+    stream: UnixStream,
+    writer: Mutex<UnixStream>,
+    reader: Mutex<FrameReader<UnixStream>>,
+    sync_active: AtomicUsize,
+    waits: Mutex<Waits>,
+    replied: Condvar,
+    inbox: Mutex<VecDeque<Frame>>,
+    inbox_changed: Condvar,
+    dead: AtomicBool,
+    dead_reason: Mutex<Option<String>>,
+    close_reason: Mutex<Option<String>>,
+    next_request: AtomicU64,
+}
+
+fn poll_readable(fd: i32, timeout: Option<Duration>) -> bool {
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = timeout.map_or(-1, |t| t.as_millis().min(i32::MAX as u128) as i32);
+    // SAFETY: one valid pollfd for a live socket.
+    let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+    n > 0
+}
+
+/// Pending sync calls are counted so the dispatcher holds back while any is in flight.
+struct SyncGuard<'a>(&'a Link);
+
+impl Drop for SyncGuard<'_> {
+    fn drop(&mut self) {
+        self.0.sync_active.fetch_sub(1, Ordering::AcqRel);
+        if !self
+            .0
+            .inbox
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+        {
+            self.0.inbox_changed.notify_all();
+        }
+    }
+}
+
+impl Link {
+    pub(crate) fn connect(
+        socket: &Path,
+        token: &str,
+        max_message_size: usize,
+    ) -> Result<Link, Error> {
+        let stream = UnixStream::connect(socket).map_err(|source| Error::Connect {
+            socket: socket.to_path_buf(),
+            source,
+        })?;
+        let hs = |e: std::io::Error| Error::Handshake(e.to_string());
+        let mut writer = stream.try_clone().map_err(hs)?;
+        let hello = Frame::Hello {
+            token: Bytes::copy_from_slice(token.as_bytes()),
+        };
+        write_frame(&mut writer, &hello.encode()).map_err(hs)?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .map_err(hs)?;
+        let mut reader = FrameReader::new(stream.try_clone().map_err(hs)?, max_message_size);
+        let first = match reader.read_frame() {
+            Ok(body) => Frame::decode(body, max_message_size)
+                .map_err(|e| Error::Handshake(e.to_string()))?,
+            Err(ReadError::Closed) => {
+                return Err(Error::Refused("main closed the connection".into()))
+            }
+            Err(e) => return Err(Error::Handshake(format!("{e:?}"))),
+        };
+        let (id, embedder) = match first {
+            Frame::Welcome { id, embedder } => (id, (embedder != 0).then_some(embedder)),
+            Frame::Close { reason } => return Err(Error::Refused(reason)),
+            other => {
+                return Err(Error::Handshake(format!(
+                    "expected Welcome, got {:?}",
+                    other.kind()
+                )))
+            }
+        };
+        stream.set_read_timeout(None).map_err(hs)?;
+        Ok(Link {
+            id,
+            embedder,
+            max_message_size,
+            stream,
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+            sync_active: AtomicUsize::new(0),
+            waits: Mutex::new(Waits::default()),
+            replied: Condvar::new(),
+            inbox: Mutex::new(VecDeque::new()),
+            inbox_changed: Condvar::new(),
+            dead: AtomicBool::new(false),
+            dead_reason: Mutex::new(None),
+            close_reason: Mutex::new(None),
+            next_request: AtomicU64::new(1),
+        })
+    }
+
+    pub(crate) fn disconnected(&self) -> Option<Error> {
+        if !self.dead.load(Ordering::Acquire) {
+            return None;
+        }
+        let reason = self
+            .dead_reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or_else(|| "disconnected".into());
+        Some(Error::Disconnected { reason })
+    }
+
+    fn mark_dead(&self, why: String) {
+        let why = self
+            .close_reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or(why);
+        {
+            let mut r = self.dead_reason.lock().unwrap_or_else(|e| e.into_inner());
+            if r.is_none() {
+                tracing::warn!(renderer = self.id, "link to main closed: {why}");
+                *r = Some(why);
+            }
+        }
+        self.dead.store(true, Ordering::Release);
+        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+        let _w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
+        self.replied.notify_all();
+        let _i = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
+        self.inbox_changed.notify_all();
+    }
+
+    /// Closes the link from this side.
+    pub(crate) fn close(&self, why: &str) {
+        self.mark_dead(why.to_string());
+    }
+
+    /// Writes one frame (blocking while the socket is full: main's backpressure).
+    pub(crate) fn write(&self, frame: &Encoded) -> Result<(), Error> {
+        if let Some(e) = self.disconnected() {
+            return Err(e);
+        }
+        let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if let Err(e) = write_frame(&mut *w, frame) {
+            drop(w);
+            self.mark_dead(format!("write failed: {e}"));
+            return Err(self.disconnected().expect("just marked dead"));
+        }
+        Ok(())
+    }
+
+    fn route(&self, frame: Frame) {
+        match frame {
+            Frame::SyncReply { request, outcome } => {
+                let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
+                if w.waiting.contains(&request) {
+                    w.replies.insert(request, outcome);
+                    self.replied.notify_all();
+                } else {
+                    tracing::debug!(
+                        renderer = self.id,
+                        request,
+                        "reply to an abandoned sendSync dropped"
+                    );
+                }
+            }
+            Frame::Close { reason } => {
+                *self.close_reason.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason);
+            }
+            Frame::Message { .. } | Frame::HostMessage { .. } => {
+                self.inbox
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push_back(frame);
+            }
+            other => tracing::warn!(
+                renderer = self.id,
+                "unexpected frame {:?} from main ignored",
+                other.kind()
+            ),
+        }
+    }
+
+    /// Reads one frame with the reader lock held, routing anything that is not `want`'s reply.
+    /// Returns the reply when it is `want`'s.
+    fn read_one(
+        &self,
+        reader: &mut FrameReader<UnixStream>,
+        want: Option<u64>,
+    ) -> Result<Option<SyncOutcome>, Error> {
+        let frame = match reader.read_frame() {
+            Ok(body) => Frame::decode(body, self.max_message_size),
+            Err(e) => {
+                let why = match e {
+                    ReadError::Closed => "main closed the connection".to_string(),
+                    ReadError::TooLarge { size, limit } => {
+                        format!("main sent a frame of {size} bytes, over the limit of {limit}")
+                    }
+                    ReadError::Io(e) => format!("read failed: {e}"),
+                };
+                self.mark_dead(why);
+                return Err(self.disconnected().expect("just marked dead"));
+            }
+        };
+        match frame {
+            Ok(Frame::SyncReply { request, outcome }) if Some(request) == want => Ok(Some(outcome)),
+            Ok(frame) => {
+                self.route(frame);
+                Ok(None)
+            }
+            Err(e) => {
+                self.mark_dead(format!("main sent a malformed frame: {e}"));
+                Err(self.disconnected().expect("just marked dead"))
+            }
+        }
+    }
+
+    fn drain_buffered(&self, reader: &mut FrameReader<UnixStream>) {
+        while reader.has_buffered_frame() {
+            if self.read_one(reader, None).is_err() {
+                break;
+            }
+        }
+    }
+
+    /// Sends a `SendSync` frame built by `make(request)` and blocks until its reply.
+    pub(crate) fn call_sync(
+        &self,
+        make: impl FnOnce(u64) -> Encoded,
+        timeout: Option<Duration>,
+    ) -> Result<Option<SyncOutcome>, Error> {
+        let request = self.next_request.fetch_add(1, Ordering::Relaxed);
+        let frame = make(request);
+        self.sync_active.fetch_add(1, Ordering::AcqRel);
+        let _guard = SyncGuard(self);
+        self.waits
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .waiting
+            .insert(request);
+        let result = self
+            .write(&frame)
+            .and_then(|()| self.wait_reply(request, timeout.map(|t| Instant::now() + t)));
+        let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
+        w.waiting.remove(&request);
+        w.replies.remove(&request);
+        result
+    }
+
+    /// `Ok(None)` means the deadline passed.
+    fn wait_reply(
+        &self,
+        request: u64,
+        deadline: Option<Instant>,
+    ) -> Result<Option<SyncOutcome>, Error> {
+        loop {
+            {
+                let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(o) = w.replies.remove(&request) {
+                    return Ok(Some(o));
+                }
+            }
+            if let Some(e) = self.disconnected() {
+                return Err(e);
+            }
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if left == Some(Duration::ZERO) {
+                return Ok(None);
+            }
+            match self.reader.try_lock() {
+                Ok(mut reader) => {
+                    if self
+                        .waits
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .replies
+                        .contains_key(&request)
+                    {
+                        continue;
+                    }
+                    if left.is_some()
+                        && !reader.has_buffered_frame()
+                        && !poll_readable(self.stream.as_raw_fd(), left)
+                    {
+                        continue;
+                    }
+                    if let Some(outcome) = self.read_one(&mut reader, Some(request))? {
+                        self.drain_buffered(&mut reader);
+                        return Ok(Some(outcome));
+                    }
+                }
+                Err(TryLockError::WouldBlock) => {
+                    // Another thread is reading; it routes our reply to us and notifies.
+                    let w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
+                    if !w.replies.contains_key(&request) {
+                        let wait = left
+                            .unwrap_or(Duration::from_millis(5))
+                            .min(Duration::from_millis(5));
+                        let _ = self.replied.wait_timeout(w, wait);
+                    }
+                }
+                Err(TryLockError::Poisoned(p)) => drop(p.into_inner()),
+            }
+        }
+    }
+
+    fn lock_reader_if_idle(&self) -> Option<MutexGuard<'_, FrameReader<UnixStream>>> {
+        if self.sync_active.load(Ordering::Acquire) > 0 {
+            return None;
+        }
+        self.reader.try_lock().ok()
+    }
+
+    /// The background loop: delivers inbox frames to `dispatch` (only while no `send_sync` is
+    /// pending) and reads the socket when idle. Returns when the link is dead and drained.
+    pub(crate) fn run(&self, mut dispatch: impl FnMut(Frame)) {
+        let fd = self.stream.as_raw_fd();
+        loop {
+            if self.sync_active.load(Ordering::Acquire) == 0 {
+                let next = self
+                    .inbox
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .pop_front();
+                if let Some(frame) = next {
+                    dispatch(frame);
+                    continue;
+                }
+                if self.dead.load(Ordering::Acquire) {
+                    return;
+                }
+            } else {
+                let inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = self
+                    .inbox_changed
+                    .wait_timeout(inbox, Duration::from_millis(1));
+                continue;
+            }
+            let buffered = self
+                .lock_reader_if_idle()
+                .is_some_and(|r| r.has_buffered_frame());
+            if !buffered && !poll_readable(fd, Some(Duration::from_millis(100))) {
+                continue;
+            }
+            let Some(mut reader) = self.lock_reader_if_idle() else {
+                continue;
+            };
+            // Someone may have consumed the data between poll and lock: don't block on nothing.
+            if !reader.has_buffered_frame() && !poll_readable(fd, Some(Duration::ZERO)) {
+                continue;
+            }
+            if self.read_one(&mut reader, None).is_ok() {
+                self.drain_buffered(&mut reader);
+            }
+        }
+    }
+}

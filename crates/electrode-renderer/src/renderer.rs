@@ -1,0 +1,444 @@
+//! The public `IpcRenderer` API.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use electrode_wire::emitter::{Emitter, ListenerId};
+use electrode_wire::{Args, Frame, SyncOutcome, DEFAULT_MAX_MESSAGE_SIZE, ENV_SOCKET, ENV_TOKEN};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::link::Link;
+use crate::{BoxError, Error};
+
+type Listener = dyn Fn(&RendererEvent, &Args) -> Result<(), BoxError> + Send + Sync + 'static;
+type HostListener = dyn Fn(&IpcMessageEvent, &Args) -> Result<(), BoxError> + Send + Sync + 'static;
+
+/// The channel name under which `<webview>` `ipc-message` listeners are kept.
+const IPC_MESSAGE: &str = "ipc-message";
+
+struct Inner {
+    link: Link,
+    listeners: Emitter<Listener>,
+    host_listeners: Emitter<HostListener>,
+}
+
+/// Electron's `ipcRenderer` for a Rust renderer process. Cheap to clone; clones share the link.
+#[derive(Clone)]
+pub struct IpcRenderer(Arc<Inner>);
+
+/// The `event` passed to renderer listeners: `{ sender }`, as in Electron 1.7.8.
+pub struct RendererEvent {
+    sender: IpcRenderer,
+    channel: String,
+}
+
+impl RendererEvent {
+    /// This renderer's own `IpcRenderer` (Electron's `event.sender`).
+    pub fn sender(&self) -> &IpcRenderer {
+        &self.sender
+    }
+
+    /// The channel the message came on.
+    pub fn channel(&self) -> &str {
+        &self.channel
+    }
+}
+
+/// The `<webview>` `ipc-message` event: a guest called `send_to_host`.
+pub struct IpcMessageEvent {
+    webview: Webview,
+    channel: String,
+}
+
+impl IpcMessageEvent {
+    /// The guest's `<webview>` handle (reply with `event.webview().send(..)`).
+    pub fn webview(&self) -> &Webview {
+        &self.webview
+    }
+
+    /// The channel the guest used (`event.channel`).
+    pub fn channel(&self) -> &str {
+        &self.channel
+    }
+}
+
+/// The embedder's handle on one of its guests, like a `<webview>` element.
+#[derive(Clone)]
+pub struct Webview {
+    owner: IpcRenderer,
+    guest: u64,
+}
+
+impl Webview {
+    /// The guest's `WebContents` id.
+    pub fn guest_id(&self) -> u64 {
+        self.guest
+    }
+
+    /// `<webview>.send(channel, ...args)`: reaches the guest's `on` listeners.
+    pub fn send<T: Serialize + ?Sized>(&self, channel: &str, args: &T) -> Result<(), Error> {
+        let args = self.owner.encode(channel, args)?;
+        self.owner.write(
+            channel,
+            Frame::WebviewSend {
+                guest: self.guest,
+                channel: channel.to_string(),
+                args,
+            },
+        )
+    }
+}
+
+impl IpcRenderer {
+    /// Connects using `ELECTRODE_SOCKET` and `ELECTRODE_TOKEN`, which `Main::spawn_renderer`
+    /// sets for the child. Delivery to listeners starts at once; to be sure no early message
+    /// from main finds its listener missing, register listeners in
+    /// [`connect_from_env_with`](Self::connect_from_env_with).
+    pub fn connect_from_env() -> Result<IpcRenderer, Error> {
+        IpcRenderer::connect_from_env_with(|_| {})
+    }
+
+    /// Connects using the environment, runs `setup` (register listeners there), then starts
+    /// delivering messages. Messages main sent before the renderer connected wait for `setup`.
+    ///
+    /// ```no_run
+    /// use electrode_renderer::IpcRenderer;
+    /// let ipc = IpcRenderer::connect_from_env_with(|ipc| {
+    ///     ipc.on("config", |_event, args| {
+    ///         let theme: String = args.get(0)?;
+    ///         println!("theme: {theme}");
+    ///         Ok(())
+    ///     });
+    /// })?;
+    /// # Ok::<(), electrode_renderer::Error>(())
+    /// ```
+    pub fn connect_from_env_with(setup: impl FnOnce(&IpcRenderer)) -> Result<IpcRenderer, Error> {
+        let socket = std::env::var_os(ENV_SOCKET).ok_or(Error::MissingEnv(ENV_SOCKET))?;
+        let token = std::env::var(ENV_TOKEN).map_err(|_| Error::MissingEnv(ENV_TOKEN))?;
+        IpcRenderer::connect_with(Path::new(&socket), &token, setup)
+    }
+
+    /// Connects to main's socket with a token main issued.
+    pub fn connect(socket: &Path, token: &str) -> Result<IpcRenderer, Error> {
+        IpcRenderer::connect_with(socket, token, |_| {})
+    }
+
+    /// Connects, runs `setup`, then starts delivering messages to listeners.
+    pub fn connect_with(
+        socket: &Path,
+        token: &str,
+        setup: impl FnOnce(&IpcRenderer),
+    ) -> Result<IpcRenderer, Error> {
+        let link = Link::connect(socket, token, DEFAULT_MAX_MESSAGE_SIZE)?;
+        let ipc = IpcRenderer(Arc::new(Inner {
+            link,
+            listeners: Emitter::new("ipcRenderer"),
+            host_listeners: Emitter::new("<webview>"),
+        }));
+        setup(&ipc);
+        let bg = ipc.clone();
+        std::thread::Builder::new()
+            .name("electrode-renderer".into())
+            .spawn(move || bg.0.link.run(|frame| bg.dispatch(frame)))
+            .map_err(|e| Error::Handshake(format!("cannot start the dispatch thread: {e}")))?;
+        Ok(ipc)
+    }
+
+    /// This renderer's `WebContents` id in main.
+    pub fn id(&self) -> u64 {
+        self.0.link.id
+    }
+
+    /// The embedder's id, when this renderer is a `<webview>` guest.
+    pub fn embedder_id(&self) -> Option<u64> {
+        self.0.link.embedder
+    }
+
+    /// `None` while connected; the reason once the link to main is gone.
+    pub fn disconnect_reason(&self) -> Option<String> {
+        self.0.link.disconnected().map(|e| e.to_string())
+    }
+
+    /// Closes the link to main.
+    pub fn close(&self) {
+        self.0.link.close("closed by the renderer");
+    }
+
+    /// Blocks until the link to main is gone, then returns why.
+    pub fn wait_disconnected(&self) -> String {
+        loop {
+            if let Some(e) = self.0.link.disconnected() {
+                return e.to_string();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Calls `listener(event, args)` for every message on `channel`.
+    pub fn on<F>(&self, channel: &str, listener: F) -> ListenerId
+    where
+        F: Fn(&RendererEvent, &Args) -> Result<(), BoxError> + Send + Sync + 'static,
+    {
+        self.0.listeners.add(channel, false, Box::new(listener))
+    }
+
+    /// Like [`on`](Self::on), for the next message only; removed before it runs.
+    pub fn once<F>(&self, channel: &str, listener: F) -> ListenerId
+    where
+        F: Fn(&RendererEvent, &Args) -> Result<(), BoxError> + Send + Sync + 'static,
+    {
+        self.0.listeners.add(channel, true, Box::new(listener))
+    }
+
+    /// Removes listener `id` from `channel`; `false` if it was not there.
+    pub fn remove_listener(&self, channel: &str, id: ListenerId) -> bool {
+        self.0.listeners.remove(channel, id)
+    }
+
+    /// Removes every listener of `channel`.
+    pub fn remove_all_listeners(&self, channel: &str) {
+        self.0.listeners.remove_all(Some(channel));
+    }
+
+    /// Removes every listener of every channel.
+    pub fn remove_all_listeners_everywhere(&self) {
+        self.0.listeners.remove_all(None);
+    }
+
+    /// Number of listeners on `channel`.
+    pub fn listener_count(&self, channel: &str) -> usize {
+        self.0.listeners.count(channel)
+    }
+
+    /// Channels with listeners, sorted.
+    pub fn channels(&self) -> Vec<String> {
+        self.0.listeners.channels()
+    }
+
+    /// Sets the per-channel count above which a leak warning is logged (default 10, 0 = off).
+    pub fn set_max_listeners(&self, n: usize) {
+        self.0.listeners.set_max_listeners(n);
+    }
+
+    fn encode<T: Serialize + ?Sized>(&self, channel: &str, args: &T) -> Result<Args, Error> {
+        if channel.is_empty() {
+            return Err(Error::EmptyChannel);
+        }
+        Args::encode(args).map_err(|source| Error::Encode {
+            channel: channel.to_string(),
+            source,
+        })
+    }
+
+    fn check_size(&self, channel: &str, size: usize) -> Result<(), Error> {
+        let limit = self.0.link.max_message_size;
+        if size > limit {
+            return Err(Error::TooLarge {
+                channel: channel.to_string(),
+                size,
+                limit,
+            });
+        }
+        Ok(())
+    }
+
+    fn write(&self, channel: &str, frame: Frame) -> Result<(), Error> {
+        let encoded = frame.encode();
+        self.check_size(channel, encoded.body_len())?;
+        self.0.link.write(&encoded)
+    }
+
+    /// `ipcRenderer.send(channel, ...args)`: asynchronous message to main.
+    pub fn send<T: Serialize + ?Sized>(&self, channel: &str, args: &T) -> Result<(), Error> {
+        let args = self.encode(channel, args)?;
+        self.write(
+            channel,
+            Frame::Send {
+                channel: channel.to_string(),
+                args,
+            },
+        )
+    }
+
+    /// `ipcRenderer.sendSync(channel, ...args)`: blocks until main sets a return value, then
+    /// reads it as `R` (use `electrode_renderer::Value` or `serde_json::Value` for any).
+    /// Fails with [`Error::NoReply`] when main has no listener or none set a value.
+    pub fn send_sync<R: DeserializeOwned, T: Serialize + ?Sized>(
+        &self,
+        channel: &str,
+        args: &T,
+    ) -> Result<R, Error> {
+        self.sync(channel, args, None)
+    }
+
+    /// [`send_sync`](Self::send_sync) that gives up after `timeout` ([`Error::Timeout`]).
+    pub fn send_sync_timeout<R: DeserializeOwned, T: Serialize + ?Sized>(
+        &self,
+        channel: &str,
+        args: &T,
+        timeout: Duration,
+    ) -> Result<R, Error> {
+        self.sync(channel, args, Some(timeout))
+    }
+
+    fn sync<R: DeserializeOwned, T: Serialize + ?Sized>(
+        &self,
+        channel: &str,
+        args: &T,
+        timeout: Option<Duration>,
+    ) -> Result<R, Error> {
+        let args = self.encode(channel, args)?;
+        // type byte + request number + channel length + channel + arguments
+        self.check_size(channel, 1 + 8 + 4 + channel.len() + args.raw().len())?;
+        let outcome = self.0.link.call_sync(
+            |request| {
+                Frame::SendSync {
+                    request,
+                    channel: channel.to_string(),
+                    args,
+                }
+                .encode()
+            },
+            timeout,
+        );
+        match outcome? {
+            None => Err(Error::Timeout {
+                channel: channel.to_string(),
+                after: timeout.unwrap_or_default(),
+            }),
+            Some(SyncOutcome::Value(json)) => {
+                serde_json::from_slice(&json).map_err(|e| Error::Decode {
+                    channel: channel.to_string(),
+                    message: e.to_string(),
+                })
+            }
+            Some(SyncOutcome::Error(message)) => Err(Error::NoReply {
+                channel: channel.to_string(),
+                message,
+            }),
+        }
+    }
+
+    /// `ipcRenderer.sendToHost(channel, ...args)`: reaches the embedder's `ipc-message`
+    /// listeners. An error when this renderer is no `<webview>` guest.
+    pub fn send_to_host<T: Serialize + ?Sized>(
+        &self,
+        channel: &str,
+        args: &T,
+    ) -> Result<(), Error> {
+        if self.embedder_id().is_none() {
+            return Err(Error::NotAGuest {
+                channel: channel.to_string(),
+            });
+        }
+        let args = self.encode(channel, args)?;
+        self.write(
+            channel,
+            Frame::SendToHost {
+                channel: channel.to_string(),
+                args,
+            },
+        )
+    }
+
+    /// `ipcRenderer.sendTo(webContentsId, channel, ...args)` (undocumented in 1.7.8): relayed
+    /// by main to another renderer. Unknown ids are logged by main and dropped, as in Electron.
+    pub fn send_to<T: Serialize + ?Sized>(
+        &self,
+        web_contents_id: u64,
+        channel: &str,
+        args: &T,
+    ) -> Result<(), Error> {
+        let args = self.encode(channel, args)?;
+        self.write(
+            channel,
+            Frame::SendTo {
+                target: web_contents_id,
+                channel: channel.to_string(),
+                args,
+            },
+        )
+    }
+
+    /// The handle on guest `guest_id` of this renderer (a `<webview>` element).
+    pub fn webview(&self, guest_id: u64) -> Webview {
+        Webview {
+            owner: self.clone(),
+            guest: guest_id,
+        }
+    }
+
+    /// Listens to `ipc-message` from every guest of this renderer.
+    pub fn on_ipc_message<F>(&self, listener: F) -> ListenerId
+    where
+        F: Fn(&IpcMessageEvent, &Args) -> Result<(), BoxError> + Send + Sync + 'static,
+    {
+        self.0
+            .host_listeners
+            .add(IPC_MESSAGE, false, Box::new(listener))
+    }
+
+    /// Removes an `ipc-message` listener.
+    pub fn remove_ipc_message_listener(&self, id: ListenerId) -> bool {
+        self.0.host_listeners.remove(IPC_MESSAGE, id)
+    }
+
+    fn dispatch(&self, frame: Frame) {
+        match frame {
+            Frame::Message { channel, args } => {
+                let event = RendererEvent {
+                    sender: self.clone(),
+                    channel,
+                };
+                self.0.listeners.emit(&event.channel, |l| {
+                    report(
+                        &event.channel,
+                        self.id(),
+                        catch_unwind(AssertUnwindSafe(|| l(&event, &args))),
+                    )
+                });
+            }
+            Frame::HostMessage {
+                guest,
+                channel,
+                args,
+            } => {
+                let event = IpcMessageEvent {
+                    webview: self.webview(guest),
+                    channel,
+                };
+                let n = self.0.host_listeners.emit(IPC_MESSAGE, |l| {
+                    report(
+                        &event.channel,
+                        self.id(),
+                        catch_unwind(AssertUnwindSafe(|| l(&event, &args))),
+                    )
+                });
+                if n == 0 {
+                    tracing::debug!(
+                        renderer = self.id(),
+                        guest,
+                        "ipc-message on '{}' with no listener",
+                        event.channel
+                    );
+                }
+            }
+            other => tracing::warn!(
+                renderer = self.id(),
+                "unexpected frame {:?} dropped",
+                other.kind()
+            ),
+        }
+    }
+}
+
+fn report(channel: &str, renderer: u64, outcome: std::thread::Result<Result<(), BoxError>>) {
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(renderer, "listener on channel '{channel}' failed: {e}"),
+        Err(_) => tracing::error!(renderer, "listener on channel '{channel}' panicked"),
+    }
+}

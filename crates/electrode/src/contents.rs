@@ -1,0 +1,408 @@
+//! `WebContents`: the main process's handle on one renderer.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+use electrode_wire::{Args, Encoded, Frame, SyncOutcome};
+use serde::Serialize;
+
+use crate::transport::{Outbound, SendFailure};
+use crate::{Error, Limits};
+
+/// Which kind of renderer a `WebContents` is. Listeners need not care; it is for logs and tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RendererKind {
+    /// A Rust process using `electrode_renderer::IpcRenderer` over a Unix socket.
+    Process,
+    /// A web page running the `ipcRenderer` shim over the HTTP/WebSocket bridge.
+    Page,
+}
+
+enum State {
+    Pending { queue: Vec<Encoded>, bytes: usize },
+    Connected { out: Arc<dyn Outbound> },
+    Destroyed { reason: String },
+}
+
+type DestroyCallback = Box<dyn FnOnce(&str) + Send>;
+
+pub(crate) struct ContentsInner {
+    id: u64,
+    kind: RendererKind,
+    embedder: Option<WebContents>,
+    limits: Limits,
+    state: Mutex<State>,
+    changed: Condvar,
+    on_destroyed: Mutex<Vec<DestroyCallback>>,
+    registry: Weak<Registry>,
+    pid: OnceLock<u32>,
+}
+
+/// One renderer, as the main process sees it: Electron's `webContents`. Cheap to clone.
+///
+/// Both Rust renderer processes and web pages are `WebContents`, with ids from one space that
+/// are never reused within a main process.
+#[derive(Clone)]
+pub struct WebContents(Arc<ContentsInner>);
+
+impl fmt::Debug for WebContents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebContents")
+            .field("id", &self.0.id)
+            .field("kind", &self.0.kind)
+            .field("destroyed", &self.is_destroyed())
+            .finish()
+    }
+}
+
+impl PartialEq for WebContents {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.id == other.0.id
+    }
+}
+
+fn check_channel(channel: &str, renderer: u64) -> Result<(), Error> {
+    if channel.is_empty() {
+        return Err(Error::EmptyChannel { renderer });
+    }
+    Ok(())
+}
+
+impl WebContents {
+    /// The renderer's id, unique in this main process.
+    pub fn id(&self) -> u64 {
+        self.0.id
+    }
+
+    /// Rust process or web page.
+    pub fn kind(&self) -> RendererKind {
+        self.0.kind
+    }
+
+    /// The embedder, when this renderer is a `<webview>` guest.
+    pub fn embedder(&self) -> Option<&WebContents> {
+        self.0.embedder.as_ref()
+    }
+
+    /// `webContents.send(channel, ...args)`: an asynchronous message to the renderer. `args` is
+    /// a tuple (the argument list), `()` for none, or any other value as one argument.
+    ///
+    /// Before the renderer connects the message is queued (bounded by
+    /// [`Limits::pending_bytes`]); to a destroyed renderer it is an error, never a panic.
+    pub fn send<T: Serialize + ?Sized>(&self, channel: &str, args: &T) -> Result<(), Error> {
+        check_channel(channel, self.id())?;
+        let args = Args::encode(args).map_err(|source| Error::Encode {
+            channel: channel.to_string(),
+            source,
+        })?;
+        self.send_args(channel, args)
+    }
+
+    /// Sends already-encoded arguments (relays and broadcasts use this: no re-encoding).
+    pub fn send_args(&self, channel: &str, args: Args) -> Result<(), Error> {
+        check_channel(channel, self.id())?;
+        let frame = Frame::Message {
+            channel: channel.to_string(),
+            args,
+        };
+        self.send_encoded(channel, &frame.encode())
+    }
+
+    pub(crate) fn send_encoded(&self, channel: &str, frame: &Encoded) -> Result<(), Error> {
+        let limit = self.0.limits.max_message_size;
+        if frame.body_len() > limit {
+            return Err(Error::TooLarge {
+                channel: channel.to_string(),
+                renderer: self.id(),
+                size: frame.body_len(),
+                limit,
+            });
+        }
+        let out = {
+            let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+            match &mut *state {
+                State::Connected { out } => out.clone(),
+                State::Pending { queue, bytes } => {
+                    let limit = self.0.limits.pending_bytes;
+                    if *bytes + frame.len() > limit {
+                        return Err(Error::QueueFull {
+                            renderer: self.id(),
+                            channel: channel.to_string(),
+                            queued: *bytes,
+                            limit,
+                        });
+                    }
+                    *bytes += frame.len();
+                    queue.push(frame.clone());
+                    return Ok(());
+                }
+                State::Destroyed { reason } => {
+                    return Err(Error::Destroyed {
+                        renderer: self.id(),
+                        channel: channel.to_string(),
+                        reason: reason.clone(),
+                    })
+                }
+            }
+        };
+        out.send(frame).map_err(|f| self.failure(channel, f))
+    }
+
+    fn failure(&self, channel: &str, f: SendFailure) -> Error {
+        match f {
+            SendFailure::Closed(reason) => Error::Destroyed {
+                renderer: self.id(),
+                channel: channel.to_string(),
+                reason,
+            },
+            SendFailure::QueueFull { queued, limit } => Error::QueueFull {
+                renderer: self.id(),
+                channel: channel.to_string(),
+                queued,
+                limit,
+            },
+        }
+    }
+
+    pub(crate) fn sync_reply(&self, request: u64, outcome: SyncOutcome) -> Result<(), Error> {
+        let out = match &*self.0.state.lock().unwrap_or_else(|e| e.into_inner()) {
+            State::Connected { out } => out.clone(),
+            _ => {
+                return Err(Error::Destroyed {
+                    renderer: self.id(),
+                    channel: "(sync reply)".into(),
+                    reason: "not connected".into(),
+                })
+            }
+        };
+        out.sync_reply(request, outcome)
+            .map_err(|f| self.failure("(sync reply)", f))
+    }
+
+    /// The operating-system process id, for renderers that main spawned.
+    pub fn process_id(&self) -> Option<u32> {
+        self.0.pid.get().copied()
+    }
+
+    pub(crate) fn set_pid(&self, pid: u32) {
+        let _ = self.0.pid.set(pid);
+    }
+
+    /// Whether the renderer is gone (exited, crashed, disconnected or closed).
+    pub fn is_destroyed(&self) -> bool {
+        self.destroy_reason().is_some()
+    }
+
+    /// Why the renderer was destroyed, if it was.
+    pub fn destroy_reason(&self) -> Option<String> {
+        match &*self.0.state.lock().unwrap_or_else(|e| e.into_inner()) {
+            State::Destroyed { reason } => Some(reason.clone()),
+            _ => None,
+        }
+    }
+
+    /// Whether the renderer has connected and can receive messages now.
+    pub fn is_ready(&self) -> bool {
+        matches!(
+            &*self.0.state.lock().unwrap_or_else(|e| e.into_inner()),
+            State::Connected { .. }
+        )
+    }
+
+    fn wait_until(&self, timeout: Duration, done: impl Fn(&State) -> bool) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if done(&state) {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            state = self
+                .0
+                .changed
+                .wait_timeout(state, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Waits until the renderer is connected (`true`) or destroyed / out of time (`false`).
+    pub fn wait_ready(&self, timeout: Duration) -> bool {
+        self.wait_until(timeout, |s| !matches!(s, State::Pending { .. }));
+        self.is_ready()
+    }
+
+    /// Waits until the renderer is destroyed; returns the reason, or `None` on timeout.
+    pub fn wait_destroyed(&self, timeout: Duration) -> Option<String> {
+        self.wait_until(timeout, |s| matches!(s, State::Destroyed { .. }));
+        self.destroy_reason()
+    }
+
+    /// Runs `f(reason)` once the renderer is destroyed (at once if it already is).
+    pub fn on_destroyed(&self, f: impl FnOnce(&str) + Send + 'static) {
+        if let Some(reason) = self.destroy_reason() {
+            f(&reason);
+            return;
+        }
+        self.0
+            .on_destroyed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Box::new(f));
+        // It may have been destroyed between the check and the push.
+        if let Some(reason) = self.destroy_reason() {
+            self.run_destroy_callbacks(&reason);
+        }
+    }
+
+    /// Closes the renderer's link; the renderer is destroyed with `reason`.
+    pub fn close(&self, reason: &str) {
+        self.destroy(reason);
+    }
+
+    pub(crate) fn attach(&self, out: Arc<dyn Outbound>) -> Result<(), Error> {
+        let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+        let queue = match &mut *state {
+            State::Pending { queue, .. } => std::mem::take(queue),
+            State::Connected { .. } => {
+                return Err(Error::Protocol {
+                    renderer: self.id(),
+                    reason: "renderer is already connected".into(),
+                })
+            }
+            State::Destroyed { reason } => {
+                return Err(Error::Destroyed {
+                    renderer: self.id(),
+                    channel: "(connect)".into(),
+                    reason: reason.clone(),
+                })
+            }
+        };
+        for frame in &queue {
+            if let Err(f) = out.send(frame) {
+                return Err(self.failure("(queued before connect)", f));
+            }
+        }
+        *state = State::Connected { out };
+        self.0.changed.notify_all();
+        Ok(())
+    }
+
+    pub(crate) fn destroy(&self, reason: &str) {
+        let out = {
+            let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+            if matches!(&*state, State::Destroyed { .. }) {
+                return;
+            }
+            let old = std::mem::replace(
+                &mut *state,
+                State::Destroyed {
+                    reason: reason.to_string(),
+                },
+            );
+            self.0.changed.notify_all();
+            match old {
+                State::Connected { out } => Some(out),
+                _ => None,
+            }
+        };
+        if let Some(out) = out {
+            out.close(reason);
+        }
+        if let Some(registry) = self.0.registry.upgrade() {
+            registry.remove(self.id());
+        }
+        tracing::info!(renderer = self.id(), "renderer destroyed: {reason}");
+        self.run_destroy_callbacks(reason);
+    }
+
+    fn run_destroy_callbacks(&self, reason: &str) {
+        let callbacks = std::mem::take(
+            &mut *self
+                .0
+                .on_destroyed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        for f in callbacks {
+            f(reason);
+        }
+    }
+}
+
+/// All live `WebContents` of a main process, and the id counter.
+pub(crate) struct Registry {
+    contents: RwLock<HashMap<u64, WebContents>>,
+    next_id: AtomicU64,
+    limits: Limits,
+}
+
+impl Registry {
+    pub(crate) fn new(limits: Limits) -> Arc<Self> {
+        Arc::new(Registry {
+            contents: RwLock::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            limits,
+        })
+    }
+
+    pub(crate) fn create(
+        self: &Arc<Self>,
+        kind: RendererKind,
+        embedder: Option<&WebContents>,
+    ) -> WebContents {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let wc = WebContents(Arc::new(ContentsInner {
+            id,
+            kind,
+            embedder: embedder.cloned(),
+            limits: self.limits,
+            state: Mutex::new(State::Pending {
+                queue: Vec::new(),
+                bytes: 0,
+            }),
+            changed: Condvar::new(),
+            on_destroyed: Mutex::new(Vec::new()),
+            registry: Arc::downgrade(self),
+            pid: OnceLock::new(),
+        }));
+        self.contents
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, wc.clone());
+        wc
+    }
+
+    pub(crate) fn get(&self, id: u64) -> Option<WebContents> {
+        self.contents
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+            .cloned()
+    }
+
+    pub(crate) fn remove(&self, id: u64) {
+        self.contents
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+    }
+
+    pub(crate) fn all(&self) -> Vec<WebContents> {
+        let mut v: Vec<_> = self
+            .contents
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        v.sort_by_key(|w| w.id());
+        v
+    }
+}

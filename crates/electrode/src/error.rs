@@ -1,0 +1,117 @@
+use std::io;
+
+use electrode_wire::WireError;
+
+/// A boxed error, what listeners return: `?` works on any error type inside a listener.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything the main-process API can report. Each message names the renderer, the channel
+/// and the limit involved.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An empty channel name was given.
+    #[error("channel name must not be empty (renderer {renderer})")]
+    EmptyChannel {
+        /// The renderer the message was for.
+        renderer: u64,
+    },
+    /// The encoded message is over the configured size limit; nothing was sent.
+    #[error("message on channel '{channel}' for renderer {renderer} is {size} bytes, over the limit of {limit} bytes; not sent")]
+    TooLarge {
+        /// Channel of the message.
+        channel: String,
+        /// Target renderer.
+        renderer: u64,
+        /// Encoded size in bytes.
+        size: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The renderer is gone (exited, crashed, disconnected or closed).
+    #[error(
+        "renderer {renderer} is destroyed ({reason}); message on channel '{channel}' not sent"
+    )]
+    Destroyed {
+        /// The renderer.
+        renderer: u64,
+        /// Channel of the message.
+        channel: String,
+        /// Why it was destroyed.
+        reason: String,
+    },
+    /// Too many bytes are waiting for the renderer (not connected yet, or not reading).
+    #[error("renderer {renderer} already has {queued} bytes waiting (limit {limit}); message on channel '{channel}' refused")]
+    QueueFull {
+        /// The renderer.
+        renderer: u64,
+        /// Channel of the refused message.
+        channel: String,
+        /// Bytes already waiting.
+        queued: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A sync-only operation was used on an asynchronous message.
+    #[error("the message on channel '{channel}' from renderer {renderer} was sent with send(), not sendSync(): it takes no return value (reply with event.sender().send)")]
+    NotSync {
+        /// Channel of the message.
+        channel: String,
+        /// The sending renderer.
+        renderer: u64,
+    },
+    /// The sync reply value could not be turned into JSON.
+    #[error("return value for sendSync on channel '{channel}' from renderer {renderer} is not JSON-serializable: {message}")]
+    BadReturnValue {
+        /// Channel of the message.
+        channel: String,
+        /// The sending renderer.
+        renderer: u64,
+        /// What serde_json said.
+        message: String,
+    },
+    /// No `WebContents` has this id.
+    #[error("no renderer with id {0}")]
+    UnknownRenderer(u64),
+    /// The renderer is not a `<webview>` guest of the given embedder.
+    #[error("renderer {guest} is not a guest of renderer {embedder}")]
+    NotAGuest {
+        /// The supposed guest.
+        guest: u64,
+        /// The supposed embedder.
+        embedder: u64,
+    },
+    /// Arguments could not be encoded.
+    #[error("arguments for channel '{channel}': {source}")]
+    Encode {
+        /// Channel of the message.
+        channel: String,
+        /// The codec's error.
+        source: WireError,
+    },
+    /// A renderer broke the protocol; its connection is closed.
+    #[error("renderer {renderer} broke the protocol: {reason}")]
+    Protocol {
+        /// The renderer.
+        renderer: u64,
+        /// What it did.
+        reason: String,
+    },
+    /// An operating-system call failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The OS error.
+        source: io::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! The event passed to main-process listeners, and sync replies.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use electrode_wire::SyncOutcome;
+use serde::Serialize;
+
+use crate::{Error, WebContents};
+
+/// The `event` of `ipcMain.on(channel, (event, ...args))`.
+pub struct IpcEvent {
+    sender: WebContents,
+    channel: String,
+    reply: Option<SyncReply>,
+}
+
+impl IpcEvent {
+    pub(crate) fn new_async(sender: WebContents, channel: String) -> Self {
+        IpcEvent {
+            sender,
+            channel,
+            reply: None,
+        }
+    }
+
+    pub(crate) fn new_sync(sender: WebContents, channel: String, request: u64) -> Self {
+        let reply = SyncReply(Arc::new(ReplyState {
+            sender: sender.clone(),
+            channel: channel.clone(),
+            request,
+            done: AtomicBool::new(false),
+            listeners_ran: AtomicUsize::new(0),
+        }));
+        IpcEvent {
+            sender,
+            channel,
+            reply: Some(reply),
+        }
+    }
+
+    /// The `WebContents` that sent the message; `event.sender().send(..)` is the async reply.
+    pub fn sender(&self) -> &WebContents {
+        &self.sender
+    }
+
+    /// The channel the message came on.
+    pub fn channel(&self) -> &str {
+        &self.channel
+    }
+
+    /// Whether the renderer is blocked in `sendSync` waiting for a return value.
+    pub fn is_sync(&self) -> bool {
+        self.reply.is_some()
+    }
+
+    /// `event.returnValue = value`: answers a `sendSync`. The value follows JSON rules (as
+    /// `JSON.stringify` in Electron 1.7.8). The first value set wins: returns `Ok(true)` if this
+    /// call answered, `Ok(false)` if an answer had already been sent. On an asynchronous message
+    /// this is [`Error::NotSync`].
+    pub fn set_return_value<T: Serialize>(&self, value: T) -> Result<bool, Error> {
+        self.reply_handle()?.send(value)
+    }
+
+    /// A handle that can answer the `sendSync` later, from any thread. While a handle (or the
+    /// event) is alive the renderer keeps waiting; when the last one is dropped without an
+    /// answer, the renderer gets an error naming the channel instead of hanging.
+    pub fn reply_handle(&self) -> Result<SyncReply, Error> {
+        self.reply.clone().ok_or_else(|| Error::NotSync {
+            channel: self.channel.clone(),
+            renderer: self.sender.id(),
+        })
+    }
+
+    pub(crate) fn fail(&self, why: &str) {
+        if let Some(r) = &self.reply {
+            r.error(why);
+        }
+    }
+
+    pub(crate) fn set_listeners_ran(&self, n: usize) {
+        if let Some(r) = &self.reply {
+            r.0.listeners_ran.store(n, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A pending `sendSync` answer. Clone it, move it to another thread or task, answer later.
+///
+/// ```no_run
+/// # use electrode::IpcMain;
+/// let ipc = IpcMain::new();
+/// ipc.on("slow", |event, _args| {
+///     let reply = event.reply_handle()?;
+///     std::thread::spawn(move || {
+///         std::thread::sleep(std::time::Duration::from_millis(10));
+///         reply.send("done").ok();
+///     });
+///     Ok(())
+/// });
+/// ```
+#[derive(Clone)]
+pub struct SyncReply(Arc<ReplyState>);
+
+struct ReplyState {
+    sender: WebContents,
+    channel: String,
+    request: u64,
+    done: AtomicBool,
+    listeners_ran: AtomicUsize,
+}
+
+impl ReplyState {
+    fn deliver(&self, outcome: SyncOutcome) -> bool {
+        if self.done.swap(true, Ordering::AcqRel) {
+            return false;
+        }
+        if let Err(e) = self.sender.sync_reply(self.request, outcome) {
+            tracing::debug!(renderer = self.sender.id(), channel = %self.channel, "sync reply not delivered: {e}");
+        }
+        true
+    }
+}
+
+impl Drop for ReplyState {
+    fn drop(&mut self) {
+        if self.done.load(Ordering::Acquire) {
+            return;
+        }
+        let why = match self.listeners_ran.load(Ordering::Relaxed) {
+            0 => format!(
+                "no listener for sendSync on channel '{}' in the main process",
+                self.channel
+            ),
+            n => format!(
+                "{n} listener(s) ran for sendSync on channel '{}' but none set a return value",
+                self.channel
+            ),
+        };
+        tracing::warn!(renderer = self.sender.id(), "{why}");
+        self.deliver(SyncOutcome::Error(why));
+    }
+}
+
+impl SyncReply {
+    /// Sends the return value (JSON rules). `Ok(false)` if the call was already answered.
+    pub fn send<T: Serialize>(&self, value: T) -> Result<bool, Error> {
+        if self.is_done() {
+            return Ok(false);
+        }
+        let json = serde_json::to_vec(&value).map_err(|e| Error::BadReturnValue {
+            channel: self.0.channel.clone(),
+            renderer: self.0.sender.id(),
+            message: e.to_string(),
+        })?;
+        Ok(self.0.deliver(SyncOutcome::Value(Bytes::from(json))))
+    }
+
+    /// Answers with an error: the renderer's `sendSync` fails with this text.
+    pub fn error(&self, message: &str) -> bool {
+        self.0.deliver(SyncOutcome::Error(message.to_string()))
+    }
+
+    /// Whether an answer was already sent.
+    pub fn is_done(&self) -> bool {
+        self.0.done.load(Ordering::Acquire)
+    }
+
+    /// The channel of the pending call.
+    pub fn channel(&self) -> &str {
+        &self.0.channel
+    }
+}

@@ -1,0 +1,317 @@
+//! `Main`: the running main process (socket, renderers, spawning).
+
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use electrode_wire::{Args, Frame, DEFAULT_MAX_MESSAGE_SIZE, ENV_SOCKET, ENV_TOKEN};
+use serde::Serialize;
+
+use crate::auth::Tickets;
+use crate::contents::Registry;
+use crate::transport::{Connection, Outbound};
+use crate::{Error, IpcMain, RendererKind, WebContents};
+
+/// Size and time limits of a main process.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest frame body accepted from or sent to a renderer (default 64 MiB). Checked before
+    /// sending, so an oversized message is an error for its sender and the link survives.
+    pub max_message_size: usize,
+    /// Bytes that may wait for a renderer that has not connected yet (default 64 MiB).
+    pub pending_bytes: usize,
+    /// Bytes that may wait for a connected renderer that does not read (default 256 MiB).
+    pub outbound_queue_bytes: usize,
+    /// How long a new connection may take to authenticate (default 5 s).
+    pub handshake_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            pending_bytes: 64 * 1024 * 1024,
+            outbound_queue_bytes: 256 * 1024 * 1024,
+            handshake_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+pub(crate) struct Shared {
+    pub(crate) ipc: IpcMain,
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) tickets: Tickets,
+    pub(crate) limits: Limits,
+    pub(crate) shutting_down: AtomicBool,
+}
+
+/// Configures a [`Main`].
+#[derive(Default)]
+pub struct MainBuilder {
+    ipc: Option<IpcMain>,
+    limits: Limits,
+}
+
+impl MainBuilder {
+    /// Uses these listeners (default: a new, empty [`IpcMain`]).
+    pub fn ipc(mut self, ipc: IpcMain) -> Self {
+        self.ipc = Some(ipc);
+        self
+    }
+
+    /// Sets all limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Sets the largest message size in bytes.
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.limits.max_message_size = bytes;
+        self
+    }
+
+    /// Creates the private socket directory (mode 0700), binds the socket and starts accepting.
+    pub fn start(self) -> Result<Main, Error> {
+        let dir = tempfile::Builder::new()
+            .prefix("electrode-")
+            .tempdir()
+            .map_err(|e| Error::io("creating the socket directory", e))?;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io("making the socket directory private", e))?;
+        let socket_path = dir.path().join("main.sock");
+        let listener = UnixListener::bind(&socket_path)
+            .map_err(|e| Error::io(format!("binding {}", socket_path.display()), e))?;
+        let shared = Arc::new(Shared {
+            ipc: self.ipc.unwrap_or_default(),
+            registry: Registry::new(self.limits),
+            tickets: Tickets::default(),
+            limits: self.limits,
+            shutting_down: AtomicBool::new(false),
+        });
+        let accept = {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name("electrode-accept".into())
+                .spawn(move || crate::uds::accept_loop(listener, shared))
+                .map_err(|e| Error::io("starting the accept thread", e))?
+        };
+        tracing::debug!(socket = %socket_path.display(), "main process listening");
+        Ok(Main {
+            shared,
+            socket_path,
+            accept: Mutex::new(Some(accept)),
+            _dir: dir,
+        })
+    }
+}
+
+/// What a renderer started by other means needs to connect: the socket and its token.
+#[derive(Debug, Clone)]
+pub struct Ticket {
+    /// Main's socket path.
+    pub socket: PathBuf,
+    /// The renderer's single-use token.
+    pub token: String,
+}
+
+impl Ticket {
+    /// Puts the ticket into a command's environment (`ELECTRODE_SOCKET`, `ELECTRODE_TOKEN`).
+    pub fn apply(&self, cmd: &mut Command) {
+        cmd.env(ENV_SOCKET, &self.socket)
+            .env(ENV_TOKEN, &self.token);
+    }
+}
+
+/// A running main process.
+///
+/// ```no_run
+/// use electrode::{IpcMain, Main};
+/// use std::process::Command;
+///
+/// let ipc = IpcMain::new();
+/// ipc.on("sum", |event, args| {
+///     let v: Vec<f64> = args.get(0)?;
+///     event.set_return_value(v.iter().sum::<f64>())?;
+///     Ok(())
+/// });
+/// let main = Main::builder().ipc(ipc).start()?;
+/// let renderer = main.spawn_renderer(Command::new("./my-renderer"))?;
+/// renderer.send("config", &("dark",))?;
+/// # Ok::<(), electrode::Error>(())
+/// ```
+pub struct Main {
+    shared: Arc<Shared>,
+    socket_path: PathBuf,
+    accept: Mutex<Option<JoinHandle<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Main {
+    /// A builder with default limits.
+    pub fn builder() -> MainBuilder {
+        MainBuilder::default()
+    }
+
+    /// The listener table.
+    pub fn ipc(&self) -> &IpcMain {
+        &self.shared.ipc
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.shared.limits
+    }
+
+    /// The Unix socket renderers connect to.
+    pub fn socket_path(&self) -> &Path {
+        &self.socket_path
+    }
+
+    /// Starts a Rust renderer process. The child finds main through `ELECTRODE_SOCKET` and
+    /// proves itself with the single-use token in `ELECTRODE_TOKEN`. Messages sent to the
+    /// returned `WebContents` before the child connects are queued.
+    pub fn spawn_renderer(&self, cmd: Command) -> Result<WebContents, Error> {
+        self.spawn(cmd, None)
+    }
+
+    /// Starts a renderer as the `<webview>` guest of `embedder`: its `send_to_host` reaches the
+    /// embedder, and the embedder's `webview(id).send` reaches it.
+    pub fn spawn_guest(&self, cmd: Command, embedder: &WebContents) -> Result<WebContents, Error> {
+        self.spawn(cmd, Some(embedder))
+    }
+
+    fn spawn(
+        &self,
+        mut cmd: Command,
+        embedder: Option<&WebContents>,
+    ) -> Result<WebContents, Error> {
+        let (contents, ticket) = self.issue_ticket(embedder);
+        ticket.apply(&mut cmd);
+        let mut child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => {
+                self.shared.tickets.revoke(contents.id());
+                contents.destroy(&format!("could not start {cmd:?}: {e}"));
+                return Err(Error::io(format!("spawning renderer {cmd:?}"), e));
+            }
+        };
+        contents.set_pid(child.id());
+        let reaper = contents.clone();
+        let shared = self.shared.clone();
+        std::thread::Builder::new()
+            .name("electrode-reap".into())
+            .spawn(move || {
+                let status = child.wait();
+                shared.tickets.revoke(reaper.id());
+                let reason = match status {
+                    Ok(s) => format!("renderer process exited ({s})"),
+                    Err(e) => format!("renderer process lost: {e}"),
+                };
+                reaper.destroy(&reason);
+            })
+            .map_err(|e| Error::io("starting the reaper thread", e))?;
+        Ok(contents)
+    }
+
+    /// Reserves a `WebContents` for a renderer started some other way, and the ticket it must
+    /// present. The ticket is single use.
+    pub fn issue_ticket(&self, embedder: Option<&WebContents>) -> (WebContents, Ticket) {
+        let contents = self.create_contents(RendererKind::Process, embedder);
+        let token = self.shared.tickets.issue(&contents);
+        (
+            contents,
+            Ticket {
+                socket: self.socket_path.clone(),
+                token,
+            },
+        )
+    }
+
+    /// Reserves a `WebContents` that a transport will attach later (web pages, guests).
+    /// Messages sent to it meanwhile are queued.
+    pub fn create_contents(
+        &self,
+        kind: RendererKind,
+        embedder: Option<&WebContents>,
+    ) -> WebContents {
+        self.shared.registry.create(kind, embedder)
+    }
+
+    /// Connects a transport's sending half to a reserved `WebContents`; queued messages are
+    /// flushed to it in order. The returned [`Connection`] takes the renderer's frames.
+    pub fn attach(
+        &self,
+        contents: &WebContents,
+        out: Arc<dyn Outbound>,
+    ) -> Result<Connection, Error> {
+        contents.attach(out)?;
+        Ok(Connection::new(
+            contents.clone(),
+            self.shared.ipc.clone(),
+            self.shared.registry.clone(),
+        ))
+    }
+
+    /// Every live renderer, by id.
+    pub fn web_contents(&self) -> Vec<WebContents> {
+        self.shared.registry.all()
+    }
+
+    /// The live renderer with this id.
+    pub fn from_id(&self, id: u64) -> Option<WebContents> {
+        self.shared.registry.get(id)
+    }
+
+    /// Sends one message to every live renderer, encoding it once. Returns how many took it;
+    /// failures (destroyed, queue full) are logged.
+    pub fn broadcast<T: Serialize + ?Sized>(
+        &self,
+        channel: &str,
+        args: &T,
+    ) -> Result<usize, Error> {
+        let args = Args::encode(args).map_err(|source| Error::Encode {
+            channel: channel.to_string(),
+            source,
+        })?;
+        let frame = Frame::Message {
+            channel: channel.to_string(),
+            args,
+        }
+        .encode();
+        let mut delivered = 0;
+        for wc in self.web_contents() {
+            match wc.send_encoded(channel, &frame) {
+                Ok(()) => delivered += 1,
+                Err(e) => tracing::warn!(renderer = wc.id(), "broadcast: {e}"),
+            }
+        }
+        Ok(delivered)
+    }
+
+    /// Closes every renderer link and stops accepting. Also done on drop.
+    pub fn shutdown(&self) {
+        if self.shared.shutting_down.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        // Wake the accept loop so it sees the flag.
+        let _ = UnixStream::connect(&self.socket_path);
+        if let Some(handle) = self.accept.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = handle.join();
+        }
+        for wc in self.web_contents() {
+            wc.destroy("main process is shutting down");
+        }
+    }
+}
+
+impl Drop for Main {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

@@ -1,0 +1,159 @@
+//! The seam between `WebContents` and the links that carry frames (Unix sockets, WebSockets).
+
+use std::sync::Arc;
+
+use electrode_wire::{Encoded, Frame, SyncOutcome};
+
+use crate::contents::Registry;
+use crate::{Error, IpcEvent, IpcMain, WebContents};
+
+/// Why an [`Outbound`] did not take a frame.
+#[derive(Debug, Clone)]
+pub enum SendFailure {
+    /// The link is closed; the text says why.
+    Closed(String),
+    /// Too many bytes wait to be written already.
+    QueueFull {
+        /// Bytes waiting.
+        queued: usize,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// The sending half of a renderer link. `send` must not block for long: a link whose peer does
+/// not read queues (bounded) and reports [`SendFailure::QueueFull`] past its limit.
+pub trait Outbound: Send + Sync + 'static {
+    /// Writes or queues one frame.
+    fn send(&self, frame: &Encoded) -> Result<(), SendFailure>;
+
+    /// Delivers a `sendSync` answer. Links that answer sync calls out of band (HTTP) override it.
+    fn sync_reply(&self, request: u64, outcome: SyncOutcome) -> Result<(), SendFailure> {
+        self.send(&Frame::SyncReply { request, outcome }.encode())
+    }
+
+    /// Closes the link, telling the peer why when it can.
+    fn close(&self, reason: &str);
+}
+
+/// The receiving half of a renderer link, held by the transport: it feeds frames in.
+pub struct Connection {
+    contents: WebContents,
+    ipc: IpcMain,
+    registry: Arc<Registry>,
+}
+
+impl Connection {
+    pub(crate) fn new(contents: WebContents, ipc: IpcMain, registry: Arc<Registry>) -> Self {
+        Connection {
+            contents,
+            ipc,
+            registry,
+        }
+    }
+
+    /// The renderer on this link.
+    pub fn contents(&self) -> &WebContents {
+        &self.contents
+    }
+
+    fn protocol(&self, reason: String) -> Error {
+        Error::Protocol {
+            renderer: self.contents.id(),
+            reason,
+        }
+    }
+
+    /// Handles one frame from the renderer, running listeners on the calling thread. An `Err`
+    /// means the renderer broke the protocol: the transport logs it and closes the link.
+    pub fn handle_frame(&self, frame: Frame) -> Result<(), Error> {
+        let me = self.contents.id();
+        match frame {
+            Frame::Send { channel, args } => {
+                let event = IpcEvent::new_async(self.contents.clone(), channel);
+                self.ipc.dispatch(&event, &args);
+            }
+            Frame::SendSync {
+                request,
+                channel,
+                args,
+            } => {
+                let event = IpcEvent::new_sync(self.contents.clone(), channel, request);
+                let ran = self.ipc.dispatch(&event, &args);
+                event.set_listeners_ran(ran);
+            }
+            Frame::SendToHost { channel, args } => {
+                args.validate().map_err(|e| {
+                    self.protocol(format!("sendToHost on channel '{channel}': {e}"))
+                })?;
+                match self.contents.embedder() {
+                    Some(host) => {
+                        let frame = Frame::HostMessage {
+                            guest: me,
+                            channel: channel.clone(),
+                            args,
+                        };
+                        if let Err(e) = host.send_encoded(&channel, &frame.encode()) {
+                            tracing::warn!(renderer = me, "sendToHost dropped: {e}");
+                        }
+                    }
+                    None => tracing::warn!(
+                        renderer = me,
+                        "sendToHost on channel '{channel}' dropped: renderer {me} is not a <webview> guest"
+                    ),
+                }
+            }
+            Frame::SendTo {
+                target,
+                channel,
+                args,
+            } => {
+                args.validate()
+                    .map_err(|e| self.protocol(format!("sendTo on channel '{channel}': {e}")))?;
+                match self.registry.get(target) {
+                    Some(t) => {
+                        if let Err(e) = t.send_args(&channel, args) {
+                            tracing::warn!(renderer = me, "sendTo {target} dropped: {e}");
+                        }
+                    }
+                    None => tracing::error!(
+                        renderer = me,
+                        "Sending message to WebContents with unknown ID {target} (channel '{channel}')"
+                    ),
+                }
+            }
+            Frame::WebviewSend {
+                guest,
+                channel,
+                args,
+            } => {
+                args.validate().map_err(|e| {
+                    self.protocol(format!("<webview>.send on channel '{channel}': {e}"))
+                })?;
+                match self.registry.get(guest) {
+                    Some(g) if g.embedder().map(|e| e.id()) == Some(me) => {
+                        if let Err(e) = g.send_args(&channel, args) {
+                            tracing::warn!(renderer = me, "<webview>.send to guest {guest} dropped: {e}");
+                        }
+                    }
+                    _ => tracing::warn!(
+                        renderer = me,
+                        "<webview>.send on channel '{channel}' dropped: renderer {guest} is not a live guest of renderer {me}"
+                    ),
+                }
+            }
+            other => {
+                return Err(self.protocol(format!(
+                    "frame type {:?} may only be sent by the main process",
+                    other.kind()
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// The link ended: the renderer is destroyed with this reason.
+    pub fn closed(&self, reason: &str) {
+        self.contents.destroy(reason);
+    }
+}
