@@ -1,0 +1,194 @@
+//! Web renderers for Electrode: any page served by the main process becomes a renderer.
+//!
+//! The bridge serves the app's files, the `ipcRenderer` shim (`/electrode/ipc-renderer.js`)
+//! and the IPC endpoints on `127.0.0.1` (an ephemeral port by default). Each page that loads
+//! the shim is a [`WebContents`](electrode::WebContents) in the same id space as Rust
+//! renderers: `ipcMain` listeners cannot tell them apart.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use electrode::{IpcMain, Main};
+//! use electrode_web::{WebBridge, WebConfig};
+//!
+//! let ipc = IpcMain::new();
+//! ipc.on("hello", |event, args| {
+//!     let name: String = args.get(0)?;
+//!     event.set_return_value(format!("hello, {name}"))?;
+//!     Ok(())
+//! });
+//! let main = Arc::new(Main::builder().ipc(ipc).start()?);
+//! let bridge = WebBridge::start(main, WebConfig::new().app_dir("./app"))?;
+//! println!("open {}", bridge.url());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Page code written for Electron 1.7.8 runs as it is once it loads the shim:
+//! `<script src="/electrode/ipc-renderer.js"></script>`, then
+//! `const { ipcRenderer } = require('electron')`.
+
+mod outbound;
+mod page;
+mod routes;
+mod security;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use electrode::Main;
+
+/// The shim, as served at `/electrode/ipc-renderer.js`.
+pub const SHIM_JS: &str = include_str!("../assets/ipc-renderer.js");
+
+/// Errors starting the bridge.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The runtime could not start.
+    #[error("cannot start the web bridge runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Bridge settings.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    pub(crate) bind: SocketAddr,
+    pub(crate) app_dir: Option<PathBuf>,
+    pub(crate) sync_deadline: Duration,
+    pub(crate) connect_deadline: Duration,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            app_dir: None,
+            sync_deadline: Duration::from_secs(30),
+            connect_deadline: Duration::from_secs(30),
+        }
+    }
+}
+
+impl WebConfig {
+    /// Defaults: `127.0.0.1`, an ephemeral port, no app directory.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Where to listen (keep it on loopback unless you know why not).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Serves the files of this directory at `/`.
+    pub fn app_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.app_dir = Some(dir.into());
+        self
+    }
+
+    /// The longest a `sendSync` request waits for main's answer before the bridge answers with
+    /// an error itself (a synchronous XHR in a page cannot time out on its own). Default 30 s.
+    pub fn sync_deadline(mut self, d: Duration) -> Self {
+        self.sync_deadline = d;
+        self
+    }
+}
+
+/// A running bridge. Dropping it stops the server.
+pub struct WebBridge {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl WebBridge {
+    /// Binds and starts serving on a background thread with its own runtime.
+    pub fn start(main: Arc<Main>, config: WebConfig) -> Result<WebBridge, Error> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("electrode-web")
+            .enable_all()
+            .build()
+            .map_err(Error::Runtime)?;
+        // Bound with std so that starting works from inside another runtime too.
+        let bind_err = |source| Error::Bind {
+            addr: config.bind,
+            source,
+        };
+        let listener = std::net::TcpListener::bind(config.bind).map_err(bind_err)?;
+        listener.set_nonblocking(true).map_err(bind_err)?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind {
+            addr: config.bind,
+            source,
+        })?;
+        let app = routes::router(main, config, addr);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("electrode-web".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let listener = match tokio::net::TcpListener::from_std(listener) {
+                        Ok(l) => l,
+                        Err(e) => return tracing::error!("web bridge cannot use its socket: {e}"),
+                    };
+                    let served = axum::serve(listener, app)
+                        .with_graceful_shutdown(async {
+                            let _ = stopped.await;
+                        })
+                        .await;
+                    if let Err(e) = served {
+                        tracing::error!("web bridge stopped: {e}");
+                    }
+                });
+                runtime.shutdown_timeout(Duration::from_secs(1));
+            })
+            .map_err(Error::Runtime)?;
+        tracing::info!("web bridge listening on http://{addr}/");
+        Ok(WebBridge {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// The address the bridge listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>/`.
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// Stops the server (open pages lose their link).
+    pub fn shutdown(mut self) {
+        self.stop_now();
+    }
+
+    fn stop_now(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for WebBridge {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}

@@ -1,0 +1,128 @@
+//! One page's session: its `WebContents`, token, link, and the in-order dispatch of its
+//! messages, which arrive over two transports (WebSocket for async, XHR for sync).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use electrode::wire::Frame;
+use electrode::{Connection, WebContents};
+use tokio::sync::mpsc;
+
+use crate::outbound::{Out, PageOutbound};
+use crate::security::{parse_token, secret_eq};
+
+pub(crate) struct Page {
+    pub(crate) secret: String,
+    pub(crate) contents: WebContents,
+    pub(crate) conn: Connection,
+    pub(crate) out: Arc<PageOutbound>,
+    pub(crate) rx: Mutex<Option<mpsc::UnboundedReceiver<Out>>>,
+    /// Sequence number of the last async message dispatched to listeners.
+    pub(crate) dispatched: Mutex<u64>,
+    /// Largest frame accepted from this page (main's limit).
+    pub(crate) limit: usize,
+}
+
+impl Page {
+    pub(crate) fn token(&self) -> String {
+        format!("{}.{}", self.contents.id(), self.secret)
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.contents.id()
+    }
+
+    /// Dispatches async message `seq` if it is the next one; earlier numbers were already
+    /// dispatched (carried by a sync request) and are skipped. A gap is a protocol error.
+    pub(crate) fn dispatch_async(&self, seq: u64, frame: Frame) -> Result<(), String> {
+        let mut last = self.dispatched.lock().unwrap_or_else(|e| e.into_inner());
+        if seq <= *last {
+            return Ok(());
+        }
+        if seq != *last + 1 {
+            return Err(format!(
+                "message {seq} arrived before message {}",
+                *last + 1
+            ));
+        }
+        self.dispatch_next(&mut last, seq, frame)
+    }
+
+    /// Dispatches message `seq`, the one after `*last`, with the dispatch lock held.
+    pub(crate) fn dispatch_next(
+        &self,
+        last: &mut u64,
+        seq: u64,
+        frame: Frame,
+    ) -> Result<(), String> {
+        if !matches!(
+            frame,
+            Frame::Send { .. }
+                | Frame::SendToHost { .. }
+                | Frame::SendTo { .. }
+                | Frame::WebviewSend { .. }
+        ) {
+            return Err(format!("frame {:?} is not an async message", frame.kind()));
+        }
+        *last = seq;
+        self.conn.handle_frame(frame).map_err(|e| e.to_string())
+    }
+
+    pub(crate) fn close(&self, reason: &str) {
+        tracing::warn!(renderer = self.id(), "closing page link: {reason}");
+        self.conn.closed(reason);
+    }
+}
+
+/// The live pages and the tickets of `<webview>` guests that have not connected yet.
+#[derive(Default)]
+pub(crate) struct Pages {
+    pages: Mutex<HashMap<u64, Arc<Page>>>,
+    guest_tickets: Mutex<HashMap<String, WebContents>>,
+}
+
+impl Pages {
+    pub(crate) fn insert(self: &Arc<Self>, page: Arc<Page>) {
+        let id = page.id();
+        self.pages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, page.clone());
+        let me = Arc::downgrade(self);
+        page.contents.on_destroyed(move |_| {
+            if let Some(pages) = me.upgrade() {
+                pages
+                    .pages
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&id);
+            }
+        });
+    }
+
+    /// The page a token belongs to, if the token is right.
+    pub(crate) fn by_token(&self, token: &str) -> Option<Arc<Page>> {
+        let (id, secret) = parse_token(token)?;
+        let page = self
+            .pages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+            .cloned()?;
+        secret_eq(&page.secret, secret).then_some(page)
+    }
+
+    pub(crate) fn add_guest_ticket(&self, ticket: String, guest: WebContents) {
+        self.guest_tickets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(ticket, guest);
+    }
+
+    pub(crate) fn take_guest(&self, ticket: &str) -> Option<WebContents> {
+        self.guest_tickets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(ticket)
+    }
+}

@@ -1,0 +1,451 @@
+//! HTTP routes: the shim, connect, WebSocket, sync XHR, `<webview>` guests, static files.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{DefaultBodyLimit, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use electrode::wire::{Frame, SyncOutcome};
+use electrode::{Main, RendererKind};
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+
+use crate::outbound::{Out, PageOutbound};
+use crate::page::{Page, Pages};
+use crate::security::{random_hex, Allowed};
+use crate::WebConfig;
+
+#[derive(Clone)]
+pub(crate) struct Bridge {
+    main: Arc<Main>,
+    pages: Arc<Pages>,
+    allowed: Allowed,
+    config: WebConfig,
+}
+
+pub(crate) fn router(main: Arc<Main>, config: WebConfig, addr: SocketAddr) -> Router {
+    let limit = main.limits().max_message_size;
+    let bridge = Bridge {
+        main,
+        pages: Arc::new(Pages::default()),
+        allowed: Allowed::for_addr(addr),
+        config: config.clone(),
+    };
+    let mut app = Router::new()
+        .route("/electrode/ipc-renderer.js", get(shim))
+        .route("/electrode/connect", post(connect))
+        .route("/electrode/ws", get(ws))
+        .route("/electrode/sync", post(sync))
+        .route("/electrode/webview", post(webview_create))
+        .route("/electrode/webview/close", post(webview_close));
+    if let Some(dir) = &config.app_dir {
+        app = app.fallback_service(tower_http::services::ServeDir::new(dir));
+    }
+    app.layer(DefaultBodyLimit::max(
+        limit.saturating_mul(4).saturating_add(1 << 20),
+    ))
+    .layer(middleware::from_fn_with_state(bridge.clone(), check_host))
+    .with_state(bridge)
+}
+
+fn refuse(status: StatusCode, why: String) -> Response {
+    tracing::warn!("web bridge refused a request: {why}");
+    (status, why).into_response()
+}
+
+async fn check_host(State(b): State<Bridge>, req: Request, next: Next) -> Response {
+    if let Err(why) = b.allowed.host_ok(req.headers()) {
+        return refuse(StatusCode::MISDIRECTED_REQUEST, why);
+    }
+    next.run(req).await
+}
+
+async fn shim() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/javascript; charset=utf-8",
+            ),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        crate::SHIM_JS,
+    )
+        .into_response()
+}
+
+fn page_from_header(b: &Bridge, headers: &HeaderMap) -> Result<Arc<Page>, Response> {
+    let token = headers
+        .get("x-electrode-token")
+        .and_then(|h| h.to_str().ok())
+        .ok_or_else(|| {
+            refuse(
+                StatusCode::UNAUTHORIZED,
+                "X-Electrode-Token header missing".into(),
+            )
+        })?;
+    b.pages.by_token(token).ok_or_else(|| {
+        refuse(
+            StatusCode::UNAUTHORIZED,
+            "unknown or wrong page token".into(),
+        )
+    })
+}
+
+async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(why) = b.allowed.origin_ok(&headers, false) {
+        return refuse(StatusCode::FORBIDDEN, why);
+    }
+    if headers.get("x-electrode").is_none() {
+        return refuse(StatusCode::FORBIDDEN, "X-Electrode header missing".into());
+    }
+    let contents = if body.is_empty() {
+        b.main.create_contents(RendererKind::Page, None)
+    } else {
+        let ticket = String::from_utf8_lossy(&body).to_string();
+        match b.pages.take_guest(&ticket) {
+            Some(guest) if !guest.is_destroyed() => guest,
+            _ => {
+                return refuse(
+                    StatusCode::FORBIDDEN,
+                    "unknown or used <webview> guest ticket".into(),
+                )
+            }
+        }
+    };
+    let (out, rx) = PageOutbound::new(b.main.limits().outbound_queue_bytes);
+    let out = Arc::new(out);
+    let conn = match b.main.attach(&contents, out.clone()) {
+        Ok(c) => c,
+        Err(e) => return refuse(StatusCode::CONFLICT, e.to_string()),
+    };
+    let page = Arc::new(Page {
+        secret: random_hex(32),
+        contents: contents.clone(),
+        conn,
+        out,
+        rx: Mutex::new(Some(rx)),
+        dispatched: Mutex::new(0),
+        limit: b.main.limits().max_message_size,
+    });
+    b.pages.insert(page.clone());
+    tracing::info!(renderer = page.id(), "page connected");
+    // A page that never opens its WebSocket is not kept forever.
+    let waiting = page.clone();
+    let deadline = b.config.connect_deadline;
+    tokio::spawn(async move {
+        tokio::time::sleep(deadline).await;
+        if waiting
+            .rx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+        {
+            waiting.close("the page did not open its WebSocket in time");
+        }
+    });
+    let json = serde_json::json!({ "id": page.id(), "token": page.token() });
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        json.to_string(),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct WsQuery {
+    token: String,
+}
+
+async fn ws(
+    State(b): State<Bridge>,
+    headers: HeaderMap,
+    Query(q): Query<WsQuery>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    if let Err(why) = b.allowed.origin_ok(&headers, true) {
+        return refuse(StatusCode::FORBIDDEN, why);
+    }
+    let Some(page) = b.pages.by_token(&q.token) else {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "unknown or wrong page token".into(),
+        );
+    };
+    let Some(rx) = page.rx.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+        return refuse(
+            StatusCode::CONFLICT,
+            format!("page {} already has a WebSocket", page.id()),
+        );
+    };
+    let limit = b.main.limits().max_message_size + 4;
+    upgrade
+        .max_message_size(limit)
+        .max_frame_size(limit)
+        .on_upgrade(move |socket| run_ws(page, socket, rx))
+}
+
+async fn run_ws(
+    page: Arc<Page>,
+    socket: WebSocket,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Out>,
+) {
+    let (mut sink, mut stream) = socket.split();
+    let out = page.out.clone();
+    let writer = tokio::spawn(async move {
+        while let Some(msg) = rx.recv().await {
+            match msg {
+                Out::Frame(bytes) => {
+                    let n = bytes.len();
+                    let sent = sink.send(Message::Binary(bytes)).await;
+                    out.sent(n);
+                    if sent.is_err() {
+                        break;
+                    }
+                }
+                Out::Close => {
+                    let _ = sink.close().await;
+                    break;
+                }
+            }
+        }
+    });
+    let limit = page.limit;
+    let reason = loop {
+        let msg = match stream.next().await {
+            Some(Ok(m)) => m,
+            Some(Err(e)) => break format!("page WebSocket failed: {e}"),
+            None => break "page disconnected".to_string(),
+        };
+        let data = match msg {
+            Message::Binary(d) => d,
+            Message::Close(_) => break "page disconnected".to_string(),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            Message::Text(_) => {
+                break format!(
+                    "renderer {} sent a text WebSocket message; only binary frames are allowed",
+                    page.id()
+                )
+            }
+        };
+        if data.len() < 4 {
+            break format!(
+                "renderer {} sent a WebSocket message without a sequence number",
+                page.id()
+            );
+        }
+        let seq = u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as u64;
+        let frame = match Frame::decode(data.slice(4..), limit) {
+            Ok(f) => f,
+            Err(e) => break format!("renderer {} sent a malformed frame: {e}", page.id()),
+        };
+        let p = page.clone();
+        if let Err(e) = tokio::task::block_in_place(|| p.dispatch_async(seq, frame)) {
+            break format!("renderer {} broke the protocol: {e}", page.id());
+        }
+    };
+    if reason != "page disconnected" {
+        tracing::error!(renderer = page.id(), "{reason}; closing its connection");
+    }
+    page.close(&reason);
+    writer.abort();
+}
+
+/// The body of `/electrode/sync`: the async messages main may not have yet, then the call.
+struct SyncRequest {
+    last_seq: u64,
+    carried: Vec<(u64, Frame)>,
+    call: Frame,
+}
+
+fn parse_sync(body: &Bytes, limit: usize) -> Result<SyncRequest, String> {
+    let take = |at: usize, n: usize| {
+        body.get(at..at + n)
+            .ok_or_else(|| "sync request is truncated".to_string())
+    };
+    let last_seq = u64::from_le_bytes(take(0, 8)?.try_into().expect("8 bytes"));
+    let count = u32::from_le_bytes(take(8, 4)?.try_into().expect("4 bytes")) as usize;
+    let mut at = 12;
+    let mut carried = Vec::with_capacity(count.min(1024));
+    for _ in 0..count {
+        let seq = u32::from_le_bytes(take(at, 4)?.try_into().expect("4 bytes")) as u64;
+        let len = u32::from_le_bytes(take(at + 4, 4)?.try_into().expect("4 bytes")) as usize;
+        take(at + 8, len)?;
+        let frame = Frame::decode(body.slice(at + 8..at + 8 + len), limit)
+            .map_err(|e| format!("carried message {seq}: {e}"))?;
+        carried.push((seq, frame));
+        at += 8 + len;
+    }
+    let call = Frame::decode(body.slice(at..), limit).map_err(|e| format!("sync call: {e}"))?;
+    if !matches!(call, Frame::SendSync { .. }) {
+        return Err(format!(
+            "sync request ends with {:?}, not SendSync",
+            call.kind()
+        ));
+    }
+    Ok(SyncRequest {
+        last_seq,
+        carried,
+        call,
+    })
+}
+
+fn sync_error(status: StatusCode, text: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text,
+    )
+        .into_response()
+}
+
+async fn sync(State(b): State<Bridge>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(why) = b.allowed.origin_ok(&headers, false) {
+        return refuse(StatusCode::FORBIDDEN, why);
+    }
+    let page = match page_from_header(&b, &headers) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let req = match parse_sync(&body, page.limit) {
+        Ok(r) => r,
+        Err(why) => {
+            let reason = format!(
+                "renderer {} sent a malformed sendSync request: {why}",
+                page.id()
+            );
+            page.close(&reason);
+            return sync_error(StatusCode::BAD_REQUEST, reason);
+        }
+    };
+    let Frame::SendSync {
+        request,
+        ref channel,
+        ..
+    } = req.call
+    else {
+        unreachable!("parse_sync checked the call")
+    };
+    let channel = channel.clone();
+    let deadline = Instant::now() + b.config.sync_deadline;
+    let reply = page.out.wait_sync(request);
+    // Dispatch the carried messages and the call in sequence order; wait for WebSocket
+    // messages that were fully handed to the network before the call but are not here yet.
+    let mut call = Some(req.call);
+    let mut carried = req.carried.into_iter().peekable();
+    loop {
+        let step = tokio::task::block_in_place(|| -> Result<bool, String> {
+            let mut last = page.dispatched.lock().unwrap_or_else(|e| e.into_inner());
+            while let Some((seq, _)) = carried.peek() {
+                if *seq <= *last {
+                    carried.next();
+                } else if *seq == *last + 1 {
+                    let (seq, frame) = carried.next().expect("peeked");
+                    page.dispatch_next(&mut last, seq, frame)?;
+                } else {
+                    break;
+                }
+            }
+            if *last >= req.last_seq {
+                let frame = call.take().expect("the call is dispatched once");
+                page.conn.handle_frame(frame).map_err(|e| e.to_string())?;
+                return Ok(true);
+            }
+            Ok(false)
+        });
+        match step {
+            Ok(true) => break,
+            Ok(false) => {
+                if Instant::now() >= deadline {
+                    page.out.forget_sync(request);
+                    return sync_error(
+                        StatusCode::GATEWAY_TIMEOUT,
+                        format!("sendSync('{channel}'): earlier messages of this page never reached main"),
+                    );
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            Err(e) => {
+                page.close(&e);
+                return sync_error(StatusCode::BAD_REQUEST, e);
+            }
+        }
+    }
+    let left = deadline.saturating_duration_since(Instant::now());
+    match tokio::time::timeout(left, reply).await {
+        Ok(Ok(SyncOutcome::Value(json))) => {
+            ([(header::CONTENT_TYPE, "application/json")], json).into_response()
+        }
+        Ok(Ok(SyncOutcome::Error(text))) => sync_error(StatusCode::INTERNAL_SERVER_ERROR, text),
+        Ok(Err(_)) => sync_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("sendSync('{channel}'): main dropped the call"),
+        ),
+        Err(_) => {
+            page.out.forget_sync(request);
+            sync_error(
+                StatusCode::GATEWAY_TIMEOUT,
+                format!(
+                    "sendSync('{channel}'): main did not answer within {:?}",
+                    b.config.sync_deadline
+                ),
+            )
+        }
+    }
+}
+
+async fn webview_create(State(b): State<Bridge>, headers: HeaderMap) -> Response {
+    if let Err(why) = b.allowed.origin_ok(&headers, false) {
+        return refuse(StatusCode::FORBIDDEN, why);
+    }
+    let host = match page_from_header(&b, &headers) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let guest = b
+        .main
+        .create_contents(RendererKind::Page, Some(&host.contents));
+    let ticket = random_hex(16);
+    b.pages.add_guest_ticket(ticket.clone(), guest.clone());
+    // Destroying the host destroys its guests.
+    let g = guest.clone();
+    host.contents
+        .on_destroyed(move |_| g.close("its <webview> host page is gone"));
+    let json = serde_json::json!({ "guest": guest.id(), "ticket": ticket });
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        json.to_string(),
+    )
+        .into_response()
+}
+
+async fn webview_close(State(b): State<Bridge>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(why) = b.allowed.origin_ok(&headers, false) {
+        return refuse(StatusCode::FORBIDDEN, why);
+    }
+    let host = match page_from_header(&b, &headers) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let id: u64 = match String::from_utf8_lossy(&body).trim().parse() {
+        Ok(id) => id,
+        Err(_) => return refuse(StatusCode::BAD_REQUEST, "body must be a guest id".into()),
+    };
+    match b.main.from_id(id) {
+        Some(g) if g.embedder().map(|e| e.id()) == Some(host.id()) => {
+            g.close("<webview> element removed");
+            StatusCode::NO_CONTENT.into_response()
+        }
+        _ => refuse(
+            StatusCode::NOT_FOUND,
+            format!("renderer {id} is not a guest of renderer {}", host.id()),
+        ),
+    }
+}
