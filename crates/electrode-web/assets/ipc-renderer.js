@@ -1,0 +1,1451 @@
+/*
+ * Electrode ipc-renderer.js: Electron 1.7.8's `ipcRenderer` (and the `<webview>` IPC surface)
+ * for web pages served by an Electrode main process.
+ *
+ * Load it first, before page code:  <script src="/electrode/ipc-renderer.js"></script>
+ * Then page code written for Electron works unchanged:
+ *
+ *     const { ipcRenderer } = require('electron')    // or window.ipcRenderer
+ *     ipcRenderer.on('pong', (event, ...args) => {})
+ *     ipcRenderer.send('ping', 1, { a: 2 })
+ *     const answer = ipcRenderer.sendSync('ask', 'question')
+ *
+ * Transport (the Rust bridge in crates/electrode-web implements the other side):
+ *   - POST /electrode/connect (synchronous XHR at load, header `X-Electrode: 1`, body "" or the
+ *     guest ticket of a <webview> guest) -> {"id": <webContentsId>, "token": "<hex>"};
+ *   - WebSocket /electrode/ws?token=<token>: every async message (send, sendTo, sendToHost,
+ *     <webview>.send) is one binary message `u32 LE sequence number` + frame body; main's
+ *     messages are bare frame bodies;
+ *   - sendSync: synchronous XHR POST /electrode/sync with header `X-Electrode-Token`, body
+ *     `u64 LE last async seq | u32 LE count | count x (u32 seq, u32 len, frame body) |
+ *     SendSync frame body`: it carries the async messages main may not have received yet, so a
+ *     large WebSocket message stalled behind the blocking XHR cannot deadlock (main dedups by
+ *     sequence number);
+ *   - <webview>: POST /electrode/webview -> {"guest": id, "ticket": "<hex>"}; the guest iframe is
+ *     named `electrode-guest:<ticket>` and its shim presents the ticket at connect;
+ *     POST /electrode/webview/close (body: the guest id) when the element leaves the DOM.
+ *
+ * Frame bodies and the argument section are byte-for-byte those of the Rust crate
+ * electrode-wire (frame.rs, args.rs, ser.rs; docs/adr/0001-wire-format.md):
+ *   frame:    u8 type | u64 LE fixed fields | u32 LE channel length + UTF-8 | argument section
+ *   section:  u8 flags | u32 argc | u32 nbin | u32 len x argc | u32 len x nbin | JSON texts |
+ *             attachments; bytes are written {"\u0000bytes": n}; user keys starting with NUL
+ *             get one more NUL (flag bit 1); flag bit 0 = attachments present.
+ *
+ * Arguments are converted the way Electron 1.7.8's V8ValueConverter did (spec section 1.9),
+ * not with JSON.stringify: NaN/Infinity -> 0, undefined/functions/symbols -> null in arrays and
+ * top-level arguments and omitted in objects, Date -> toISOString(), Uint8Array/Buffer -> bytes,
+ * other typed arrays -> {"0": .., "1": ..}, Map/Set/Error/RegExp/ArrayBuffer/... -> own
+ * enumerable properties ({}), cycles -> null, shared references duplicated, sparse arrays
+ * compacted, nesting deeper than 100 cut, object keys sorted.
+ *
+ * Plain modern JavaScript, no dependencies, no build step.
+ */
+(function () {
+  'use strict';
+
+  var root = typeof window !== 'undefined' ? window : globalThis;
+  if (root.ipcRenderer && root.ipcRenderer._electrode) return; // loaded twice
+
+  // ---------------------------------------------------------------------------------------------
+  // Constants (must match electrode-wire)
+  // ---------------------------------------------------------------------------------------------
+
+  var FRAME = {
+    HELLO: 0x01,
+    SEND: 0x02,
+    SEND_SYNC: 0x03,
+    SEND_TO_HOST: 0x04,
+    SEND_TO: 0x05,
+    WEBVIEW_SEND: 0x06,
+    WELCOME: 0x81,
+    MESSAGE: 0x82,
+    SYNC_REPLY: 0x83,
+    HOST_MESSAGE: 0x84,
+    CLOSE: 0x85
+  };
+  var FLAG_ATTACHMENTS = 1;
+  var FLAG_ESCAPED_KEYS = 2;
+  var BYTES_MARKER = '\u0000bytes';
+  /** Values nested deeper than this are dropped (top-level arguments are depth 1). */
+  var MAX_DEPTH = 100;
+  var GUEST_PREFIX = 'electrode-guest:';
+  var TWO32 = 4294967296;
+  /** Integral numbers in (-2^63, 2^64) are written as integers (serde_json reads them as i64/u64). */
+  var INT_MIN = -9223372036854775808;
+  var INT_MAX = 18446744073709551616;
+
+  var hasOwn = Object.prototype.hasOwnProperty;
+  var utf8Encoder = new TextEncoder();
+  var utf8Decoder = new TextDecoder('utf-8');
+  var typedArrayTag = Object.getOwnPropertyDescriptor(
+    Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag).get;
+  var dateGetTime = Date.prototype.getTime;
+
+  // ---------------------------------------------------------------------------------------------
+  // Argument conversion and JSON text, in one pass
+  // ---------------------------------------------------------------------------------------------
+  //
+  // Values are converted the way Electron 1.7.8's V8ValueConverter did (spec 1.9) while they are
+  // written as JSON text exactly as electrode-wire's serializer writes it (ser.rs): compact,
+  // object keys sorted bytewise, strings escaped like serde_json (\u0008 and \u000c rather than
+  // \b and \f), floats in ryu's form, bytes moved into attachments.
+
+  var LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+  var LONE_SURROGATE_G = new RegExp(LONE_SURROGATE.source, 'g');
+
+  /** Strings travel as UTF-8: lone surrogates become U+FFFD, as V8's String::Utf8Value did. */
+  function wellFormed(s) {
+    if (typeof s.isWellFormed === 'function') return s.isWellFormed() ? s : s.toWellFormed();
+    return LONE_SURROGATE.test(s) ? s.replace(LONE_SURROGATE_G, '\uFFFD') : s;
+  }
+
+  function isDate(v) {
+    try {
+      dateGetTime.call(v);
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function setProp(obj, key, value) {
+    if (key === '__proto__') {
+      Object.defineProperty(obj, key, { value: value, writable: true, enumerable: true, configurable: true });
+    } else {
+      obj[key] = value;
+    }
+  }
+
+  function isArrayIndex(k) {
+    var n = Number(k) >>> 0;
+    return String(n) === k && n !== 4294967295;
+  }
+
+  /**
+   * Number text. NaN and ±Infinity are 0 (Chromium's base::Value(double) did that in 1.7.8);
+   * -0 is 0. Integral values in (-2^63, 2^64) are written as integers, like JSON.stringify
+   * (serde_json reads them as i64/u64, so Rust listeners can take them as integers). Other
+   * values are written the way ryu (serde_json's float printer) does: the same shortest
+   * round-trip digits as JavaScript, but `1e21` not `1e+21`, `1.5e300` not `1.5e+300`, `1e-7`
+   * either way, `0.00001` either way. So a JS number and the same f64 encoded by Rust give the
+   * same bytes (except a Rust f64 that is integral: Rust writes 2.0 as `2.0`, this writes `2`;
+   * both parse to the same value).
+   */
+  function formatNumber(x) {
+    if ((x | 0) === x) return '' + x; // int32 (and -0, written 0)
+    if (x !== x || x === Infinity || x === -Infinity) return '0';
+    if (Math.floor(x) === x) {
+      if (x > INT_MIN && x < INT_MAX) return String(x);
+    } else if (x >= 1e-5 || x <= -1e-5) {
+      // A non-integer is below 2^53: JavaScript and ryu both write plain decimal digits here.
+      return String(x);
+    }
+    return ryuStyle(x);
+  }
+
+  function ryuStyle(x) {
+    var s = String(x);
+    var neg = s.charCodeAt(0) === 45;
+    if (neg) s = s.slice(1);
+    var exp = 0;
+    var e = s.indexOf('e');
+    if (e >= 0) {
+      exp = parseInt(s.slice(e + 1), 10);
+      s = s.slice(0, e);
+    }
+    var dot = s.indexOf('.');
+    var intLen = dot < 0 ? s.length : dot;
+    var digits = dot < 0 ? s : s.slice(0, dot) + s.slice(dot + 1);
+    var lead = 0;
+    while (lead < digits.length - 1 && digits.charCodeAt(lead) === 48) lead++;
+    var end = digits.length;
+    while (end > lead + 1 && digits.charCodeAt(end - 1) === 48) end--;
+    digits = digits.slice(lead, end);
+    var len = digits.length;
+    var kk = intLen + exp - lead; // 10^(kk-1) <= |x| < 10^kk
+    var k = kk - len;
+    var out;
+    if (k >= 0 && kk <= 16) {
+      out = digits + '0'.repeat(k) + '.0';
+    } else if (kk > 0 && kk <= 16) {
+      out = digits.slice(0, kk) + '.' + digits.slice(kk);
+    } else if (kk > -5 && kk <= 0) {
+      out = '0.' + '0'.repeat(-kk) + digits;
+    } else if (len === 1) {
+      out = digits + 'e' + (kk - 1);
+    } else {
+      out = digits.charAt(0) + '.' + digits.slice(1) + 'e' + (kk - 1);
+    }
+    return neg ? '-' + out : out;
+  }
+
+  var NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+  var BACKSPACE_OR_FORMFEED = /[\b\f]/;
+
+  /** JSON string literal as electrode-wire writes it: like JSON.stringify, but \b and \f as \u0008, \u000c. */
+  function quote(s) {
+    if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
+    var j = JSON.stringify(s);
+    if (BACKSPACE_OR_FORMFEED.test(s)) {
+      j = j.replace(/\\[\\bf]/g, function (m) {
+        return m === '\\b' ? '\\u0008' : m === '\\f' ? '\\u000c' : m;
+      });
+    }
+    return j;
+  }
+
+  /** Orders strings by code point, i.e. bytewise on their UTF-8 (Rust's String order). */
+  function compareCodePoints(a, b) {
+    var n = Math.min(a.length, b.length);
+    for (var i = 0; i < n; i++) {
+      var x = a.charCodeAt(i);
+      var y = b.charCodeAt(i);
+      if (x !== y) {
+        if (x >= 0xd800 && y >= 0xd800) {
+          // Surrogates (code points >= U+10000) sort after U+E000..U+FFFF.
+          x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+          y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+        }
+        return x - y;
+      }
+    }
+    return a.length - b.length;
+  }
+
+  function compareFirst(a, b) {
+    return compareCodePoints(a[0], b[0]);
+  }
+
+  var HIGH_CHAR = /[\uD800-\uFFFF]/;
+
+  /**
+   * Converts and writes one value at `depth` (top-level arguments are depth 1). Returns its JSON
+   * text, or undefined when the value cannot be converted (undefined, functions, symbols, bigint,
+   * or nested deeper than MAX_DEPTH): the caller writes null in arrays and argument lists and
+   * leaves the property out of objects. `ctx.path` holds the objects from the argument down to
+   * here: meeting one again is a cycle and gives null, while an object shared by two branches is
+   * simply written twice.
+   */
+  function encodeValue(v, depth, ctx) {
+    if (depth > MAX_DEPTH) return undefined;
+    switch (typeof v) {
+      case 'number':
+        return formatNumber(v);
+      case 'string':
+        return quote(wellFormed(v));
+      case 'boolean':
+        return v ? 'true' : 'false';
+      case 'object':
+        break;
+      default:
+        return undefined; // undefined, function, symbol, bigint (and document.all)
+    }
+    if (v === null) return 'null';
+    if (Array.isArray(v)) return encodeArray(v, depth, ctx);
+    var proto;
+    try {
+      proto = Object.getPrototypeOf(v);
+    } catch (e) {
+      proto = null;
+    }
+    if (proto !== Object.prototype && proto !== null) {
+      if (ArrayBuffer.isView(v)) {
+        // Any Uint8Array travels as bytes (brand check: works across frames, cannot be spoofed).
+        // A Node-style Buffer (the `buffer` package bundlers ship) is a Uint8Array subclass. The
+        // bytes are copied into the message before send() returns. Other typed arrays and
+        // DataView go the object path below.
+        if (typedArrayTag.call(v) === 'Uint8Array') {
+          ctx.bins.push(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+          return '{"\\u0000bytes":' + (ctx.bins.length - 1) + '}';
+        }
+      } else if (isDate(v)) {
+        try {
+          var f = v.toISOString; // looked up on the object, as the converter did
+          if (typeof f === 'function') return quote(wellFormed(String(f.call(v))));
+        } catch (e) {
+          // An invalid Date's toISOString throws: the object path below gives {}.
+        }
+      }
+    }
+    return encodeObject(v, depth, ctx);
+  }
+
+  function onPath(path, v) {
+    for (var i = path.length - 1; i >= 0; i--) if (path[i] === v) return true;
+    return false;
+  }
+
+  function encodeArray(v, depth, ctx) {
+    var path = ctx.path;
+    if (onPath(path, v)) return 'null';
+    path.push(v);
+    var s = '';
+    var n = 0;
+    var len = v.length;
+    var i, x, r;
+    var indices = null;
+    if (len > 1048576) {
+      // Possibly a huge sparse array: visit only the indices that exist.
+      var keys = Object.keys(v);
+      if (keys.length < len) {
+        indices = [];
+        for (i = 0; i < keys.length && isArrayIndex(keys[i]); i++) indices.push(+keys[i]);
+      }
+    }
+    var count = indices ? indices.length : len;
+    for (var j = 0; j < count; j++) {
+      i = indices ? indices[j] : j;
+      try {
+        x = v[i];
+      } catch (e) {
+        x = null; // a throwing getter gives null
+      }
+      if (x === undefined && !hasOwn.call(v, i)) continue; // holes are skipped: array compacted
+      r = encodeValue(x, depth + 1, ctx);
+      if (r === undefined) r = 'null';
+      s += n++ === 0 ? r : ',' + r;
+    }
+    path.pop();
+    return '[' + s + ']';
+  }
+
+  function encodeObject(v, depth, ctx) {
+    var path = ctx.path;
+    if (onPath(path, v)) return 'null';
+    path.push(v);
+    var keys;
+    try {
+      keys = Object.keys(v); // own, enumerable, string-keyed (V8's GetOwnPropertyNames)
+    } catch (e) {
+      keys = [];
+    }
+    var s = '';
+    var n = 0;
+    var i, k, x, r;
+    var plain = true;
+    var high = false;
+    for (i = 0; i < keys.length; i++) {
+      k = keys[i];
+      if (k.charCodeAt(0) === 0 || !k.isWellFormed()) plain = false;
+      else if (!high && HIGH_CHAR.test(k)) high = true;
+    }
+    if (plain) {
+      // Values are read and written in sorted key order, so attachments are numbered in text
+      // order, as electrode-wire numbers them for a sorted map.
+      if (high) keys.sort(compareCodePoints);
+      else keys.sort(); // UTF-16 order = code point order without surrogates or U+E000..U+FFFF
+      for (i = 0; i < keys.length; i++) {
+        k = keys[i];
+        try {
+          x = v[k];
+        } catch (e) {
+          x = null; // a throwing getter gives null
+        }
+        r = encodeValue(x, depth + 1, ctx);
+        if (r === undefined) continue;
+        s += (n++ === 0 ? '' : ',') + quote(k) + ':' + r;
+      }
+    } else {
+      // Keys needing care: lone surrogates become U+FFFD (a later key may then replace an
+      // earlier one, as in the converter), and keys starting with NUL get one more NUL.
+      var byKey = new Map();
+      for (i = 0; i < keys.length; i++) {
+        k = wellFormed(keys[i]);
+        if (k.charCodeAt(0) === 0) {
+          k = '\u0000' + k;
+          ctx.escaped = true;
+        }
+        byKey.set(k, keys[i]);
+      }
+      var entries = Array.from(byKey).sort(compareFirst);
+      for (i = 0; i < entries.length; i++) {
+        try {
+          x = v[entries[i][1]];
+        } catch (e) {
+          x = null;
+        }
+        r = encodeValue(x, depth + 1, ctx);
+        if (r === undefined) continue;
+        s += (n++ === 0 ? '' : ',') + quote(entries[i][0]) + ':' + r;
+      }
+    }
+    path.pop();
+    return '{' + s + '}';
+  }
+
+  /**
+   * What a receiver gets for an argument list (the Electron 1.7.8 conversion): the list encoded,
+   * then decoded. Only null, booleans, finite numbers, strings, arrays, plain objects and
+   * Uint8Arrays (bytes) remain.
+   */
+  function convertArgs(args) {
+    return decodeArgs(encodeArgs(args));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Argument section
+  // ---------------------------------------------------------------------------------------------
+
+  /** Converts and encodes an argument list into the parts of an argument section. */
+  function encodeArgParts(args) {
+    var ctx = { bins: [], escaped: false, path: [] };
+    var texts = new Array(args.length);
+    var size = 9;
+    var i;
+    for (i = 0; i < args.length; i++) {
+      var r = encodeValue(args[i], 1, ctx);
+      texts[i] = utf8Encoder.encode(r === undefined ? 'null' : r);
+      size += 4 + texts[i].length;
+    }
+    for (i = 0; i < ctx.bins.length; i++) size += 4 + ctx.bins[i].length;
+    return {
+      flags: (ctx.bins.length ? FLAG_ATTACHMENTS : 0) | (ctx.escaped ? FLAG_ESCAPED_KEYS : 0),
+      texts: texts,
+      bins: ctx.bins,
+      size: size
+    };
+  }
+
+  function writeArgParts(p, out, dv, off) {
+    var i;
+    out[off] = p.flags;
+    dv.setUint32(off + 1, p.texts.length, true);
+    dv.setUint32(off + 5, p.bins.length, true);
+    off += 9;
+    for (i = 0; i < p.texts.length; i++, off += 4) dv.setUint32(off, p.texts[i].length, true);
+    for (i = 0; i < p.bins.length; i++, off += 4) dv.setUint32(off, p.bins[i].length, true);
+    for (i = 0; i < p.texts.length; i++) {
+      out.set(p.texts[i], off);
+      off += p.texts[i].length;
+    }
+    for (i = 0; i < p.bins.length; i++) {
+      out.set(p.bins[i], off);
+      off += p.bins[i].length;
+    }
+    return off;
+  }
+
+  /** Encodes an argument list (JS values, converted as Electron 1.7.8 did) into an argument section. */
+  function encodeArgs(args) {
+    var p = encodeArgParts(args);
+    var out = new Uint8Array(p.size);
+    writeArgParts(p, out, new DataView(out.buffer), 0);
+    return out;
+  }
+
+  function toU8(input) {
+    if (input instanceof Uint8Array) return input;
+    if (input instanceof ArrayBuffer) return new Uint8Array(input);
+    if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    throw new TypeError('expected bytes (Uint8Array or ArrayBuffer)');
+  }
+
+  /**
+   * Received bytes. Electron gives a Node Buffer; in a browser the closest is a Uint8Array (a
+   * view into the received message, not a copy). When the page provides a Node-style global
+   * Buffer (a bundler's `buffer` polyfill), received bytes are Buffers, as in Electron.
+   */
+  function makeBytes(view) {
+    var B = root.Buffer;
+    if (typeof B === 'function' && typeof B.from === 'function' && typeof B.isBuffer === 'function') {
+      try {
+        return B.from(view.buffer, view.byteOffset, view.byteLength);
+      } catch (e) {
+        // fall through
+      }
+    }
+    return view;
+  }
+
+  function revive(v, bins, escaped) {
+    var i, x;
+    if (Array.isArray(v)) {
+      for (i = 0; i < v.length; i++) {
+        x = v[i];
+        if (x !== null && typeof x === 'object') v[i] = revive(x, bins, escaped);
+      }
+      return v;
+    }
+    var keys = Object.keys(v);
+    if (keys.length === 1 && keys[0] === BYTES_MARKER) {
+      var n = v[BYTES_MARKER];
+      if (typeof n !== 'number' || !(n >= 0 && n < bins.length) || Math.floor(n) !== n) {
+        throw new Error('byte marker points at attachment ' + n + ' of ' + bins.length);
+      }
+      return makeBytes(bins[n]);
+    }
+    var rename = false;
+    for (i = 0; i < keys.length; i++) {
+      x = v[keys[i]];
+      if (x !== null && typeof x === 'object') v[keys[i]] = revive(x, bins, escaped);
+      if (escaped && keys[i].charCodeAt(0) === 0) rename = true;
+    }
+    if (!rename) return v;
+    var o = {};
+    for (i = 0; i < keys.length; i++) {
+      var k = keys[i];
+      setProp(o, k.charCodeAt(0) === 0 ? k.slice(1) : k, v[k]);
+    }
+    return o;
+  }
+
+  /** Decodes an argument section into JS values (bytes become Uint8Array, escapes undone). */
+  function decodeArgs(input) {
+    var b = toU8(input);
+    if (b.length < 9) throw new Error('malformed arguments: truncated argument table');
+    var dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    var flags = b[0];
+    if (flags & ~(FLAG_ATTACHMENTS | FLAG_ESCAPED_KEYS)) throw new Error('malformed arguments: unknown flag bits');
+    var argc = dv.getUint32(1, true);
+    var nbin = dv.getUint32(5, true);
+    var tableEnd = 9 + 4 * (argc + nbin);
+    if (tableEnd > b.length) throw new Error('malformed arguments: truncated argument lengths');
+    var off = tableEnd;
+    var texts = new Array(argc);
+    var bins = new Array(nbin);
+    var i, len;
+    for (i = 0; i < argc; i++) {
+      len = dv.getUint32(9 + 4 * i, true);
+      if (off + len > b.length) throw new Error('malformed arguments: truncated argument data');
+      texts[i] = b.subarray(off, off + len);
+      off += len;
+    }
+    for (i = 0; i < nbin; i++) {
+      len = dv.getUint32(9 + 4 * (argc + i), true);
+      if (off + len > b.length) throw new Error('malformed arguments: truncated attachment');
+      bins[i] = b.subarray(off, off + len);
+      off += len;
+    }
+    if (off !== b.length) throw new Error('malformed arguments: trailing bytes after the arguments');
+    if (nbin > 0 && !(flags & FLAG_ATTACHMENTS)) throw new Error('malformed arguments: attachments present but not flagged');
+    var out = new Array(argc);
+    for (i = 0; i < argc; i++) {
+      var v = JSON.parse(utf8Decoder.decode(texts[i]));
+      if (flags && v !== null && typeof v === 'object') v = revive(v, bins, (flags & FLAG_ESCAPED_KEYS) !== 0);
+      out[i] = v;
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Frames
+  // ---------------------------------------------------------------------------------------------
+
+  function putU64(dv, off, n) {
+    if (typeof n === 'bigint') {
+      dv.setBigUint64(off, BigInt.asUintN(64, n), true);
+      return;
+    }
+    if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && Math.floor(n) === n)) {
+      // Not a possible id (negative, fractional, NaN, huge): send an id no WebContents has,
+      // so main reports "unknown id" and drops the message, as Electron did.
+      dv.setUint32(off, 0xffffffff, true);
+      dv.setUint32(off + 4, 0xffffffff, true);
+      return;
+    }
+    var lo = n % TWO32;
+    dv.setUint32(off, lo, true);
+    dv.setUint32(off + 4, (n - lo) / TWO32, true);
+  }
+
+  /**
+   * Builds a frame body that carries a message: type | u64 fixed fields | channel | arguments,
+   * after `reserve` leading bytes (room for the WebSocket sequence number).
+   */
+  function buildMessage(type, fixed, channel, parts, reserve) {
+    var ch = utf8Encoder.encode(channel);
+    var size = reserve + 1 + 8 * fixed.length + 4 + ch.length + parts.size;
+    var out = new Uint8Array(size);
+    var dv = new DataView(out.buffer);
+    var off = reserve;
+    out[off++] = type;
+    for (var i = 0; i < fixed.length; i++, off += 8) putU64(dv, off, fixed[i]);
+    dv.setUint32(off, ch.length, true);
+    off += 4;
+    out.set(ch, off);
+    off += ch.length;
+    writeArgParts(parts, out, dv, off);
+    return out;
+  }
+
+  function concatBytes(chunks) {
+    var n = 0;
+    var i;
+    for (i = 0; i < chunks.length; i++) n += chunks[i].length;
+    var out = new Uint8Array(n);
+    for (i = 0, n = 0; i < chunks.length; i++) {
+      out.set(chunks[i], n);
+      n += chunks[i].length;
+    }
+    return out;
+  }
+
+  function u64Bytes(n) {
+    var b = new Uint8Array(8);
+    putU64(new DataView(b.buffer), 0, n);
+    return b;
+  }
+
+  function u32Bytes(n) {
+    var b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, n, true);
+    return b;
+  }
+
+  /**
+   * Encodes any frame (tests and tools). `frame.type` is a FRAME code; message frames take
+   * `channel` and either `args` (JS values) or `section` (an encoded argument section).
+   */
+  function encodeFrame(frame) {
+    var t = frame.type;
+    var section = function () {
+      return frame.section !== undefined ? toU8(frame.section) : encodeArgs(frame.args || []);
+    };
+    var head = [Uint8Array.of(t)];
+    switch (t) {
+      case FRAME.HELLO:
+        head.push(typeof frame.token === 'string' ? utf8Encoder.encode(frame.token) : toU8(frame.token));
+        return concatBytes(head);
+      case FRAME.SEND:
+      case FRAME.SEND_TO_HOST:
+      case FRAME.MESSAGE:
+        break;
+      case FRAME.SEND_SYNC:
+        head.push(u64Bytes(frame.request));
+        break;
+      case FRAME.SEND_TO:
+        head.push(u64Bytes(frame.target));
+        break;
+      case FRAME.WEBVIEW_SEND:
+      case FRAME.HOST_MESSAGE:
+        head.push(u64Bytes(frame.guest));
+        break;
+      case FRAME.WELCOME:
+        head.push(u64Bytes(frame.id));
+        if (frame.embedder !== undefined) head.push(u64Bytes(frame.embedder));
+        return concatBytes(head);
+      case FRAME.SYNC_REPLY:
+        head.push(u64Bytes(frame.request));
+        if (frame.error !== undefined) {
+          head.push(Uint8Array.of(0), utf8Encoder.encode(String(frame.error)));
+        } else {
+          var json = frame.json !== undefined ? frame.json : JSON.stringify(frame.value);
+          head.push(Uint8Array.of(1), utf8Encoder.encode(json === undefined ? '' : json));
+        }
+        return concatBytes(head);
+      case FRAME.CLOSE:
+        head.push(utf8Encoder.encode(String(frame.reason || '')));
+        return concatBytes(head);
+      default:
+        throw new Error('unknown frame type ' + t);
+    }
+    var ch = utf8Encoder.encode(String(frame.channel));
+    head.push(u32Bytes(ch.length), ch, section());
+    return concatBytes(head);
+  }
+
+  /** Decodes a frame body (one WebSocket message from main, or any frame in tests). */
+  function decodeFrame(input) {
+    var b = toU8(input);
+    if (b.length === 0) throw new Error('malformed frame: empty');
+    var dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    var off = 1;
+    var f = { type: b[0] };
+    var u64 = function () {
+      if (off + 8 > b.length) throw new Error('malformed frame: truncated u64 field');
+      var lo = dv.getUint32(off, true);
+      var hi = dv.getUint32(off + 4, true);
+      off += 8;
+      return hi * TWO32 + lo;
+    };
+    var message = function () {
+      if (off + 4 > b.length) throw new Error('malformed frame: truncated channel length');
+      var n = dv.getUint32(off, true);
+      off += 4;
+      if (off + n > b.length) throw new Error('malformed frame: truncated channel');
+      f.channel = utf8Decoder.decode(b.subarray(off, off + n));
+      off += n;
+      f.section = b.subarray(off);
+      f.args = decodeArgs(f.section);
+    };
+    switch (f.type) {
+      case FRAME.HELLO:
+        f.token = b.subarray(1);
+        break;
+      case FRAME.SEND:
+      case FRAME.SEND_TO_HOST:
+      case FRAME.MESSAGE:
+        message();
+        break;
+      case FRAME.SEND_SYNC:
+        f.request = u64();
+        message();
+        break;
+      case FRAME.SEND_TO:
+        f.target = u64();
+        message();
+        break;
+      case FRAME.WEBVIEW_SEND:
+      case FRAME.HOST_MESSAGE:
+        f.guest = u64();
+        message();
+        break;
+      case FRAME.WELCOME:
+        f.id = u64();
+        if (off + 8 <= b.length) f.embedder = u64();
+        break;
+      case FRAME.SYNC_REPLY:
+        f.request = u64();
+        if (off >= b.length) throw new Error('malformed frame: truncated sync reply status');
+        var status = b[off++];
+        var text = utf8Decoder.decode(b.subarray(off));
+        if (status === 1) {
+          f.ok = true;
+          f.json = text;
+          f.value = text === '' ? undefined : JSON.parse(text);
+        } else if (status === 0) {
+          f.ok = false;
+          f.error = text;
+        } else {
+          throw new Error('malformed frame: sync reply status must be 0 or 1');
+        }
+        break;
+      case FRAME.CLOSE:
+        f.reason = utf8Decoder.decode(b.subarray(1));
+        break;
+      default:
+        throw new Error('malformed frame: unknown frame type 0x' + f.type.toString(16));
+    }
+    return f;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // A small Node-style EventEmitter (Node 7 semantics, as in Electron 1.7.8)
+  // ---------------------------------------------------------------------------------------------
+
+  function EventEmitter() {
+    Object.defineProperty(this, '_electrodeListeners', { value: new Map() });
+    Object.defineProperty(this, '_electrodeMaxListeners', { value: undefined, writable: true });
+  }
+
+  EventEmitter.defaultMaxListeners = 10;
+
+  function checkListener(listener) {
+    if (typeof listener !== 'function') throw new TypeError('"listener" argument must be a function');
+  }
+
+  function addListener(target, type, listener, prepend) {
+    checkListener(listener);
+    var map = target._electrodeListeners;
+    if (map.has('newListener')) target.emit('newListener', type, listener.listener ? listener.listener : listener);
+    var list = map.get(type);
+    if (!list) {
+      list = [];
+      map.set(type, list);
+    }
+    if (prepend) list.unshift(listener);
+    else list.push(listener);
+    var m = target.getMaxListeners();
+    if (m > 0 && list.length > m && !list.warned) {
+      list.warned = true;
+      var w = new Error('Possible EventEmitter memory leak detected. ' + list.length + ' ' + String(type) +
+        ' listeners added. Use emitter.setMaxListeners() to increase limit');
+      w.name = 'MaxListenersExceededWarning';
+      w.emitter = target;
+      w.type = type;
+      w.count = list.length;
+      console.warn(w.name + ': ' + w.message, w);
+    }
+    return target;
+  }
+
+  function onceWrap(target, type, listener) {
+    var fired = false;
+    function wrapped() {
+      if (fired) return undefined;
+      fired = true;
+      target.removeListener(type, wrapped); // removed before it runs
+      return listener.apply(target, arguments);
+    }
+    wrapped.listener = listener;
+    return wrapped;
+  }
+
+  EventEmitter.prototype.addListener = function (type, listener) {
+    return addListener(this, type, listener, false);
+  };
+  EventEmitter.prototype.on = EventEmitter.prototype.addListener;
+  EventEmitter.prototype.prependListener = function (type, listener) {
+    return addListener(this, type, listener, true);
+  };
+  EventEmitter.prototype.once = function (type, listener) {
+    checkListener(listener);
+    return addListener(this, type, onceWrap(this, type, listener), false);
+  };
+  EventEmitter.prototype.prependOnceListener = function (type, listener) {
+    checkListener(listener);
+    return addListener(this, type, onceWrap(this, type, listener), true);
+  };
+  EventEmitter.prototype.removeListener = function (type, listener) {
+    checkListener(listener);
+    var map = this._electrodeListeners;
+    var list = map.get(type);
+    if (!list) return this;
+    for (var i = list.length - 1; i >= 0; i--) {
+      var l = list[i];
+      if (l === listener || l.listener === listener) {
+        list.splice(i, 1);
+        if (list.length === 0) map.delete(type);
+        if (map.has('removeListener')) this.emit('removeListener', type, l.listener || l);
+        break;
+      }
+    }
+    return this;
+  };
+  EventEmitter.prototype.off = EventEmitter.prototype.removeListener;
+  /**
+   * With a channel: removes that channel's listeners. Without one: removes every listener on
+   * every channel (Electron 1.7.8 threw here because its internals shared this emitter;
+   * Electrode's internals do not, as in Electron 4+).
+   */
+  EventEmitter.prototype.removeAllListeners = function (type) {
+    var map = this._electrodeListeners;
+    var self = this;
+    if (!map.has('removeListener')) {
+      if (arguments.length === 0) map.clear();
+      else map.delete(type);
+      return this;
+    }
+    if (arguments.length === 0) {
+      Array.from(map.keys()).forEach(function (k) {
+        if (k !== 'removeListener') self.removeAllListeners(k);
+      });
+      this.removeAllListeners('removeListener');
+      return this;
+    }
+    var list = map.get(type);
+    if (list) {
+      for (var i = list.length - 1; i >= 0; i--) this.removeListener(type, list[i]);
+    }
+    return this;
+  };
+  EventEmitter.prototype.setMaxListeners = function (n) {
+    if (typeof n !== 'number' || n < 0 || n !== n) throw new TypeError('"n" argument must be a positive number');
+    this._electrodeMaxListeners = n;
+    return this;
+  };
+  EventEmitter.prototype.getMaxListeners = function () {
+    return this._electrodeMaxListeners === undefined ? EventEmitter.defaultMaxListeners : this._electrodeMaxListeners;
+  };
+  /**
+   * Calls the listeners of `type` in registration order with `this` = the emitter. It iterates
+   * a copy: listeners added meanwhile are not called for this emit, listeners removed meanwhile
+   * still are. A listener that throws is logged with console.error and the others still run.
+   */
+  EventEmitter.prototype.emit = function (type) {
+    var list = this._electrodeListeners.get(type);
+    if (!list) return false;
+    var args = Array.prototype.slice.call(arguments, 1);
+    var copy = list.slice();
+    for (var i = 0; i < copy.length; i++) {
+      try {
+        copy[i].apply(this, args);
+      } catch (err) {
+        console.error('ipcRenderer: a listener for channel ' + JSON.stringify(String(type)) + ' threw:', err);
+      }
+    }
+    return true;
+  };
+  EventEmitter.prototype.listeners = function (type) {
+    var list = this._electrodeListeners.get(type);
+    return list ? list.map(function (l) { return l.listener || l; }) : [];
+  };
+  EventEmitter.prototype.listenerCount = function (type) {
+    var list = this._electrodeListeners.get(type);
+    return list ? list.length : 0;
+  };
+  EventEmitter.prototype.eventNames = function () {
+    return Array.from(this._electrodeListeners.keys());
+  };
+
+  // ---------------------------------------------------------------------------------------------
+  // The bridge to main
+  // ---------------------------------------------------------------------------------------------
+
+  var ipcRenderer = new EventEmitter();
+
+  var state = {
+    id: null,
+    token: null,
+    guest: false,
+    gone: null, // why main is unreachable, or null
+    ws: null,
+    open: false,
+    seq: 0, // last async sequence number used
+    queue: [], // {seq, msg} made before the socket opened
+    history: [], // {seq, msg} sent, possibly still in ws.bufferedAmount
+    request: 0, // last sendSync request number
+    unloading: false,
+    inBeforeUnload: false
+  };
+
+  function markGone(reason) {
+    if (state.gone) return;
+    state.gone = reason;
+    state.open = false;
+    if (state.queue.length) {
+      console.warn('ipcRenderer: ' + state.queue.length + ' message(s) never reached main: ' + reason);
+      state.queue = [];
+    }
+    state.history = [];
+  }
+
+  function channelName(channel) {
+    if (channel === null || channel === undefined) throw new Error('Missing required channel argument');
+    return String(channel);
+  }
+
+  function connect() {
+    var loc = root.location;
+    if (!loc || !/^https?:$/.test(loc.protocol) || typeof XMLHttpRequest !== 'function' || typeof WebSocket !== 'function') {
+      markGone('this page is not served over HTTP by an Electrode main process');
+      return;
+    }
+    var ticket = '';
+    try {
+      var name = root.name;
+      if (typeof name === 'string' && name.indexOf(GUEST_PREFIX) === 0) ticket = name.slice(GUEST_PREFIX.length);
+    } catch (e) {
+      // no window.name
+    }
+    var xhr = new XMLHttpRequest();
+    try {
+      xhr.open('POST', '/electrode/connect', false);
+      xhr.setRequestHeader('X-Electrode', '1');
+      xhr.send(ticket);
+    } catch (e) {
+      markGone('cannot reach main: ' + (e && e.message ? e.message : e));
+      console.error('ipcRenderer: ' + state.gone);
+      return;
+    }
+    if (xhr.status !== 200) {
+      markGone('main refused the connection (HTTP ' + xhr.status + ')' + (xhr.responseText ? ': ' + xhr.responseText : ''));
+      console.error('ipcRenderer: ' + state.gone);
+      return;
+    }
+    var info;
+    try {
+      info = JSON.parse(xhr.responseText);
+    } catch (e) {
+      markGone('malformed connect answer from main');
+      console.error('ipcRenderer: ' + state.gone);
+      return;
+    }
+    state.id = info.id;
+    state.token = String(info.token);
+    state.guest = ticket !== '';
+    openSocket(loc);
+  }
+
+  function openSocket(loc) {
+    var url = (loc.protocol === 'https:' ? 'wss://' : 'ws://') + loc.host + '/electrode/ws?token=' + encodeURIComponent(state.token);
+    var ws;
+    try {
+      ws = new WebSocket(url);
+    } catch (e) {
+      markGone('cannot open the WebSocket: ' + (e && e.message ? e.message : e));
+      return;
+    }
+    ws.binaryType = 'arraybuffer';
+    state.ws = ws;
+    ws.onopen = function () {
+      if (state.gone) return;
+      state.open = true;
+      var q = state.queue;
+      state.queue = [];
+      for (var i = 0; i < q.length; i++) {
+        ws.send(q[i].msg);
+        rememberSent(q[i]);
+      }
+    };
+    ws.onmessage = function (ev) {
+      onMainMessage(ev.data);
+    };
+    ws.onclose = function (ev) {
+      state.open = false;
+      markGone(ev.reason || 'connection to main closed (code ' + ev.code + ')');
+    };
+  }
+
+  /** Keeps the newest sent messages that together cover what the socket may still buffer. */
+  function rememberSent(entry) {
+    var h = state.history;
+    h.push(entry);
+    var buffered = state.ws ? state.ws.bufferedAmount : 0;
+    var sum = 0;
+    var i = h.length;
+    while (i > 0 && sum < buffered) sum += h[--i].msg.length;
+    if (i > 0) state.history = h.slice(i);
+  }
+
+  /** Sends one async message (Send, SendToHost, SendTo, WebviewSend). */
+  function postAsync(type, fixed, channel, parts) {
+    if (state.gone) {
+      console.warn('ipcRenderer: message on channel ' + JSON.stringify(channel) + ' dropped: main process is gone: ' + state.gone);
+      return;
+    }
+    var seq = ++state.seq;
+    var msg = buildMessage(type, fixed, channel, parts, 4);
+    new DataView(msg.buffer).setUint32(0, seq, true);
+    var entry = { seq: seq, msg: msg };
+    if (state.open) {
+      state.ws.send(msg);
+      rememberSent(entry);
+    } else {
+      state.queue.push(entry);
+    }
+  }
+
+  function unloadError(channel) {
+    return new Error("ipcRenderer.sendSync('" + channel + "') cannot run during unload/pagehide: browsers forbid synchronous requests there");
+  }
+
+  function dismissing() {
+    return state.unloading || state.inBeforeUnload;
+  }
+
+  function sendSync(channel) {
+    channel = channelName(channel);
+    if (dismissing()) throw unloadError(channel);
+    if (state.gone) throw new Error('main process is gone: ' + state.gone);
+    var parts = encodeArgParts(Array.prototype.slice.call(arguments, 1));
+    var request = ++state.request;
+    var frame = buildMessage(FRAME.SEND_SYNC, [request], channel, parts, 0);
+
+    // The async messages main may not have yet: those still queued before the socket opened,
+    // and the newest sent ones that together cover ws.bufferedAmount.
+    var carried = [];
+    var buffered = state.open && state.ws ? state.ws.bufferedAmount : 0;
+    var h = state.history;
+    var sum = 0;
+    var i = h.length;
+    while (i > 0 && sum < buffered) sum += h[--i].msg.length;
+    carried = h.slice(i).concat(state.queue);
+    var lastSeq = state.seq;
+
+    var size = 12 + frame.length;
+    for (i = 0; i < carried.length; i++) size += 8 + carried[i].msg.length - 4;
+    var body = new Uint8Array(size);
+    var dv = new DataView(body.buffer);
+    putU64(dv, 0, lastSeq);
+    dv.setUint32(8, carried.length, true);
+    var off = 12;
+    for (i = 0; i < carried.length; i++) {
+      var m = carried[i].msg;
+      dv.setUint32(off, carried[i].seq, true);
+      dv.setUint32(off + 4, m.length - 4, true);
+      body.set(m.subarray(4), off + 8);
+      off += 8 + m.length - 4;
+    }
+    body.set(frame, off);
+
+    var xhr = new XMLHttpRequest();
+    try {
+      xhr.open('POST', '/electrode/sync', false);
+      xhr.setRequestHeader('X-Electrode-Token', state.token);
+      xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+      xhr.send(body);
+    } catch (e) {
+      // Chromium: "NetworkError: Failed to execute 'send' on 'XMLHttpRequest': ... Synchronous
+      // XHR in page dismissal."
+      var msg = e && e.message ? String(e.message) : String(e);
+      var hidden = root.document && root.document.visibilityState === 'hidden';
+      if (dismissing() || /dismissal|unload/i.test(msg) || (hidden && e && e.name === 'NetworkError')) throw unloadError(channel);
+      throw new Error("ipcRenderer.sendSync('" + channel + "') failed: " + msg);
+    }
+    if (xhr.status === 200) {
+      // Main has dispatched everything up to lastSeq.
+      state.history = [];
+      if (state.queue.length) {
+        state.queue = state.queue.filter(function (q) { return q.seq > lastSeq; });
+      }
+      var text = xhr.responseText;
+      return text === '' ? undefined : JSON.parse(text);
+    }
+    if (xhr.status === 0) throw new Error("ipcRenderer.sendSync('" + channel + "') failed: no answer from main");
+    throw new Error(xhr.responseText || "ipcRenderer.sendSync('" + channel + "') failed: HTTP " + xhr.status);
+  }
+
+  function onMainMessage(data) {
+    var f;
+    try {
+      f = decodeFrame(data);
+    } catch (e) {
+      console.error('ipcRenderer: malformed message from main:', e);
+      return;
+    }
+    switch (f.type) {
+      case FRAME.MESSAGE:
+        // Electron 1.7.8: the renderer-side event is { sender: ipcRenderer } and nothing else.
+        ipcRenderer.emit.apply(ipcRenderer, [f.channel, { sender: ipcRenderer }].concat(f.args));
+        break;
+      case FRAME.HOST_MESSAGE:
+        webviewHostMessage(f.guest, f.channel, f.args);
+        break;
+      case FRAME.CLOSE:
+        markGone(f.reason || 'main closed the connection');
+        break;
+      case FRAME.WELCOME:
+        break;
+      default:
+        console.warn('ipcRenderer: unexpected frame type 0x' + f.type.toString(16) + ' from main');
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The ipcRenderer API
+  // ---------------------------------------------------------------------------------------------
+
+  // These do not use `this`, so `const { send } = ipcRenderer` works, as in Electron.
+  ipcRenderer.send = function (channel) {
+    channel = channelName(channel);
+    if (state.gone) return postAsync(FRAME.SEND, [], channel, null);
+    postAsync(FRAME.SEND, [], channel, encodeArgParts(Array.prototype.slice.call(arguments, 1)));
+  };
+  ipcRenderer.sendSync = sendSync;
+  ipcRenderer.sendToHost = function (channel) {
+    channel = channelName(channel);
+    if (state.gone) return postAsync(FRAME.SEND_TO_HOST, [], channel, null);
+    if (!state.guest) {
+      // Electron drops these silently; a warning saves a debugging session.
+      console.warn('ipcRenderer.sendToHost(' + JSON.stringify(channel) + '): this page is not a <webview> guest; message dropped');
+      return;
+    }
+    postAsync(FRAME.SEND_TO_HOST, [], channel, encodeArgParts(Array.prototype.slice.call(arguments, 1)));
+  };
+  ipcRenderer.sendTo = function (webContentsId, channel) {
+    if (typeof webContentsId !== 'number') throw new TypeError('First argument has to be webContentsId');
+    channel = channelName(channel);
+    if (state.gone) return postAsync(FRAME.SEND_TO, [webContentsId], channel, null);
+    postAsync(FRAME.SEND_TO, [webContentsId], channel, encodeArgParts(Array.prototype.slice.call(arguments, 2)));
+  };
+
+  // ---------------------------------------------------------------------------------------------
+  // <webview>
+  // ---------------------------------------------------------------------------------------------
+
+  var webviews = new WeakMap(); // element -> { guest, iframe, pending, requesting, generation, src }
+  var guests = new Map(); // guest id -> element
+
+  function isWebview(el) {
+    try {
+      return el.localName === 'webview' && el.namespaceURI === 'http://www.w3.org/1999/xhtml';
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function webviewState(el) {
+    var st = webviews.get(el);
+    if (!st) {
+      st = { guest: null, iframe: null, pending: [], requesting: false, generation: 0, src: null };
+      webviews.set(el, st);
+    }
+    return st;
+  }
+
+  /** <webview>.send(channel, ...args): to the guest page's ipcRenderer. */
+  function webviewSend(channel) {
+    channel = channelName(channel);
+    var st = webviewState(this);
+    var parts = encodeArgParts(Array.prototype.slice.call(arguments, 1));
+    if (st.guest === null) {
+      st.pending.push({ channel: channel, parts: parts }); // sent once the guest id is known
+      return;
+    }
+    postAsync(FRAME.WEBVIEW_SEND, [st.guest], channel, parts);
+  }
+
+  function resolveUrl(src) {
+    try {
+      return new URL(src, root.document.baseURI).href;
+    } catch (e) {
+      return src;
+    }
+  }
+
+  function dispatch(el, type) {
+    el.dispatchEvent(new Event(type));
+  }
+
+  function upgradeWebview(el) {
+    if (!el.isConnected) return;
+    var st = webviewState(el);
+    var src = el.getAttribute('src');
+    if (!src) return;
+    if (st.iframe) {
+      if (src !== st.src) {
+        st.src = src;
+        st.iframe.src = resolveUrl(src);
+      }
+      return;
+    }
+    if (st.requesting) return;
+    if (state.gone || !state.token) {
+      console.warn('<webview>: cannot start a guest page: main process is gone: ' + (state.gone || 'not connected'));
+      return;
+    }
+    st.requesting = true;
+    var generation = ++st.generation;
+    fetch('/electrode/webview', { method: 'POST', headers: { 'X-Electrode-Token': state.token } })
+      .then(function (r) {
+        if (r.ok) return r.json();
+        return r.text().then(function (t) {
+          throw new Error('HTTP ' + r.status + (t ? ': ' + t : ''));
+        });
+      })
+      .then(function (info) {
+        st.requesting = false;
+        if (generation !== st.generation || !el.isConnected) {
+          closeGuest(info.guest); // the element left the DOM meanwhile
+          return;
+        }
+        st.guest = info.guest;
+        guests.set(info.guest, el);
+        var iframe = root.document.createElement('iframe');
+        iframe.name = GUEST_PREFIX + info.ticket; // the guest page's shim presents it at connect
+        iframe.className = 'electrode-webview-guest';
+        iframe.setAttribute('style', 'flex:1 1 auto;width:100%;height:100%;border:0;margin:0;padding:0;display:block;min-width:0;min-height:0');
+        iframe.addEventListener('load', function () {
+          // Approximates Electron's guest lifecycle events, which host pages often wait for.
+          dispatch(el, 'dom-ready');
+          dispatch(el, 'did-finish-load');
+        });
+        st.src = el.getAttribute('src');
+        iframe.src = resolveUrl(st.src);
+        st.iframe = iframe;
+        el.appendChild(iframe);
+        var pending = st.pending;
+        st.pending = [];
+        for (var i = 0; i < pending.length; i++) {
+          postAsync(FRAME.WEBVIEW_SEND, [st.guest], pending[i].channel, pending[i].parts);
+        }
+      })
+      .catch(function (e) {
+        st.requesting = false;
+        console.error('<webview>: could not start the guest page:', e);
+      });
+  }
+
+  function closeGuest(guest) {
+    if (!state.token) return;
+    fetch('/electrode/webview/close', {
+      method: 'POST',
+      headers: { 'X-Electrode-Token': state.token },
+      body: String(guest),
+      keepalive: true
+    }).catch(function (e) {
+      console.warn('<webview>: could not close guest ' + guest + ':', e);
+    });
+  }
+
+  function teardownWebview(el) {
+    var st = webviews.get(el);
+    if (!st) return;
+    st.generation++;
+    st.requesting = false;
+    if (st.guest !== null) {
+      closeGuest(st.guest);
+      guests.delete(st.guest);
+      st.guest = null;
+    }
+    if (st.iframe) {
+      st.iframe.remove();
+      st.iframe = null;
+    }
+    st.src = null;
+  }
+
+  function webviewHostMessage(guest, channel, args) {
+    var el = guests.get(guest);
+    if (!el) return; // the element is gone; Electron drops these too
+    var ev = new Event('ipc-message');
+    ev.channel = channel;
+    ev.args = args;
+    el.dispatchEvent(ev);
+  }
+
+  function forEachWebview(node, fn) {
+    if (node.nodeType !== 1) return;
+    if (isWebview(node)) fn(node);
+    if (node.firstElementChild) {
+      var list = node.querySelectorAll('webview');
+      for (var i = 0; i < list.length; i++) fn(list[i]);
+    }
+  }
+
+  function installWebview(doc) {
+    // Every <webview> element has `send` as soon as it exists (a MutationObserver would run too
+    // late for document.createElement('webview').send(...)). Chromium makes <webview> a plain
+    // HTMLElement, other engines an HTMLUnknownElement: extend whichever prototype it really
+    // has. The accessors give undefined on every other element.
+    var protos = [];
+    try {
+      protos.push(Object.getPrototypeOf(doc.createElement('webview')));
+    } catch (e) {
+      // no DOM
+    }
+    if (root.HTMLUnknownElement && protos.indexOf(root.HTMLUnknownElement.prototype) < 0) {
+      protos.push(root.HTMLUnknownElement.prototype);
+    }
+    protos.forEach(function (proto) {
+      if (!proto || hasOwn.call(proto, 'send')) return;
+      Object.defineProperty(proto, 'send', {
+        configurable: true,
+        get: function () {
+          return isWebview(this) ? webviewSend : undefined;
+        },
+        set: function (v) {
+          Object.defineProperty(this, 'send', { value: v, writable: true, enumerable: true, configurable: true });
+        }
+      });
+      if (hasOwn.call(proto, 'src')) return;
+      // `webview.src = url` as in Electron (attribute reflection; the observer navigates).
+      Object.defineProperty(proto, 'src', {
+        configurable: true,
+        get: function () {
+          return isWebview(this) ? this.getAttribute('src') || '' : undefined;
+        },
+        set: function (v) {
+          if (isWebview(this)) this.setAttribute('src', String(v));
+          else Object.defineProperty(this, 'src', { value: v, writable: true, enumerable: true, configurable: true });
+        }
+      });
+    });
+    var createElement = doc.createElement;
+    doc.createElement = function createElement_(name) {
+      var el = createElement.apply(this, arguments);
+      if (isWebview(el)) webviewState(el);
+      return el;
+    };
+
+    // Electron's default size; zero specificity, so any page rule wins.
+    var style = doc.createElement('style');
+    style.textContent = ':where(webview){display:inline-flex;width:300px;height:150px}';
+    (doc.head || doc.documentElement).prepend(style);
+
+    var observer = new MutationObserver(function (records) {
+      for (var i = 0; i < records.length; i++) {
+        var r = records[i];
+        if (r.type === 'attributes') {
+          if (isWebview(r.target)) upgradeWebview(r.target);
+          continue;
+        }
+        var j;
+        for (j = 0; j < r.removedNodes.length; j++) {
+          forEachWebview(r.removedNodes[j], function (el) {
+            if (!el.isConnected) teardownWebview(el);
+          });
+        }
+        for (j = 0; j < r.addedNodes.length; j++) forEachWebview(r.addedNodes[j], upgradeWebview);
+      }
+    });
+    observer.observe(doc, { childList: true, subtree: true, attributes: true, attributeFilter: ['src'] });
+    var scan = function () {
+      var list = doc.querySelectorAll('webview');
+      for (var i = 0; i < list.length; i++) upgradeWebview(list[i]);
+    };
+    scan();
+    if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', scan);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Page lifecycle, globals, start
+  // ---------------------------------------------------------------------------------------------
+
+  if (typeof root.addEventListener === 'function') {
+    // Browsers forbid synchronous XHR during page dismissal. pagehide always precedes unload, so
+    // no `unload` listener is needed (one would also keep the page out of the back/forward cache).
+    root.addEventListener('pagehide', function () { state.unloading = true; }, true);
+    root.addEventListener('pageshow', function () { state.unloading = false; }, true);
+    root.addEventListener('beforeunload', function () {
+      state.inBeforeUnload = true;
+      setTimeout(function () { state.inBeforeUnload = false; }, 0);
+    }, true);
+  }
+
+  Object.defineProperty(ipcRenderer, '_electrode', {
+    value: {
+      get id() { return state.id; },
+      get token() { return state.token; },
+      get isGuest() { return state.guest; },
+      get goneReason() { return state.gone; },
+      state: state,
+      internals: {
+        convertArgs: convertArgs,
+        encodeArgs: encodeArgs,
+        decodeArgs: decodeArgs,
+        encodeFrame: encodeFrame,
+        decodeFrame: decodeFrame,
+        formatNumber: formatNumber,
+        compareCodePoints: compareCodePoints,
+        FRAME: FRAME,
+        MAX_DEPTH: MAX_DEPTH,
+        EventEmitter: EventEmitter
+      }
+    }
+  });
+
+  var electron = { ipcRenderer: ipcRenderer };
+  root.ipcRenderer = ipcRenderer;
+  if (typeof root.require !== 'function') {
+    root.require = function require(name) {
+      if (name === 'electron') return electron;
+      var e = new Error("Cannot find module '" + name + "'");
+      e.code = 'MODULE_NOT_FOUND';
+      throw e;
+    };
+  } else {
+    // Keep the page's own loader (RequireJS, a bundler's require...) and only add 'electron'.
+    root.require = new Proxy(root.require, {
+      apply: function (target, self, args) {
+        if (args[0] === 'electron') return electron;
+        return Reflect.apply(target, self, args);
+      }
+    });
+  }
+
+  if (root.document) installWebview(root.document);
+  connect();
+
+  /*
+   * Where this shim differs from Electron 1.7.8, and why:
+   *  - removeAllListeners() without a channel removes every listener (1.7.8 threw, because its
+   *    internals shared the emitter); eventNames() shows only the page's channels.
+   *  - A listener that throws is logged (console.error) and the other listeners still run (1.7.8:
+   *    the exception escaped emit and later listeners did not run). A message on channel 'error'
+   *    with no listener is ignored (Node's emit would throw).
+   *  - sendSync throws an Error instead of hanging when no listener replies, when main is gone,
+   *    and during unload/pagehide (browsers forbid synchronous requests there). The reply is
+   *    JSON, as in 1.7.8 (spec 1.8).
+   *  - A missing channel (null/undefined) throws 'Missing required channel argument' for send,
+   *    sendSync, sendTo, sendToHost and <webview>.send; other channels are String()-ed.
+   *  - sendToHost from a page that is no <webview> guest warns (1.7.8 dropped silently).
+   *  - -0 is sent as 0 (1.7.8 kept -0 as a double). `Math.round(-0.4)` is -0, and "-0" would
+   *    not deserialize into a Rust integer.
+   *  - Received bytes are Uint8Array (Buffer in Electron) unless the page has a global Buffer.
+   *  - BigInt (did not exist in 1.7.8) converts like a symbol: null in arrays, omitted in objects.
+   *  - An invalid Date converts through the object path ({}); 1.7.8 probably also rethrew
+   *    toISOString's RangeError after sending.
+   *  - Depth: values nested deeper than 100 (top-level arguments are depth 1) are dropped, as in
+   *    electrode-wire. 1.7.8 packed [channel, ...args] into one list first, so it probably cut one
+   *    level earlier.
+   *  - sendTo with an id that is not a non-negative integer sends id 2^64-1, which no WebContents
+   *    has: main logs and drops it, as Electron did for an unknown id.
+   *  - <webview>: the guest is a same-origin iframe inside the element (not an out-of-process
+   *    guest in a shadow root); send() before the guest is known is queued (1.7.8 dropped it);
+   *    dom-ready/did-finish-load fire on the iframe's load event; other <webview> methods are
+   *    not provided.
+   */
+})();
