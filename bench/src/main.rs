@@ -1,0 +1,214 @@
+//! `electrode-bench`: runs the IPC peers of the Electrode benchmark suite side by side
+//! (design: shared/bench/benchmark-suite.md; usage: bench/README.md).
+//!
+//! ```text
+//! electrode-bench --smoke | --quick | --full  [--out FILE.jsonl] [--md FILE.md]
+//! electrode-bench report FILE.jsonl [--md FILE.md]
+//! ```
+//!
+//! Progress goes to stderr, one JSON line per cell to stdout (and `--out`), and the
+//! markdown table to stderr (and `--md`) at the end.
+
+mod affinity;
+mod cell;
+mod driver;
+mod frame;
+mod monitor;
+mod payload;
+mod peers;
+mod plan;
+mod procfs;
+mod record;
+mod report;
+mod runner;
+mod stats;
+
+use cell::{Placement, Res, Workload};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Benchmark harness of Electrode: raw UDS, Node fork, ipc-channel, WebSocket and HTTP
+/// peers side by side.
+#[derive(Parser, Debug)]
+#[command(name = "electrode-bench", version)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+    /// n = 100 per cell, one run, a few seconds: only proves every peer works (CI).
+    #[arg(long, conflicts_with_all = ["quick", "full"])]
+    smoke: bool,
+    /// About two minutes, median of 3 runs (the default).
+    #[arg(long, conflicts_with = "full")]
+    quick: bool,
+    /// Under ten minutes, median of 5 runs.
+    #[arg(long)]
+    full: bool,
+    /// Override the number of runs.
+    #[arg(long)]
+    runs: Option<u32>,
+    /// Peers to run (comma-separated ids; default all; see --list).
+    #[arg(long, value_delimiter = ',')]
+    peers: Vec<String>,
+    /// Placements for round-trip cells: unpinned,split,pinned (default all three).
+    #[arg(long, value_delimiter = ',')]
+    placements: Vec<String>,
+    /// Workloads: W1,W1e,W2,W4 (default all).
+    #[arg(long, value_delimiter = ',')]
+    workloads: Vec<String>,
+    /// Also write the JSON lines to this file.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Also write the markdown table to this file.
+    #[arg(long)]
+    md: Option<PathBuf>,
+    /// Interval of the same-vCPU sampling, ms.
+    #[arg(long, default_value_t = 5)]
+    sample_ms: u64,
+    /// List the peers and exit.
+    #[arg(long)]
+    list: bool,
+    /// Exit non-zero when a peer is missing (e.g. no `node`), not only on errors.
+    #[arg(long)]
+    require_all: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Turn a JSON-lines file into the markdown table (medians of its per-run lines).
+    Report {
+        /// The .jsonl file written by a run.
+        file: PathBuf,
+        /// Also write the table to this file.
+        #[arg(long)]
+        md: Option<PathBuf>,
+    },
+    /// Internal: a peer's driver process.
+    #[command(name = "__driver", hide = true)]
+    Driver {
+        peer: String,
+        #[arg(long)]
+        placement: String,
+        #[arg(long, default_value_t = 1)]
+        children: usize,
+    },
+    /// Internal: a peer's answering process.
+    #[command(name = "__child", hide = true)]
+    Child {
+        peer: String,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+fn parse_workload(s: &str) -> Option<Workload> {
+    match s.to_ascii_lowercase().as_str() {
+        "w1" => Some(Workload::W1),
+        "w1e" => Some(Workload::W1e),
+        "w2" => Some(Workload::W2),
+        "w4" => Some(Workload::W4),
+        _ => None,
+    }
+}
+
+fn peer(id: &str) -> Res<&'static dyn peers::Peer> {
+    peers::by_id(id).ok_or_else(|| format!("unknown peer {id:?} (see --list)").into())
+}
+
+fn real_main() -> Res<i32> {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Some(Cmd::Driver {
+            peer: id,
+            placement,
+            children,
+        }) => {
+            let placement =
+                Placement::parse(&placement).ok_or(format!("bad placement {placement:?}"))?;
+            driver::driver_main(peer(&id)?, placement, children)?;
+            return Ok(0);
+        }
+        Some(Cmd::Child { peer: id, args }) => {
+            peer(&id)?.child_main(&args)?;
+            return Ok(0);
+        }
+        Some(Cmd::Report { file, md }) => {
+            let text = std::fs::read_to_string(&file)?;
+            let mut recs = Vec::new();
+            for line in text.lines().filter(|l| l.starts_with('{')) {
+                recs.push(serde_json::from_str::<record::Record>(line)?);
+            }
+            let meds = report::medians(&recs);
+            let table = report::markdown(&meds, &format!("Electrode bench: {}", file.display()));
+            print!("{table}");
+            if let Some(p) = md {
+                std::fs::write(p, &table)?;
+            }
+            return Ok(0);
+        }
+        None => {}
+    }
+    if cli.list {
+        for p in peers::registry() {
+            println!("{:<14} {}", p.id(), p.title());
+        }
+        return Ok(0);
+    }
+    let mode = if cli.smoke {
+        plan::Mode::Smoke
+    } else if cli.full {
+        plan::Mode::Full
+    } else {
+        plan::Mode::Quick
+    };
+    let mut plan = plan::Plan::new(mode);
+    if let Some(r) = cli.runs {
+        plan.runs = r.max(1);
+    }
+    if !cli.placements.is_empty() {
+        plan.placements = cli
+            .placements
+            .iter()
+            .map(|p| Placement::parse(p).ok_or(format!("bad placement {p:?}")))
+            .collect::<Result<_, _>>()?;
+    }
+    let peers = if cli.peers.is_empty() {
+        peers::registry()
+    } else {
+        cli.peers.iter().map(|id| peer(id)).collect::<Res<_>>()?
+    };
+    let workloads = if cli.workloads.is_empty() {
+        vec![Workload::W1, Workload::W1e, Workload::W2, Workload::W4]
+    } else {
+        cli.workloads
+            .iter()
+            .map(|w| parse_workload(w).ok_or(format!("bad workload {w:?}")))
+            .collect::<Result<_, _>>()?
+    };
+    let opts = runner::RunOptions {
+        plan,
+        peers,
+        workloads,
+        sample_interval: Duration::from_millis(cli.sample_ms.max(1)),
+        jsonl: cli.out,
+        md: cli.md,
+    };
+    let (all, _meds) = runner::run(&opts)?;
+    let errors = all.iter().filter(|r| r.status == "error").count();
+    let missing = all.iter().filter(|r| r.status == "missing").count();
+    Ok(if errors > 0 || (cli.require_all && missing > 0) {
+        1
+    } else {
+        0
+    })
+}
+
+fn main() {
+    match real_main() {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("electrode-bench: {e}");
+            std::process::exit(1);
+        }
+    }
+}
