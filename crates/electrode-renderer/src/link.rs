@@ -147,17 +147,16 @@ impl Link {
     }
 
     fn mark_dead(&self, why: String) {
-        let why = self
-            .close_reason
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-            .unwrap_or(why);
+        let told = self.close_reason.lock().unwrap_or_else(|e| e.into_inner()).clone();
         {
             let mut r = self.dead_reason.lock().unwrap_or_else(|e| e.into_inner());
             if r.is_none() {
-                tracing::warn!(renderer = self.id, "link to main closed: {why}");
-                *r = Some(why);
+                // Main saying why it closes is an orderly end; a link that just breaks is not.
+                match &told {
+                    Some(reason) => tracing::info!(renderer = self.id, "main closed the link: {reason}"),
+                    None => tracing::warn!(renderer = self.id, "link to main closed: {why}"),
+                }
+                *r = Some(told.unwrap_or(why));
             }
         }
         self.dead.store(true, Ordering::Release);

@@ -1,0 +1,199 @@
+//! `electrode demo`: a main process and four Rust renderers (one a `<webview>` guest of
+//! another) exercising every call, with a live traffic log and a summary.
+
+use std::process::Command;
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use electrode::{IpcMain, Main, WebContents};
+use electrode_web::{WebBridge, WebConfig};
+use serde_json::{json, Value};
+
+use crate::traffic::Traffic;
+
+/// Events reported by renderers; those not awaited yet wait in the backlog.
+struct Events {
+    rx: Receiver<(u64, String, Value)>,
+    backlog: Mutex<Vec<(u64, String, Value)>>,
+}
+
+const PATIENCE: Duration = Duration::from_secs(15);
+
+fn name(wc: &WebContents) -> String {
+    format!("r{}", wc.id())
+}
+
+/// Waits for `channel` from renderer `from`; other events were already logged.
+fn wait_for(events: &Events, from: &WebContents, channel: &str) -> Result<Value, String> {
+    let hit = |(id, ch, _): &(u64, String, Value)| *id == from.id() && ch == channel;
+    {
+        let mut backlog = events.backlog.lock().unwrap();
+        if let Some(pos) = backlog.iter().position(hit) {
+            return Ok(backlog.remove(pos).2);
+        }
+    }
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match events.rx.recv_timeout(left) {
+            Ok(e) if hit(&e) => return Ok(e.2),
+            Ok(e) => events.backlog.lock().unwrap().push(e),
+            Err(_) => return Err(format!("{} did not send '{channel}' within {PATIENCE:?}", name(from))),
+        }
+    }
+}
+
+fn listeners(traffic: &Arc<Traffic>, events: std::sync::mpsc::Sender<(u64, String, Value)>) -> IpcMain {
+    let ipc = IpcMain::new();
+    let events = Arc::new(Mutex::new(events));
+    for ch in ["hello-main", "step-done", "seen", "sync-result", "not-a-guest", "latency", "unknown-step"] {
+        let (t, ev) = (traffic.clone(), events.clone());
+        ipc.on(ch, move |event, args| {
+            let values = serde_json::to_value(args.values()?)?;
+            t.log(&format!("r{}", event.sender().id()), "main", event.channel(), &values.to_string(), "");
+            ev.lock().unwrap().send((event.sender().id(), ch.to_string(), values)).ok();
+            Ok(())
+        });
+    }
+    let (t, ev) = (traffic.clone(), events.clone());
+    ipc.on("bytes", move |event, args| {
+        let b: electrode::Value = args.value(0)?;
+        let note = match &b {
+            electrode::Value::Bytes(b) => format!("{} raw bytes, not a JSON array", b.len()),
+            other => format!("unexpected {other}"),
+        };
+        t.log(&format!("r{}", event.sender().id()), "main", "bytes", &args.preview(40), &note);
+        ev.lock().unwrap().send((event.sender().id(), "bytes".into(), Value::Null)).ok();
+        Ok(())
+    });
+    let t = traffic.clone();
+    ipc.on("ping", move |event, args| {
+        let n: u32 = args.get(0)?;
+        let from = format!("r{}", event.sender().id());
+        t.log(&from, "main", "ping", &args.preview(40), "");
+        event.sender().send("pong", &(n + 1,))?;
+        t.log("main", &from, "pong", &format!("[{}]", n + 1), "event.sender().send");
+        Ok(())
+    });
+    let t = traffic.clone();
+    ipc.on("sum", move |event, args| {
+        let v: Vec<f64> = args.get(0)?;
+        t.log(&format!("r{}", event.sender().id()), "main", "sum", &args.preview(40), "sendSync");
+        event.set_return_value(v.iter().sum::<f64>())?;
+        Ok(())
+    });
+    let t = traffic.clone();
+    ipc.on("later", move |event, _| {
+        t.log(&format!("r{}", event.sender().id()), "main", "later", "[]", "sendSync, answered from another thread");
+        let reply = event.reply_handle()?;
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            reply.send("answered 20 ms later").ok();
+        });
+        Ok(())
+    });
+    ipc.on("tick", |event, _| {
+        event.set_return_value(true)?;
+        Ok(())
+    });
+    ipc
+}
+
+fn step(traffic: &Traffic, events: &Events, wc: &WebContents, what: &str, arg: Value) -> Result<(), Box<dyn std::error::Error>> {
+    traffic.log("main", &name(wc), "run", &json!([what, arg]).to_string(), "");
+    wc.send("run", &(what, arg))?;
+    wait_for(events, wc, "step-done")?;
+    Ok(())
+}
+
+pub fn run(web: bool, serve_for: Option<u64>) -> Result<(), Box<dyn std::error::Error>> {
+    let traffic = Arc::new(Traffic::new());
+    let (tx, rx) = channel();
+    let events = Events {
+        rx,
+        backlog: Mutex::new(Vec::new()),
+    };
+    let main = Arc::new(Main::builder().ipc(listeners(&traffic, tx)).start()?);
+    let exe = std::env::current_exe()?;
+    let role = |r: &str| {
+        let mut c = Command::new(&exe);
+        c.args(["renderer", r]);
+        c
+    };
+    println!("Electrode demo: a Rust main process and four Rust renderer processes.");
+    println!("  time        from → to    channel          arguments                                note");
+
+    let worker = main.spawn_renderer(role("worker"))?;
+    worker.send("config", &(json!({"theme": "dark"}),))?;
+    traffic.log("main", &name(&worker), "config", r#"[{"theme":"dark"}]"#, "queued: renderer not connected yet");
+    let sibling = main.spawn_renderer(role("worker"))?;
+    let host = main.spawn_renderer(role("embedder"))?;
+    let guest = main.spawn_guest(role("guest"), &host)?;
+    for wc in [&worker, &sibling, &host, &guest] {
+        wait_for(&events, wc, "hello-main")?;
+    }
+    wait_for(&events, &worker, "seen")?; // the queued config arrived
+
+    step(&traffic, &events, &worker, "ping", Value::Null)?;
+    wait_for(&events, &worker, "seen")?; // pong
+    step(&traffic, &events, &worker, "sum", Value::Null)?;
+    step(&traffic, &events, &worker, "later", Value::Null)?;
+    step(&traffic, &events, &worker, "nobody", Value::Null)?;
+    step(&traffic, &events, &worker, "send_to", json!(sibling.id()))?;
+    wait_for(&events, &sibling, "seen")?; // hello, relayed by main
+    step(&traffic, &events, &worker, "not_a_guest", Value::Null)?;
+    step(&traffic, &events, &guest, "progress", Value::Null)?;
+    wait_for(&events, &guest, "seen")?; // the host answered through <webview>.send
+    step(&traffic, &events, &worker, "bytes", Value::Null)?;
+    let n = main.broadcast("news", &("main broadcast, encoded once",))?;
+    traffic.log("main", "all", "news", "[\"main broadcast, encoded once\"]", &format!("to {n} renderers"));
+    for wc in [&worker, &sibling, &host, &guest] {
+        wait_for(&events, wc, "seen")?;
+    }
+    step(&traffic, &events, &worker, "latency", json!(2000))?;
+    let latency = wait_for(&events, &worker, "latency").ok();
+
+    let web_bridge = if web {
+        let dir = tempfile::tempdir()?;
+        std::fs::write(dir.path().join("index.html"), include_str!("../app/index.html"))?;
+        std::fs::write(dir.path().join("guest.html"), include_str!("../app/guest.html"))?;
+        let bridge = WebBridge::start(main.clone(), WebConfig::new().app_dir(dir.path()))?;
+        Some((bridge, dir))
+    } else {
+        None
+    };
+
+    println!();
+    println!("Summary");
+    println!("  renderers: {} live ({})", main.web_contents().len(), main.web_contents().iter().map(name).collect::<Vec<_>>().join(", "));
+    println!("  {} is a <webview> guest of {}", name(&guest), name(&host));
+    let counts = traffic.counts();
+    println!(
+        "  messages logged: {} on {} channels",
+        counts.values().sum::<u64>(),
+        counts.len()
+    );
+    if let Some(l) = latency {
+        println!(
+            "  sendSync round trip over {} calls (debug builds are slower; see docs/benchmarks.md): p50 {:.1} µs, p99 {:.1} µs",
+            l[0], l[1].as_f64().unwrap_or(0.0), l[2].as_f64().unwrap_or(0.0)
+        );
+    }
+    if let Some((bridge, _dir)) = &web_bridge {
+        println!();
+        println!("Web demo: open {}index.html (a host page with a <webview> guest).", bridge.url());
+        match serve_for {
+            Some(s) => std::thread::sleep(Duration::from_secs(s)),
+            None => {
+                println!("Serving until Ctrl-C.");
+                loop {
+                    std::thread::park();
+                }
+            }
+        }
+    }
+    main.shutdown();
+    println!("  all renderers closed; bye.");
+    Ok(())
+}
