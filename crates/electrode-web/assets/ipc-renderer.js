@@ -39,6 +39,12 @@
  * enumerable properties ({}), cycles -> null, shared references duplicated, sparse arrays
  * compacted, nesting deeper than 100 cut, object keys sorted.
  *
+ * Speed: arguments are converted into a fresh plain tree (keys inserted in sorted order) that
+ * the browser's native JSON.stringify writes; what a JS object cannot express (integer-like
+ * keys out of JS order, numbers whose ryu text differs) is patched in through placeholders. A
+ * plain JS writer (encodeValue) gives the same bytes and is used when a page has put a toJSON
+ * on Object.prototype or Array.prototype; tests check both agree.
+ *
  * Plain modern JavaScript, no dependencies, no build step.
  */
 (function () {
@@ -218,6 +224,9 @@
   }
 
   var HIGH_CHAR = /[\uD800-\uFFFF]/;
+  /** Key characters that need care: \b, \f, and U+D800..U+FFFF (lone surrogates; and UTF-16
+   *  order differs from code point order there). */
+  var SPECIAL_KEY_CHAR = /[\b\f\uD800-\uFFFF]/;
 
   /**
    * Converts and writes one value at `depth` (top-level arguments are depth 1). Returns its JSON
@@ -352,10 +361,7 @@
       var byKey = new Map();
       for (i = 0; i < keys.length; i++) {
         k = wellFormed(keys[i]);
-        if (k.charCodeAt(0) === 0) {
-          k = '\u0000' + k;
-          ctx.escaped = true;
-        }
+        if (k.charCodeAt(0) === 0) k = '\u0000' + k; // flagged when written
         byKey.set(k, keys[i]);
       }
       var entries = Array.from(byKey).sort(compareFirst);
@@ -367,11 +373,247 @@
         }
         r = encodeValue(x, depth + 1, ctx);
         if (r === undefined) continue;
+        if (entries[i][0].charCodeAt(0) === 0) ctx.escaped = true;
         s += (n++ === 0 ? '' : ',') + quote(entries[i][0]) + ':' + r;
       }
     }
     path.pop();
     return '{' + s + '}';
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The fast path: a converted plain tree written by the native JSON.stringify
+  // ---------------------------------------------------------------------------------------------
+  //
+  // convertTree applies the same rules as encodeValue but builds a fresh tree of plain arrays
+  // and objects whose keys are inserted in sorted order, so JSON.stringify writes exactly the
+  // bytes encodeValue would (tests check both give identical sections). What a JS object cannot
+  // express goes in as a placeholder string, replaced in the text afterwards: objects whose
+  // integer-like keys JS would put first (e.g. {"10":..,"9":..}, typed arrays), and numbers
+  // whose ryu text differs from JavaScript's (1e21, 1e-7, 2^64...). JSON.stringify writes \b
+  // and \f where serde_json writes \u0008 and \u000c: fixed afterwards when a string had one.
+
+  var OMIT = { omit: true };
+
+  function placeholder(ctx, text) {
+    if (ctx.subs === null) {
+      ctx.subs = [];
+      ctx.nonce = 'E' + Math.random().toString(36).slice(2, 10) + Date.now().toString(36) + ':';
+    }
+    ctx.subs.push(text);
+    return '\u0000' + ctx.nonce + (ctx.subs.length - 1);
+  }
+
+  function resolvePlaceholders(text, ctx) {
+    if (ctx.subs === null || text.indexOf(ctx.nonce) < 0) return text;
+    var re = new RegExp('"\\\\u0000' + ctx.nonce + '(\\d+)"', 'g');
+    return text.replace(re, function (m, i) { return ctx.subs[+i]; });
+  }
+
+  /** \b, \f, and surrogates (possibly lone): the characters strings and keys need care for. */
+  var SPECIAL_CHAR = /[\b\f\uD800-\uDFFF]/;
+
+  function treeString(s, ctx) {
+    if (!SPECIAL_CHAR.test(s)) return s;
+    s = wellFormed(s);
+    if (BACKSPACE_OR_FORMFEED.test(s)) ctx.bf = true;
+    return s;
+  }
+
+  function convertTree(v, depth, ctx) {
+    if (depth > MAX_DEPTH) return OMIT;
+    switch (typeof v) {
+      case 'number':
+        if ((v | 0) === v) return v === 0 ? 0 : v;
+        if (v !== v || v === Infinity || v === -Infinity) return 0;
+        if (Math.floor(v) === v ? v > INT_MIN && v < INT_MAX : v >= 1e-5 || v <= -1e-5) return v;
+        return placeholder(ctx, ryuStyle(v));
+      case 'string':
+        return treeString(v, ctx);
+      case 'boolean':
+        return v;
+      case 'object':
+        break;
+      default:
+        return OMIT;
+    }
+    if (v === null) return null;
+    if (Array.isArray(v)) return treeArray(v, depth, ctx);
+    var proto;
+    try {
+      proto = Object.getPrototypeOf(v);
+    } catch (e) {
+      proto = null;
+    }
+    if (proto !== Object.prototype && proto !== null) {
+      if (ArrayBuffer.isView(v)) {
+        if (typedArrayTag.call(v) === 'Uint8Array') {
+          ctx.bins.push(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+          var marker = {};
+          marker[BYTES_MARKER] = ctx.bins.length - 1;
+          return marker;
+        }
+      } else if (isDate(v)) {
+        try {
+          var f = v.toISOString;
+          if (typeof f === 'function') return treeString(String(f.call(v)), ctx);
+        } catch (e) {
+          // invalid Date: object path
+        }
+      }
+    }
+    return treeObject(v, depth, ctx);
+  }
+
+  function treeArray(v, depth, ctx) {
+    var path = ctx.path;
+    if (onPath(path, v)) return null;
+    path.push(v);
+    var out = null;
+    var len = v.length;
+    if (len <= 1048576 && depth < MAX_DEPTH) {
+      // Tight loop for the common case; anything unusual (a throwing getter) starts over on
+      // the careful loop below, with the attachments and placeholders of this attempt undone.
+      var bins = ctx.bins.length;
+      var subs = ctx.subs ? ctx.subs.length : 0;
+      var flags = [ctx.bf, ctx.escaped];
+      try {
+        out = [];
+        for (var k = 0; k < len; k++) {
+          var y = v[k];
+          if (typeof y === 'number' && (y | 0) === y) out.push(y === 0 ? 0 : y);
+          else if (typeof y === 'string') out.push(treeString(y, ctx));
+          else if (y === undefined && !hasOwn.call(v, k)) continue;
+          else {
+            var d = convertTree(y, depth + 1, ctx);
+            out.push(d === OMIT ? null : d);
+          }
+        }
+      } catch (e) {
+        out = null;
+        ctx.bins.length = bins;
+        if (ctx.subs) ctx.subs.length = subs;
+        ctx.bf = flags[0];
+        ctx.escaped = flags[1];
+        path.length = path.indexOf(v) + 1;
+      }
+      if (out) {
+        path.pop();
+        return out;
+      }
+    }
+    out = [];
+    var i, x, c;
+    var indices = null;
+    if (len > 1048576) {
+      // Possibly a huge sparse array: visit only the indices that exist.
+      var keys = Object.keys(v);
+      if (keys.length < len) {
+        indices = [];
+        for (i = 0; i < keys.length && isArrayIndex(keys[i]); i++) indices.push(+keys[i]);
+      }
+    }
+    var count = indices ? indices.length : len;
+    for (var j = 0; j < count; j++) {
+      i = indices ? indices[j] : j;
+      try {
+        x = v[i];
+      } catch (e) {
+        x = null; // a throwing getter gives null
+      }
+      if (x === undefined && !hasOwn.call(v, i)) continue; // holes are skipped: array compacted
+      c = convertTree(x, depth + 1, ctx);
+      out.push(c === OMIT ? null : c);
+    }
+    path.pop();
+    return out;
+  }
+
+  function treeObject(v, depth, ctx) {
+    var path = ctx.path;
+    if (onPath(path, v)) return null;
+    path.push(v);
+    var keys;
+    try {
+      keys = Object.keys(v);
+    } catch (e) {
+      keys = [];
+    }
+    var i, k, x, c;
+    var names = keys; // keys as written (escaped, well-formed)
+    var plain = true;
+    var high = false;
+    var index = false;
+    for (i = 0; i < keys.length; i++) {
+      k = keys[i];
+      var c0 = k.charCodeAt(0);
+      if (c0 === 0) plain = false;
+      else if (c0 >= 48 && c0 <= 57) {
+        if (!index && isArrayIndex(k)) index = true;
+      }
+      if (SPECIAL_KEY_CHAR.test(k)) {
+        if (wellFormed(k) !== k) plain = false;
+        if (BACKSPACE_OR_FORMFEED.test(k)) ctx.bf = true;
+        if (HIGH_CHAR.test(k)) high = true;
+      }
+    }
+    var pairs; // [written key, original key] when they differ
+    if (plain) {
+      if (high) keys.sort(compareCodePoints);
+      else keys.sort();
+    } else {
+      var byKey = new Map();
+      for (i = 0; i < keys.length; i++) {
+        k = wellFormed(keys[i]);
+        if (k.charCodeAt(0) === 0) k = '\u0000' + k; // flagged when written
+        byKey.set(k, keys[i]);
+      }
+      pairs = Array.from(byKey).sort(compareFirst);
+      names = pairs.map(function (p) { return p[0]; });
+    }
+    // Does a JS object keep this order? Integer-like keys always come first, ascending.
+    var jsOrder = true;
+    if (index) {
+      var m = 0;
+      while (m < names.length && isArrayIndex(names[m])) m++;
+      for (i = m; i < names.length && jsOrder; i++) if (isArrayIndex(names[i])) jsOrder = false;
+      for (i = 1; i < m && jsOrder; i++) if (+names[i - 1] > +names[i]) jsOrder = false;
+    }
+    var out = jsOrder ? {} : null;
+    var text = '';
+    var n = 0;
+    for (i = 0; i < names.length; i++) {
+      try {
+        x = v[pairs ? pairs[i][1] : names[i]];
+      } catch (e) {
+        x = null;
+      }
+      c = convertTree(x, depth + 1, ctx);
+      if (c === OMIT) continue;
+      if (pairs && names[i].charCodeAt(0) === 0) ctx.escaped = true;
+      if (out) {
+        k = names[i];
+        if (k === '__proto__') setProp(out, k, c);
+        else out[k] = c;
+      } else {
+        text += (n++ === 0 ? '' : ',') + quote(names[i]) + ':' + resolvePlaceholders(JSON.stringify(c), ctx);
+      }
+    }
+    path.pop();
+    return out || placeholder(ctx, '{' + text + '}');
+  }
+
+  /** One argument's JSON text through the fast path. */
+  function treeText(v, ctx) {
+    var t = convertTree(v, 1, ctx);
+    if (t === OMIT) return 'null';
+    var s = resolvePlaceholders(JSON.stringify(t), ctx);
+    if (ctx.bf) {
+      s = s.replace(/\\[\\bf]/g, function (m) {
+        return m === '\\b' ? '\\u0008' : m === '\\f' ? '\\u000c' : m;
+      });
+    }
+    return s;
   }
 
   /**
@@ -387,14 +629,19 @@
   // Argument section
   // ---------------------------------------------------------------------------------------------
 
+  var forceWriter = false; // tests: use the JS writer even when the fast path is possible
+
   /** Converts and encodes an argument list into the parts of an argument section. */
   function encodeArgParts(args) {
-    var ctx = { bins: [], escaped: false, path: [] };
+    var ctx = { bins: [], escaped: false, path: [], bf: false, subs: null, nonce: null };
+    // The fast path needs a JSON.stringify that no page code changed through a toJSON on the
+    // prototypes of the tree's objects and arrays (Prototype.js did that once).
+    var fast = !forceWriter && Object.prototype.toJSON === undefined && Array.prototype.toJSON === undefined;
     var texts = new Array(args.length);
     var size = 9;
     var i;
     for (i = 0; i < args.length; i++) {
-      var r = encodeValue(args[i], 1, ctx);
+      var r = fast ? treeText(args[i], ctx) : encodeValue(args[i], 1, ctx);
       texts[i] = utf8Encoder.encode(r === undefined ? 'null' : r);
       size += 4 + texts[i].length;
     }
@@ -1389,6 +1636,8 @@
         encodeFrame: encodeFrame,
         decodeFrame: decodeFrame,
         formatNumber: formatNumber,
+        /** Tests: true makes encodeArgs use the JS writer instead of the JSON.stringify path. */
+        useWriter: function (on) { forceWriter = !!on; },
         compareCodePoints: compareCodePoints,
         FRAME: FRAME,
         MAX_DEPTH: MAX_DEPTH,
@@ -1438,6 +1687,8 @@
    *  - BigInt (did not exist in 1.7.8) converts like a symbol: null in arrays, omitted in objects.
    *  - An invalid Date converts through the object path ({}); 1.7.8 probably also rethrew
    *    toISOString's RangeError after sending.
+   *  - Object properties are read in sorted key order (1.7.8: V8's property order); this only
+   *    shows with getters that have side effects. Bytes are numbered in JSON text order.
    *  - Depth: values nested deeper than 100 (top-level arguments are depth 1) are dropped, as in
    *    electrode-wire. 1.7.8 packed [channel, ...args] into one list first, so it probably cut one
    *    level earlier.
