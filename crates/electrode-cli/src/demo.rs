@@ -39,20 +39,45 @@ fn wait_for(events: &Events, from: &WebContents, channel: &str) -> Result<Value,
         match events.rx.recv_timeout(left) {
             Ok(e) if hit(&e) => return Ok(e.2),
             Ok(e) => events.backlog.lock().unwrap().push(e),
-            Err(_) => return Err(format!("{} did not send '{channel}' within {PATIENCE:?}", name(from))),
+            Err(_) => {
+                return Err(format!(
+                    "{} did not send '{channel}' within {PATIENCE:?}",
+                    name(from)
+                ))
+            }
         }
     }
 }
 
-fn listeners(traffic: &Arc<Traffic>, events: std::sync::mpsc::Sender<(u64, String, Value)>) -> IpcMain {
+fn listeners(
+    traffic: &Arc<Traffic>,
+    events: std::sync::mpsc::Sender<(u64, String, Value)>,
+) -> IpcMain {
     let ipc = IpcMain::new();
     let events = Arc::new(Mutex::new(events));
-    for ch in ["hello-main", "step-done", "seen", "sync-result", "not-a-guest", "latency", "unknown-step"] {
+    for ch in [
+        "hello-main",
+        "step-done",
+        "seen",
+        "sync-result",
+        "not-a-guest",
+        "latency",
+        "unknown-step",
+    ] {
         let (t, ev) = (traffic.clone(), events.clone());
         ipc.on(ch, move |event, args| {
             let values = serde_json::to_value(args.values()?)?;
-            t.log(&format!("r{}", event.sender().id()), "main", event.channel(), &values.to_string(), "");
-            ev.lock().unwrap().send((event.sender().id(), ch.to_string(), values)).ok();
+            t.log(
+                &format!("r{}", event.sender().id()),
+                "main",
+                event.channel(),
+                &values.to_string(),
+                "",
+            );
+            ev.lock()
+                .unwrap()
+                .send((event.sender().id(), ch.to_string(), values))
+                .ok();
             Ok(())
         });
     }
@@ -63,8 +88,17 @@ fn listeners(traffic: &Arc<Traffic>, events: std::sync::mpsc::Sender<(u64, Strin
             electrode::Value::Bytes(b) => format!("{} raw bytes, not a JSON array", b.len()),
             other => format!("unexpected {other}"),
         };
-        t.log(&format!("r{}", event.sender().id()), "main", "bytes", &args.preview(40), &note);
-        ev.lock().unwrap().send((event.sender().id(), "bytes".into(), Value::Null)).ok();
+        t.log(
+            &format!("r{}", event.sender().id()),
+            "main",
+            "bytes",
+            &args.preview(40),
+            &note,
+        );
+        ev.lock()
+            .unwrap()
+            .send((event.sender().id(), "bytes".into(), Value::Null))
+            .ok();
         Ok(())
     });
     let t = traffic.clone();
@@ -73,19 +107,37 @@ fn listeners(traffic: &Arc<Traffic>, events: std::sync::mpsc::Sender<(u64, Strin
         let from = format!("r{}", event.sender().id());
         t.log(&from, "main", "ping", &args.preview(40), "");
         event.sender().send("pong", &(n + 1,))?;
-        t.log("main", &from, "pong", &format!("[{}]", n + 1), "event.sender().send");
+        t.log(
+            "main",
+            &from,
+            "pong",
+            &format!("[{}]", n + 1),
+            "event.sender().send",
+        );
         Ok(())
     });
     let t = traffic.clone();
     ipc.on("sum", move |event, args| {
         let v: Vec<f64> = args.get(0)?;
-        t.log(&format!("r{}", event.sender().id()), "main", "sum", &args.preview(40), "sendSync");
+        t.log(
+            &format!("r{}", event.sender().id()),
+            "main",
+            "sum",
+            &args.preview(40),
+            "sendSync",
+        );
         event.set_return_value(v.iter().sum::<f64>())?;
         Ok(())
     });
     let t = traffic.clone();
     ipc.on("later", move |event, _| {
-        t.log(&format!("r{}", event.sender().id()), "main", "later", "[]", "sendSync, answered from another thread");
+        t.log(
+            &format!("r{}", event.sender().id()),
+            "main",
+            "later",
+            "[]",
+            "sendSync, answered from another thread",
+        );
         let reply = event.reply_handle()?;
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(20));
@@ -100,8 +152,20 @@ fn listeners(traffic: &Arc<Traffic>, events: std::sync::mpsc::Sender<(u64, Strin
     ipc
 }
 
-fn step(traffic: &Traffic, events: &Events, wc: &WebContents, what: &str, arg: Value) -> Result<(), Box<dyn std::error::Error>> {
-    traffic.log("main", &name(wc), "run", &json!([what, arg]).to_string(), "");
+fn step(
+    traffic: &Traffic,
+    events: &Events,
+    wc: &WebContents,
+    what: &str,
+    arg: Value,
+) -> Result<(), Box<dyn std::error::Error>> {
+    traffic.log(
+        "main",
+        &name(wc),
+        "run",
+        &json!([what, arg]).to_string(),
+        "",
+    );
     wc.send("run", &(what, arg))?;
     wait_for(events, wc, "step-done")?;
     Ok(())
@@ -122,11 +186,19 @@ pub fn run(web: bool, serve_for: Option<u64>) -> Result<(), Box<dyn std::error::
         c
     };
     println!("Electrode demo: a Rust main process and four Rust renderer processes.");
-    println!("  time        from → to    channel          arguments                                note");
+    println!(
+        "  time        from → to    channel          arguments                                note"
+    );
 
     let worker = main.spawn_renderer(role("worker"))?;
     worker.send("config", &(json!({"theme": "dark"}),))?;
-    traffic.log("main", &name(&worker), "config", r#"[{"theme":"dark"}]"#, "queued: renderer not connected yet");
+    traffic.log(
+        "main",
+        &name(&worker),
+        "config",
+        r#"[{"theme":"dark"}]"#,
+        "queued: renderer not connected yet",
+    );
     let sibling = main.spawn_renderer(role("worker"))?;
     let host = main.spawn_renderer(role("embedder"))?;
     let guest = main.spawn_guest(role("guest"), &host)?;
@@ -147,7 +219,13 @@ pub fn run(web: bool, serve_for: Option<u64>) -> Result<(), Box<dyn std::error::
     wait_for(&events, &guest, "seen")?; // the host answered through <webview>.send
     step(&traffic, &events, &worker, "bytes", Value::Null)?;
     let n = main.broadcast("news", &("main broadcast, encoded once",))?;
-    traffic.log("main", "all", "news", "[\"main broadcast, encoded once\"]", &format!("to {n} renderers"));
+    traffic.log(
+        "main",
+        "all",
+        "news",
+        "[\"main broadcast, encoded once\"]",
+        &format!("to {n} renderers"),
+    );
     for wc in [&worker, &sibling, &host, &guest] {
         wait_for(&events, wc, "seen")?;
     }
@@ -156,8 +234,14 @@ pub fn run(web: bool, serve_for: Option<u64>) -> Result<(), Box<dyn std::error::
 
     let web_bridge = if web {
         let dir = tempfile::tempdir()?;
-        std::fs::write(dir.path().join("index.html"), include_str!("../app/index.html"))?;
-        std::fs::write(dir.path().join("guest.html"), include_str!("../app/guest.html"))?;
+        std::fs::write(
+            dir.path().join("index.html"),
+            include_str!("../app/index.html"),
+        )?;
+        std::fs::write(
+            dir.path().join("guest.html"),
+            include_str!("../app/guest.html"),
+        )?;
         let bridge = WebBridge::start(main.clone(), WebConfig::new().app_dir(dir.path()))?;
         Some((bridge, dir))
     } else {
@@ -166,7 +250,15 @@ pub fn run(web: bool, serve_for: Option<u64>) -> Result<(), Box<dyn std::error::
 
     println!();
     println!("Summary");
-    println!("  renderers: {} live ({})", main.web_contents().len(), main.web_contents().iter().map(name).collect::<Vec<_>>().join(", "));
+    println!(
+        "  renderers: {} live ({})",
+        main.web_contents().len(),
+        main.web_contents()
+            .iter()
+            .map(name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!("  {} is a <webview> guest of {}", name(&guest), name(&host));
     let counts = traffic.counts();
     println!(
@@ -182,7 +274,10 @@ pub fn run(web: bool, serve_for: Option<u64>) -> Result<(), Box<dyn std::error::
     }
     if let Some((bridge, _dir)) = &web_bridge {
         println!();
-        println!("Web demo: open {}index.html (a host page with a <webview> guest).", bridge.url());
+        println!(
+            "Web demo: open {}index.html (a host page with a <webview> guest).",
+            bridge.url()
+        );
         match serve_for {
             Some(s) => std::thread::sleep(Duration::from_secs(s)),
             None => {

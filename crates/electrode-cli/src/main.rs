@@ -38,9 +38,15 @@ enum Cmd {
 fn main() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ELECTRODE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
     let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Cmd::Demo { web: false, serve_for: None }) {
+    let result = match cli.command.unwrap_or(Cmd::Demo {
+        web: false,
+        serve_for: None,
+    }) {
         Cmd::Demo { web, serve_for } => demo::run(web, serve_for),
         Cmd::Renderer { role } => roles::run(&role),
     };

@@ -26,16 +26,29 @@ fn step(ipc: &IpcRenderer, name: &str, arg: &Value) -> Result<(), Error> {
         "nobody" => {
             let t = Instant::now();
             let r = ipc.send_sync::<Value, _>("no-such-channel", &());
-            let text = r.err().map(|e| e.to_string()).unwrap_or_else(|| "unexpected success".into());
+            let text = r
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "unexpected success".into());
             ipc.send("sync-result", &("no-such-channel", text, micros(t)))
         }
-        "send_to" => ipc.send_to(arg.as_u64().unwrap_or(0), "hello", &("hi from a sibling renderer",)),
+        "send_to" => ipc.send_to(
+            arg.as_u64().unwrap_or(0),
+            "hello",
+            &("hi from a sibling renderer",),
+        ),
         "not_a_guest" => {
-            let text = ipc.send_to_host("progress", &()).err().map(|e| e.to_string());
+            let text = ipc
+                .send_to_host("progress", &())
+                .err()
+                .map(|e| e.to_string());
             ipc.send("not-a-guest", &(text,))
         }
         "progress" => ipc.send_to_host("progress", &(0.5, json!({"stage": "loading"}))),
-        "bytes" => ipc.send("bytes", &(electrode_renderer::Value::Bytes(vec![0xAB; 1 << 20].into()),)),
+        "bytes" => ipc.send(
+            "bytes",
+            &(electrode_renderer::Value::Bytes(vec![0xAB; 1 << 20].into()),),
+        ),
         "latency" => {
             let n = arg.as_u64().unwrap_or(2000) as usize;
             let mut samples = Vec::with_capacity(n);
@@ -72,9 +85,14 @@ pub fn run(role: &str) -> Result<(), Box<dyn std::error::Error>> {
         }
         if role == "embedder" {
             ipc.on_ipc_message(|event, args| {
-                event
-                    .webview()
-                    .send("continue", &(format!("host got '{}' {}", event.channel(), args.preview(40)),))?;
+                event.webview().send(
+                    "continue",
+                    &(format!(
+                        "host got '{}' {}",
+                        event.channel(),
+                        args.preview(40)
+                    ),),
+                )?;
                 Ok(())
             });
         }

@@ -20,9 +20,18 @@ impl Traffic {
 
     /// `from` and `to` are like `r3` or `main`.
     pub fn log(&self, from: &str, to: &str, channel: &str, args: &str, note: &str) {
-        *self.counts.lock().unwrap().entry(channel.to_string()).or_default() += 1;
+        *self
+            .counts
+            .lock()
+            .unwrap()
+            .entry(channel.to_string())
+            .or_default() += 1;
         let t = self.start.elapsed().as_secs_f64();
-        let args = if args.len() > 60 { format!("{}…", &args[..args.floor_char_boundary_compat(60)]) } else { args.to_string() };
+        let args = if args.len() > 60 {
+            format!("{}…", &args[..args.floor_char_boundary_compat(60)])
+        } else {
+            args.to_string()
+        };
         println!("  +{t:7.3}s  {from:>5} → {to:<5} {channel:<16} {args:<40} {note}");
     }
 

@@ -147,13 +147,19 @@ impl Link {
     }
 
     fn mark_dead(&self, why: String) {
-        let told = self.close_reason.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let told = self
+            .close_reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         {
             let mut r = self.dead_reason.lock().unwrap_or_else(|e| e.into_inner());
             if r.is_none() {
                 // Main saying why it closes is an orderly end; a link that just breaks is not.
                 match &told {
-                    Some(reason) => tracing::info!(renderer = self.id, "main closed the link: {reason}"),
+                    Some(reason) => {
+                        tracing::info!(renderer = self.id, "main closed the link: {reason}")
+                    }
                     None => tracing::warn!(renderer = self.id, "link to main closed: {why}"),
                 }
                 *r = Some(told.unwrap_or(why));

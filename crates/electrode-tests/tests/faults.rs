@@ -25,7 +25,7 @@ fn hostile(h: &Harness) -> (WebContents, UnixStream) {
     .encode();
     s.write_all(&hello.to_vec()).unwrap();
     let mut reader = FrameReader::new(s.try_clone().unwrap(), 1 << 20);
-    let welcome = Frame::decode(reader.read_frame().ok().unwrap(), 1 << 20).unwrap();
+    let welcome = Frame::decode(reader.read_frame().unwrap(), 1 << 20).unwrap();
     assert_eq!(
         welcome,
         Frame::Welcome {
@@ -147,7 +147,7 @@ fn try_hello(socket: &std::path::Path, token: &str) -> String {
     .encode();
     s.write_all(&hello.to_vec()).unwrap();
     let mut reader = FrameReader::new(s, 1 << 20);
-    match Frame::decode(reader.read_frame().ok().expect("main answers"), 1 << 20).unwrap() {
+    match Frame::decode(reader.read_frame().expect("main answers"), 1 << 20).unwrap() {
         Frame::Close { reason } => reason,
         other => panic!("expected a refusal, got {other:?}"),
     }

@@ -81,22 +81,15 @@ async fn shim() -> Response {
         .into_response()
 }
 
-fn page_from_header(b: &Bridge, headers: &HeaderMap) -> Result<Arc<Page>, Response> {
+fn page_from_header(b: &Bridge, headers: &HeaderMap) -> Result<Arc<Page>, (StatusCode, String)> {
+    let unauthorized = |why: &str| (StatusCode::UNAUTHORIZED, why.to_string());
     let token = headers
         .get("x-electrode-token")
         .and_then(|h| h.to_str().ok())
-        .ok_or_else(|| {
-            refuse(
-                StatusCode::UNAUTHORIZED,
-                "X-Electrode-Token header missing".into(),
-            )
-        })?;
-    b.pages.by_token(token).ok_or_else(|| {
-        refuse(
-            StatusCode::UNAUTHORIZED,
-            "unknown or wrong page token".into(),
-        )
-    })
+        .ok_or_else(|| unauthorized("X-Electrode-Token header missing"))?;
+    b.pages
+        .by_token(token)
+        .ok_or_else(|| unauthorized("unknown or wrong page token"))
 }
 
 async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Bytes) -> Response {
@@ -312,7 +305,7 @@ async fn sync(State(b): State<Bridge>, headers: HeaderMap, body: Bytes) -> Respo
     }
     let page = match page_from_header(&b, &headers) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err((status, why)) => return refuse(status, why),
     };
     let req = match parse_sync(&body, page.limit) {
         Ok(r) => r,
@@ -407,7 +400,7 @@ async fn webview_create(State(b): State<Bridge>, headers: HeaderMap) -> Response
     }
     let host = match page_from_header(&b, &headers) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err((status, why)) => return refuse(status, why),
     };
     let guest = b
         .main
@@ -432,7 +425,7 @@ async fn webview_close(State(b): State<Bridge>, headers: HeaderMap, body: Bytes)
     }
     let host = match page_from_header(&b, &headers) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err((status, why)) => return refuse(status, why),
     };
     let id: u64 = match String::from_utf8_lossy(&body).trim().parse() {
         Ok(id) => id,

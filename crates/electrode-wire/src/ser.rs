@@ -205,7 +205,7 @@ impl<'a> ser::Serializer for TopLevel<'a> {
             depth: 1,
         }
         .serialize_seq(len)
-        .map(Compound::as_arg)
+        .map(Compound::into_arg)
     }
     fn serialize_tuple(self, _: usize) -> Result<Compound<'a>, WireError> {
         Ok(Compound::arg_list(self.0))
@@ -220,7 +220,7 @@ impl<'a> ser::Serializer for TopLevel<'a> {
             depth: 1,
         }
         .serialize_tuple_struct(n, len)
-        .map(Compound::as_arg)
+        .map(Compound::into_arg)
     }
     fn serialize_tuple_variant(
         self,
@@ -234,7 +234,7 @@ impl<'a> ser::Serializer for TopLevel<'a> {
             depth: 1,
         }
         .serialize_tuple_variant(n, i, v, len)
-        .map(Compound::as_arg)
+        .map(Compound::into_arg)
     }
     fn serialize_map(self, len: Option<usize>) -> Result<Compound<'a>, WireError> {
         ValueSer {
@@ -242,7 +242,7 @@ impl<'a> ser::Serializer for TopLevel<'a> {
             depth: 1,
         }
         .serialize_map(len)
-        .map(Compound::as_arg)
+        .map(Compound::into_arg)
     }
     fn serialize_struct(self, n: &'static str, len: usize) -> Result<Compound<'a>, WireError> {
         ValueSer {
@@ -250,7 +250,7 @@ impl<'a> ser::Serializer for TopLevel<'a> {
             depth: 1,
         }
         .serialize_struct(n, len)
-        .map(Compound::as_arg)
+        .map(Compound::into_arg)
     }
     fn serialize_struct_variant(
         self,
@@ -264,7 +264,7 @@ impl<'a> ser::Serializer for TopLevel<'a> {
             depth: 1,
         }
         .serialize_struct_variant(n, i, v, len)
-        .map(Compound::as_arg)
+        .map(Compound::into_arg)
     }
 }
 
@@ -415,6 +415,9 @@ impl<'a> ser::Serializer for ValueSer<'a> {
         _: usize,
     ) -> Result<Compound<'a>, WireError> {
         // {"Variant":[...]}: the wrapper object is one more level of nesting.
+        if self.depth + 1 > MAX_DEPTH {
+            return Ok(Compound::omitted_variant(self.enc, Shape::Seq, self.depth));
+        }
         self.enc.out.push(b'{');
         write_json_str(&mut self.enc.out, v);
         self.enc.out.extend_from_slice(b":[");
@@ -437,6 +440,9 @@ impl<'a> ser::Serializer for ValueSer<'a> {
         v: &'static str,
         _: usize,
     ) -> Result<Compound<'a>, WireError> {
+        if self.depth + 1 > MAX_DEPTH {
+            return Ok(Compound::omitted_variant(self.enc, Shape::Map, self.depth));
+        }
         self.enc.out.push(b'{');
         write_json_str(&mut self.enc.out, v);
         self.enc.out.push(b':');
@@ -472,6 +478,8 @@ pub(crate) struct Compound<'a> {
     /// When this container is itself a top-level argument, closing it ends the argument.
     is_arg: bool,
     close_variant: bool,
+    /// Fields are dropped: the container would be deeper than [`MAX_DEPTH`].
+    discard: bool,
     start: usize,
     entries: Vec<Entry>,
     pending_key: Option<String>,
@@ -486,6 +494,7 @@ impl<'a> Compound<'a> {
             first: true,
             is_arg: false,
             close_variant: false,
+            discard: false,
             start,
             entries: Vec::new(),
             pending_key: None,
@@ -500,12 +509,23 @@ impl<'a> Compound<'a> {
     fn map(enc: &'a mut Encoder, depth: usize, start: usize) -> Self {
         Compound::new(enc, Shape::Map, depth, start)
     }
-    fn as_arg(mut self) -> Self {
+    /// A tuple or struct variant at the depth limit: its wrapper object `{"Variant": ...}` keeps
+    /// no entry, since the entry would be one level too deep (objects omit such entries).
+    fn omitted_variant(enc: &'a mut Encoder, shape: Shape, depth: usize) -> Self {
+        enc.out.extend_from_slice(b"{}");
+        let mut c = Compound::new(enc, shape, depth + 1, 0);
+        c.discard = true;
+        c
+    }
+    fn into_arg(mut self) -> Self {
         self.is_arg = true;
         self
     }
 
     fn element<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<(), WireError> {
+        if self.discard {
+            return Ok(());
+        }
         if self.shape == Shape::ArgList {
             v.serialize(ValueSer {
                 enc: &mut *self.enc,
@@ -543,7 +563,7 @@ impl<'a> Compound<'a> {
             .pending_key
             .take()
             .ok_or_else(|| WireError::Serialize("map value without a key".into()))?;
-        if self.depth + 1 > MAX_DEPTH {
+        if self.discard || self.depth + 1 > MAX_DEPTH {
             return Ok(());
         }
         if !self.first {
@@ -566,6 +586,12 @@ impl<'a> Compound<'a> {
     }
 
     fn finish(mut self) -> Result<(), WireError> {
+        if self.discard {
+            if self.is_arg {
+                self.enc.end_arg();
+            }
+            return Ok(());
+        }
         match self.shape {
             Shape::ArgList => return Ok(()),
             Shape::Seq => self.enc.out.push(b']'),

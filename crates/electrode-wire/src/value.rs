@@ -40,11 +40,11 @@ pub enum Value {
 }
 
 impl Value {
-    /// Converts wire JSON into a value, resolving byte markers against `attachments` and, when
-    /// `escaped` is set, removing the extra NUL from escaped keys.
+    /// Converts wire JSON into a value, resolving byte markers with `attachments` (attachment
+    /// by index) and, when `escaped` is set, removing the extra NUL from escaped keys.
     pub(crate) fn from_wire_json(
         v: serde_json::Value,
-        attachments: &[Bytes],
+        attachments: &dyn Fn(usize) -> Option<Bytes>,
         escaped: bool,
     ) -> Result<Value, WireError> {
         Ok(match v {
@@ -63,13 +63,12 @@ impl Value {
                         let index = r.as_u64().ok_or_else(|| {
                             WireError::MalformedArgs("byte marker is not an index".into())
                         })? as usize;
-                        let bin = attachments.get(index).ok_or_else(|| {
+                        let bin = attachments(index).ok_or_else(|| {
                             WireError::MalformedArgs(format!(
-                                "byte marker points at attachment {index} of {}",
-                                attachments.len()
+                                "byte marker points at missing attachment {index}"
                             ))
                         })?;
-                        return Ok(Value::Bytes(bin.clone()));
+                        return Ok(Value::Bytes(bin));
                     }
                 }
                 let mut map = BTreeMap::new();
@@ -140,14 +139,15 @@ impl fmt::Display for Value {
 
 impl From<serde_json::Value> for Value {
     fn from(v: serde_json::Value) -> Self {
-        Value::from_wire_json(v, &[], false).unwrap_or(Value::Null)
+        Value::from_wire_json(v, &|_| None, false).unwrap_or(Value::Null)
     }
 }
 
 impl Serialize for Value {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Value::Null => s.serialize_unit(),
+            // `none`, not `unit`: a top-level `()` is "no argument", but `Value::Null` is one.
+            Value::Null => s.serialize_none(),
             Value::Bool(b) => s.serialize_bool(*b),
             Value::Number(n) => n.serialize(s),
             Value::String(x) => s.serialize_str(x),
@@ -236,11 +236,13 @@ impl<'de> de::Deserializer<'de> for Value {
             Value::Bool(b) => v.visit_bool(b),
             Value::Number(n) => n
                 .deserialize_any(v)
-                .map_err(|e| <WireError as de::Error>::custom(e)),
+                .map_err(<WireError as de::Error>::custom),
             Value::String(s) => v.visit_string(s),
             Value::Bytes(b) => v.visit_byte_buf(b.to_vec()),
             Value::Array(a) => v.visit_seq(de::value::SeqDeserializer::new(a.into_iter())),
-            Value::Object(o) => v.visit_map(de::value::MapDeserializer::new(o.into_iter())),
+            Value::Object(o) => v.visit_map(de::value::MapDeserializer::new(
+                o.into_iter().map(|(k, x)| (Key(k), x)),
+            )),
         }
     }
 
@@ -254,7 +256,7 @@ impl<'de> de::Deserializer<'de> for Value {
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, WireError> {
         match self {
             // `Vec<u8>` without serde_bytes asks for a sequence: hand it the bytes one by one.
-            Value::Bytes(b) => v.visit_seq(de::value::SeqDeserializer::new(b.to_vec().into_iter())),
+            Value::Bytes(b) => v.visit_seq(de::value::SeqDeserializer::new(b.iter().copied())),
             other => other.deserialize_any(v),
         }
     }
@@ -290,5 +292,76 @@ impl<'de> de::Deserializer<'de> for Value {
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf unit unit_struct tuple tuple_struct map struct identifier ignored_any
+    }
+}
+
+/// An object key. Maps with integer or boolean keys (`HashMap<u32, _>`) travel with string
+/// keys, as in JSON; like serde_json, this parses the key text when the receiver asks for such a
+/// type, and hands over the string otherwise.
+struct Key(String);
+
+impl<'de> IntoDeserializer<'de, WireError> for Key {
+    type Deserializer = Key;
+    fn into_deserializer(self) -> Key {
+        self
+    }
+}
+
+macro_rules! parse_key {
+    ($($method:ident => $visit:ident),*) => {$(
+        fn $method<V: Visitor<'de>>(self, v: V) -> Result<V::Value, WireError> {
+            match self.0.parse() {
+                Ok(x) => v.$visit(x),
+                Err(_) => v.visit_string(self.0),
+            }
+        }
+    )*};
+}
+
+impl<'de> de::Deserializer<'de> for Key {
+    type Error = WireError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, WireError> {
+        v.visit_string(self.0)
+    }
+
+    parse_key!(
+        deserialize_bool => visit_bool,
+        deserialize_i8 => visit_i8,
+        deserialize_i16 => visit_i16,
+        deserialize_i32 => visit_i32,
+        deserialize_i64 => visit_i64,
+        deserialize_i128 => visit_i128,
+        deserialize_u8 => visit_u8,
+        deserialize_u16 => visit_u16,
+        deserialize_u32 => visit_u32,
+        deserialize_u64 => visit_u64,
+        deserialize_u128 => visit_u128
+    );
+
+    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, WireError> {
+        v.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        v: V,
+    ) -> Result<V::Value, WireError> {
+        v.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, WireError> {
+        v.visit_enum(self.0.into_deserializer())
+    }
+
+    serde::forward_to_deserialize_any! {
+        f32 f64 char str string bytes byte_buf unit unit_struct seq tuple tuple_struct map
+        struct identifier ignored_any
     }
 }
