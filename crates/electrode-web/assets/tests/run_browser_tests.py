@@ -135,6 +135,7 @@ def main():
             print("wrote vectors.json (%d argument lists, %d frames)" % (len(data["args"]), len(data["frames"])))
 
     if args.bridge:
+        sys.dont_write_bytecode = True
         sys.path.insert(0, HERE)
         import mock_bridge  # noqa: E402
 
