@@ -212,8 +212,10 @@ impl Args {
                 index,
                 message: e.to_string(),
             })?;
-        let bins: Vec<Bytes> = self.attachments().collect();
-        Value::from_wire_json(parsed, &bins, self.flags & FLAG_ESCAPED_KEYS != 0)
+        // Look attachments up by index rather than collecting them all: a hostile message with
+        // many arguments and many attachments would otherwise cost arguments × attachments.
+        let attachment = |i: usize| self.attachments.get(i).map(|&(a, b)| self.raw.slice(a..b));
+        Value::from_wire_json(parsed, &attachment, self.flags & FLAG_ESCAPED_KEYS != 0)
     }
 
     /// All arguments as dynamic values.
