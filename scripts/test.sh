@@ -15,6 +15,9 @@ fi
 echo "== cargo test (workspace)"
 cargo test --workspace --all-targets
 
+echo "== ipcRenderer shim in headless Chromium (value conversion, codec, protocol against a stand-in bridge)"
+python3 crates/electrode-web/assets/tests/run_browser_tests.py --bridge
+
 if [ -d bench ]; then
   echo "== benchmark smoke run"
   cargo run --release -q -p electrode-bench -- --smoke
