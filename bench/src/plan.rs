@@ -75,17 +75,17 @@ impl Plan {
         }
         let (runs, cap_ms) = match mode {
             Mode::Smoke => (1, 100),
-            Mode::Quick => (3, 400),
-            Mode::Full => (5, 1500),
+            Mode::Quick => (3, 250),
+            Mode::Full => (5, 1000),
         };
         let rtt_n = |size: usize| match (mode, size) {
             (Mode::Smoke, _) => 100,
             (Mode::Quick, 0..=100) => 2000,
             (Mode::Quick, 101..=10_000) => 1000,
-            (Mode::Quick, _) => 30,
-            (Mode::Full, 0..=100) => 10_000,
+            (Mode::Quick, _) => 20,
+            (Mode::Full, 0..=100) => 8000,
             (Mode::Full, 101..=10_000) => 3000,
-            (Mode::Full, _) => 60,
+            (Mode::Full, _) => 50,
         };
         let mut latency = Vec::new();
         for w in [Workload::W1, Workload::W1e] {
@@ -95,7 +95,7 @@ impl Plan {
         }
         let oneway_n = |size: usize| match (mode, size) {
             (Mode::Smoke, _) => 100,
-            (Mode::Quick, 0..=100) => 50_000,
+            (Mode::Quick, 0..=100) => 30_000,
             (Mode::Quick, 101..=10_000) => 10_000,
             (Mode::Quick, _) => 100,
             (Mode::Full, 0..=100) => 200_000,
@@ -116,7 +116,7 @@ impl Plan {
             for &c in children {
                 let n = match (mode, size) {
                     (Mode::Smoke, _) => 100,
-                    (Mode::Quick, 0..=100) => (20_000 / c).max(100),
+                    (Mode::Quick, 0..=100) => (10_000 / c).max(50),
                     (Mode::Full, 0..=100) => (50_000 / c).max(200),
                     (_, _) => (300 / c).max(3),
                 };

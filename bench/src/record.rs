@@ -50,6 +50,9 @@ pub struct Record {
     pub vcpu_samples: Option<u64>,
     /// CPU used by processes not ours during the cell, % of the machine.
     pub foreign_cpu_pct: Option<f64>,
+    /// Wall time of the whole cell as seen by the runner (payload build and warm-up
+    /// included), ms.
+    pub wall_ms: Option<f64>,
     /// This peer ÷ raw-uds of the same cell and run: p50 ratio for round trips, time per
     /// message ratio (raw msgs/s ÷ this msgs/s) for W2/W4. Above 1 is slower.
     pub ratio_raw: Option<f64>,
@@ -111,6 +114,7 @@ impl Record {
             shared_vcpu_pct: None,
             vcpu_samples: None,
             foreign_cpu_pct: None,
+            wall_ms: None,
             ratio_raw: None,
             ratio_raw_p99: None,
             ratio_node_json: None,

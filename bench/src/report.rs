@@ -88,6 +88,7 @@ pub fn medians(records: &[Record]) -> Vec<Record> {
         m.shared_vcpu_pct = med(|r| r.shared_vcpu_pct);
         m.vcpu_samples = med(|r| r.vcpu_samples.map(|v| v as f64)).map(|v| v.round() as u64);
         m.foreign_cpu_pct = med(|r| r.foreign_cpu_pct);
+        m.wall_ms = med(|r| r.wall_ms);
         m.ratio_raw = med(|r| r.ratio_raw);
         m.ratio_raw_p99 = med(|r| r.ratio_raw_p99);
         m.ratio_node_json = med(|r| r.ratio_node_json);

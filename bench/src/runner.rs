@@ -224,6 +224,7 @@ impl Runner<'_> {
         rec.shared_vcpu_pct = usage.shared_pct();
         rec.vcpu_samples = Some(usage.samples);
         rec.foreign_cpu_pct = Some(usage.foreign_pct());
+        rec.wall_ms = Some(usage.wall_ns as f64 / 1e6);
     }
 
     /// Runs one cell on one peer's driver (or records why it cannot).
@@ -514,5 +515,11 @@ pub fn run(opts: &RunOptions) -> Res<(Vec<Record>, Vec<Record>)> {
         started.elapsed().as_secs_f64(),
         all.len()
     );
+    if !runner.warned_missing.is_empty() {
+        eprintln!(
+            "!!! MISSING peers (no numbers recorded): {}",
+            runner.warned_missing.join(", ")
+        );
+    }
     Ok((all, meds))
 }
