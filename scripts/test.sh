@@ -13,7 +13,7 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
 fi
 
 echo "== cargo test (workspace)"
-cargo test --workspace --all-targets
+cargo test --workspace
 
 echo "== ipcRenderer shim in headless Chromium (value conversion, codec, protocol against a stand-in bridge)"
 python3 crates/electrode-web/assets/tests/run_browser_tests.py --bridge
