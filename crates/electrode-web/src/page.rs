@@ -2,6 +2,7 @@
 //! messages, which arrive over two transports (WebSocket for async, XHR for sync).
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use electrode::wire::Frame;
@@ -21,6 +22,8 @@ pub(crate) struct Page {
     pub(crate) dispatched: Mutex<u64>,
     /// Largest frame accepted from this page (main's limit).
     pub(crate) limit: usize,
+    /// A `<webview>` guest's next page took over this page's `WebContents`.
+    pub(crate) superseded: AtomicBool,
 }
 
 impl Page {
@@ -68,6 +71,11 @@ impl Page {
         self.conn.handle_frame(frame).map_err(|e| e.to_string())
     }
 
+    /// A guest page went away (reload, navigation): keep its `WebContents` for the next page.
+    pub(crate) fn detach(&self, reason: &str) {
+        self.conn.detached(reason);
+    }
+
     pub(crate) fn close(&self, reason: &str) {
         tracing::warn!(renderer = self.id(), "closing page link: {reason}");
         self.conn.closed(reason);
@@ -100,6 +108,15 @@ impl Pages {
         });
     }
 
+    /// The live page of a `WebContents` id.
+    pub(crate) fn get(&self, id: u64) -> Option<Arc<Page>> {
+        self.pages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+            .cloned()
+    }
+
     /// The page a token belongs to, if the token is right.
     pub(crate) fn by_token(&self, token: &str) -> Option<Arc<Page>> {
         let (id, secret) = parse_token(token)?;
@@ -119,10 +136,20 @@ impl Pages {
             .insert(ticket, guest);
     }
 
-    pub(crate) fn take_guest(&self, ticket: &str) -> Option<WebContents> {
+    /// The guest a ticket belongs to. Tickets stay valid while the guest lives, so a guest
+    /// page that reloads or navigates reconnects to the same `WebContents`.
+    pub(crate) fn guest(&self, ticket: &str) -> Option<WebContents> {
         self.guest_tickets
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(ticket)
+            .get(ticket)
+            .cloned()
+    }
+
+    pub(crate) fn forget_guest(&self, ticket: &str) {
+        self.guest_tickets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(ticket);
     }
 }

@@ -103,12 +103,20 @@ async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Bytes) -> Re
         b.main.create_contents(RendererKind::Page, None)
     } else {
         let ticket = String::from_utf8_lossy(&body).to_string();
-        match b.pages.take_guest(&ticket) {
-            Some(guest) if !guest.is_destroyed() => guest,
+        match b.pages.guest(&ticket) {
+            Some(guest) if !guest.is_destroyed() => {
+                // A navigating guest's new page may arrive before the old one has gone.
+                if let Some(old) = b.pages.get(guest.id()) {
+                    old.superseded
+                        .store(true, std::sync::atomic::Ordering::Release);
+                    old.detach("replaced by the guest's next page");
+                }
+                guest
+            }
             _ => {
                 return refuse(
                     StatusCode::FORBIDDEN,
-                    "unknown or used <webview> guest ticket".into(),
+                    "unknown <webview> guest ticket".into(),
                 )
             }
         }
@@ -127,6 +135,7 @@ async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Bytes) -> Re
         rx: Mutex::new(Some(rx)),
         dispatched: Mutex::new(0),
         limit: b.main.limits().max_message_size,
+        superseded: Default::default(),
     });
     b.pages.insert(page.clone());
     tracing::info!(renderer = page.id(), "page connected");
@@ -179,16 +188,18 @@ async fn ws(
         );
     };
     let limit = b.main.limits().max_message_size + 4;
+    let deadline = b.config.connect_deadline;
     upgrade
         .max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| run_ws(page, socket, rx))
+        .on_upgrade(move |socket| run_ws(page, socket, rx, deadline))
 }
 
 async fn run_ws(
     page: Arc<Page>,
     socket: WebSocket,
     mut rx: tokio::sync::mpsc::UnboundedReceiver<Out>,
+    deadline: Duration,
 ) {
     let (mut sink, mut stream) = socket.split();
     let out = page.out.clone();
@@ -244,10 +255,24 @@ async fn run_ws(
             break format!("renderer {} broke the protocol: {e}", page.id());
         }
     };
-    if reason != "page disconnected" {
+    if page.superseded.load(std::sync::atomic::Ordering::Acquire) {
+        // The guest's next page owns the WebContents now.
+    } else if reason != "page disconnected" {
         tracing::error!(renderer = page.id(), "{reason}; closing its connection");
+        page.close(&reason);
+    } else if page.contents.embedder().is_some() {
+        // A guest that reloads or navigates comes back with the same ticket and id.
+        page.detach("guest page unloaded");
+        let contents = page.contents.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(deadline).await;
+            if !contents.is_ready() {
+                contents.close("guest page did not come back after unloading");
+            }
+        });
+    } else {
+        page.close(&reason);
     }
-    page.close(&reason);
     writer.abort();
 }
 
@@ -407,6 +432,9 @@ async fn webview_create(State(b): State<Bridge>, headers: HeaderMap) -> Response
         .create_contents(RendererKind::Page, Some(&host.contents));
     let ticket = random_hex(16);
     b.pages.add_guest_ticket(ticket.clone(), guest.clone());
+    let pages = b.pages.clone();
+    let t = ticket.clone();
+    guest.on_destroyed(move |_| pages.forget_guest(&t));
     // Destroying the host destroys its guests.
     let g = guest.clone();
     host.contents

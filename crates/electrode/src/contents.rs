@@ -266,6 +266,36 @@ impl WebContents {
         self.destroy(reason);
     }
 
+    /// Drops the current link but keeps the renderer alive and waiting for a new one, as a
+    /// `<webview>` guest that navigates keeps its `WebContents`. Messages sent meanwhile are
+    /// queued. Returns `false` if it was not connected.
+    pub(crate) fn detach(&self, reason: &str) -> bool {
+        let out = {
+            let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+            if !matches!(&*state, State::Connected { .. }) {
+                return false;
+            }
+            let old = std::mem::replace(
+                &mut *state,
+                State::Pending {
+                    queue: Vec::new(),
+                    bytes: 0,
+                },
+            );
+            self.0.changed.notify_all();
+            match old {
+                State::Connected { out } => out,
+                _ => unreachable!("checked above"),
+            }
+        };
+        out.close(reason);
+        tracing::info!(
+            renderer = self.id(),
+            "renderer detached, waiting for a new link: {reason}"
+        );
+        true
+    }
+
     pub(crate) fn attach(&self, out: Arc<dyn Outbound>) -> Result<(), Error> {
         let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
         let queue = match &mut *state {

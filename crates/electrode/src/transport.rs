@@ -156,4 +156,11 @@ impl Connection {
     pub fn closed(&self, reason: &str) {
         self.contents.destroy(reason);
     }
+
+    /// The link ended but the renderer lives on, waiting for a new link
+    /// ([`Main::attach`](crate::Main::attach)) with messages queued meanwhile: a `<webview>`
+    /// guest that reloads or navigates keeps its id, as in Electron.
+    pub fn detached(&self, reason: &str) {
+        self.contents.detach(reason);
+    }
 }
