@@ -76,15 +76,15 @@ impl Plan {
         let (runs, cap_ms) = match mode {
             Mode::Smoke => (1, 100),
             Mode::Quick => (3, 250),
-            Mode::Full => (5, 1000),
+            Mode::Full => (5, 750),
         };
         let rtt_n = |size: usize| match (mode, size) {
             (Mode::Smoke, _) => 100,
             (Mode::Quick, 0..=100) => 2000,
             (Mode::Quick, 101..=10_000) => 1000,
             (Mode::Quick, _) => 20,
-            (Mode::Full, 0..=100) => 8000,
-            (Mode::Full, 101..=10_000) => 3000,
+            (Mode::Full, 0..=100) => 6000,
+            (Mode::Full, 101..=10_000) => 2000,
             (Mode::Full, _) => 50,
         };
         let mut latency = Vec::new();
@@ -117,8 +117,8 @@ impl Plan {
                 let n = match (mode, size) {
                     (Mode::Smoke, _) => 100,
                     (Mode::Quick, 0..=100) => (10_000 / c).max(50),
-                    (Mode::Full, 0..=100) => (50_000 / c).max(200),
-                    (_, _) => (300 / c).max(3),
+                    (Mode::Full, 0..=100) => (30_000 / c).max(100),
+                    (_, _) => (200 / c).max(2),
                 };
                 broadcast.push((c, spec(Workload::W4, String, size, n, cap_ms)));
             }

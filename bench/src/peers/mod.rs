@@ -42,6 +42,14 @@
 //!   reports the renderer as `measure` and the main process as `other`. Cells and
 //!   samples can travel between driver and renderer over the renderer's stdin/stdout or
 //!   over Electrode's own async channels (outside the timed loop).
+//! - Pinning: the driver pins itself to the *measuring* vCPU at start, but after the
+//!   ready line the runner re-pins every current thread of `measure_pids` and
+//!   `other_pids` (all of `Main`'s threads included), so reporting the right pids is
+//!   enough. Threads started later inherit the mask of the thread that starts them.
+//! - `supports`: W1 and W1e with every payload (binary as a byte buffer argument), W2
+//!   (`send`), and W4 if `Main` gets a broadcast (`open_session` is then called with
+//!   `children = N` and should spawn N renderers; report the naive per-target loop too,
+//!   suite rule 5).
 //! - Add `&electrode::Electrode` at the marked line in [`registry`] and put `electrode`
 //!   and `electrode-renderer` in bench/Cargo.toml. The table's "× raw" and
 //!   "× node json" columns then show P0 against P1 and P2 from the same run.
