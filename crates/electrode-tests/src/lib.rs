@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::process::Command;
 use std::sync::mpsc::{channel, Receiver};
-use std::sync::{Mutex, Once};
+use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
 use electrode::{IpcMain, Limits, Main, WebContents};
@@ -29,8 +29,8 @@ pub fn init_tracing() {
 
 /// A main process whose `report` channel feeds a mailbox.
 pub struct Harness {
-    /// The main process under test.
-    pub main: Main,
+    /// The main process under test (shared, so a web bridge can serve pages from it too).
+    pub main: Arc<Main>,
     renderer_bin: String,
     reports: Receiver<(u64, Json)>,
     backlog: Mutex<VecDeque<(u64, Json)>>,
@@ -45,18 +45,25 @@ impl Harness {
     /// Starts main with `ipc` and `limits`.
     pub fn with_limits(renderer_bin: &str, ipc: IpcMain, limits: Limits) -> Harness {
         init_tracing();
-        let (tx, rx) = channel();
-        let tx = Mutex::new(tx);
-        ipc.on("report", move |event, args| {
-            let v: Json = args.get(0)?;
-            tx.lock().unwrap().send((event.sender().id(), v)).ok();
-            Ok(())
-        });
         let main = Main::builder()
             .ipc(ipc)
             .limits(limits)
             .start()
             .expect("main starts");
+        Harness::for_main(renderer_bin, Arc::new(main))
+    }
+
+    /// Drives renderers of an already running main (for example one that also serves web
+    /// pages); adds the `report` listener to its `IpcMain`.
+    pub fn for_main(renderer_bin: &str, main: Arc<Main>) -> Harness {
+        init_tracing();
+        let (tx, rx) = channel();
+        let tx = Mutex::new(tx);
+        main.ipc().on("report", move |event, args| {
+            let v: Json = args.get(0)?;
+            tx.lock().unwrap().send((event.sender().id(), v)).ok();
+            Ok(())
+        });
         Harness {
             main,
             renderer_bin: renderer_bin.to_string(),
