@@ -464,3 +464,41 @@ async fn reload_destroys_the_old_web_contents_and_creates_a_new_one() {
     }
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn navigating_away_and_back_gives_a_new_web_contents() {
+    let ipc = IpcMain::new();
+    ipc.on("who", |event, _| {
+        event.set_return_value(event.sender().id())?;
+        Ok(())
+    });
+    let app = App::start(ipc);
+    let b = Browser::start().await;
+    b.open(&app.url("index.html")).await;
+    let first = app.only_page();
+    // Navigating away destroys the page's WebContents, also when Chromium keeps the page in
+    // its back/forward cache.
+    b.open(&app.url("index.html?second")).await;
+    let reason = first
+        .wait_destroyed(PATIENCE)
+        .expect("the page left behind is destroyed");
+    assert!(reason.contains("disconnected"), "{reason}");
+    let second = app.only_page();
+    // Coming back (possibly from the back/forward cache) gives a working page with a new id.
+    b.client.back().await.expect("history back");
+    second
+        .wait_destroyed(PATIENCE)
+        .expect("the page left behind is destroyed");
+    let third = app.only_page();
+    assert!(third.id() > second.id());
+    assert_eq!(
+        b.run(
+            "return [location.search, ipcRenderer.sendSync('who')];",
+            vec![]
+        )
+        .await,
+        json!(["", third.id()])
+    );
+    assert_eq!(app.main.web_contents().len(), 1);
+    b.close().await;
+}
