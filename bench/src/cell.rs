@@ -18,6 +18,9 @@ pub enum Workload {
     W1e,
     /// One-way throughput measuring side → other side, ended by an ack.
     W2,
+    /// One-way throughput other side → measuring side (`webContents.send`), requested by
+    /// the measuring side, ended by a count message.
+    W3,
     /// Broadcast from the measuring side to N children, ended by N acks.
     W4,
 }

@@ -53,7 +53,7 @@ struct Cli {
     /// Placements for round-trip cells: unpinned,split,pinned (default all three).
     #[arg(long, value_delimiter = ',')]
     placements: Vec<String>,
-    /// Workloads: W1,W1e,W2,W4 (default all).
+    /// Workloads: W1,W1e,W2,W3,W4 (default all).
     #[arg(long, value_delimiter = ',')]
     workloads: Vec<String>,
     /// Also write the JSON lines to this file.
@@ -62,6 +62,10 @@ struct Cli {
     /// Also write the markdown table to this file.
     #[arg(long)]
     md: Option<PathBuf>,
+    /// Print the JSON lines on stdout (the default, except in --smoke mode, where CI logs
+    /// should stay short: there they go only to --out unless --json is given).
+    #[arg(long)]
+    json: bool,
     /// Interval of the same-vCPU sampling, ms.
     #[arg(long, default_value_t = 5)]
     sample_ms: u64,
@@ -106,6 +110,7 @@ fn parse_workload(s: &str) -> Option<Workload> {
         "w1" => Some(Workload::W1),
         "w1e" => Some(Workload::W1e),
         "w2" => Some(Workload::W2),
+        "w3" => Some(Workload::W3),
         "w4" => Some(Workload::W4),
         _ => None,
     }
@@ -178,7 +183,13 @@ fn real_main() -> Res<i32> {
         cli.peers.iter().map(|id| peer(id)).collect::<Res<_>>()?
     };
     let workloads = if cli.workloads.is_empty() {
-        vec![Workload::W1, Workload::W1e, Workload::W2, Workload::W4]
+        vec![
+            Workload::W1,
+            Workload::W1e,
+            Workload::W2,
+            Workload::W3,
+            Workload::W4,
+        ]
     } else {
         cli.workloads
             .iter()
@@ -192,6 +203,7 @@ fn real_main() -> Res<i32> {
         sample_interval: Duration::from_millis(cli.sample_ms.max(1)),
         jsonl: cli.out,
         md: cli.md,
+        stdout_json: cli.json || !cli.smoke,
     };
     let (all, _meds) = runner::run(&opts)?;
     let errors = all.iter().filter(|r| r.status == "error").count();

@@ -36,7 +36,7 @@ pub struct Plan {
     pub placements: Vec<Placement>,
     /// W1/W1e cells, run in every placement.
     pub latency: Vec<CellSpec>,
-    /// W2 cells, unpinned only.
+    /// W2 and W3 cells, unpinned only.
     pub oneway: Vec<CellSpec>,
     /// W4 cells with their number of children, unpinned only.
     pub broadcast: Vec<(usize, CellSpec)>,
@@ -102,9 +102,13 @@ impl Plan {
             (Mode::Full, 101..=10_000) => 30_000,
             (Mode::Full, _) => 300,
         };
-        let oneway = [100, 10_000, 1_000_000]
+        let oneway = [Workload::W2, Workload::W3]
             .into_iter()
-            .map(|size| spec(Workload::W2, String, size, oneway_n(size), cap_ms))
+            .flat_map(|w| {
+                [100, 10_000, 1_000_000]
+                    .into_iter()
+                    .map(move |size| spec(w, String, size, oneway_n(size), cap_ms))
+            })
             .collect();
         let (children, sizes): (&[usize], &[usize]) = match mode {
             Mode::Smoke => (&[1, 10], &[100]),

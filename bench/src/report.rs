@@ -117,6 +117,7 @@ fn cell_label(r: &Record) -> String {
         Workload::W1 => "W1",
         Workload::W1e => "W1e",
         Workload::W2 => "W2",
+        Workload::W3 => "W3",
         Workload::W4 => "W4",
     };
     let p = match r.payload {

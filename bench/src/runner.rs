@@ -29,6 +29,8 @@ pub struct RunOptions {
     pub jsonl: Option<std::path::PathBuf>,
     /// Where the markdown table also goes.
     pub md: Option<std::path::PathBuf>,
+    /// Whether the JSON lines also go to stdout.
+    pub stdout_json: bool,
 }
 
 /// A running driver process.
@@ -371,8 +373,8 @@ impl Runner<'_> {
                 .iter()
                 .filter(|c| self.wants(c.workload))
                 .collect();
-            if placement == Placement::Unpinned && self.wants(Workload::W2) {
-                cells.extend(plan.oneway.iter());
+            if placement == Placement::Unpinned {
+                cells.extend(plan.oneway.iter().filter(|c| self.wants(c.workload)));
             }
             if cells.is_empty() {
                 continue;
@@ -430,12 +432,14 @@ impl Runner<'_> {
     }
 }
 
-fn emit(records: &[Record], file: &mut Option<std::fs::File>) -> Res<()> {
+fn emit(records: &[Record], file: &mut Option<std::fs::File>, to_stdout: bool) -> Res<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for r in records {
         let line = serde_json::to_string(r)?;
-        writeln!(out, "{line}")?;
+        if to_stdout {
+            writeln!(out, "{line}")?;
+        }
         if let Some(f) = file {
             writeln!(f, "{line}")?;
         }
@@ -463,6 +467,7 @@ pub fn run(opts: &RunOptions) -> Res<(Vec<Record>, Vec<Record>)> {
         sample_interval: opts.sample_interval,
         jsonl: opts.jsonl.clone(),
         md: opts.md.clone(),
+        stdout_json: opts.stdout_json,
     };
     eprintln!(
         "electrode-bench {}: {} run(s), peers {}, host nproc {} kernel {} cpuidle {} node {}",
@@ -493,11 +498,11 @@ pub fn run(opts: &RunOptions) -> Res<(Vec<Record>, Vec<Record>)> {
     let mut all = Vec::new();
     for run in 1..=opts.plan.runs {
         let recs = runner.one_run(run);
-        emit(&recs, &mut file)?;
+        emit(&recs, &mut file, opts.stdout_json)?;
         all.extend(recs);
     }
     let meds = medians(&all);
-    emit(&meds, &mut file)?;
+    emit(&meds, &mut file, opts.stdout_json)?;
     let title = format!(
         "Electrode bench, {} mode ({:.0} s)",
         opts.plan.mode.name(),

@@ -6,7 +6,14 @@ use std::process::Command;
 #[test]
 fn smoke_run_produces_a_line_per_cell() {
     let out = Command::new(env!("CARGO_BIN_EXE_electrode-bench"))
-        .args(["--smoke", "--placements", "unpinned", "--sample-ms", "2"])
+        .args([
+            "--smoke",
+            "--json",
+            "--placements",
+            "unpinned",
+            "--sample-ms",
+            "2",
+        ])
         .output()
         .expect("run electrode-bench");
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -41,7 +41,7 @@ impl Peer for IpcChannel {
         match workload {
             Workload::W1 | Workload::W1e => true,
             Workload::W2 => payload == PayloadKind::String,
-            Workload::W4 => false,
+            Workload::W3 | Workload::W4 => false,
         }
     }
 
@@ -190,7 +190,7 @@ impl Session for IpcSession {
                 out.elapsed_ns = Some(t0.elapsed().as_nanos() as u64);
                 out.msgs = Some(cell.n as u64);
             }
-            Workload::W4 => return Err("ipc-channel: W4 not implemented".into()),
+            Workload::W3 | Workload::W4 => return Err("ipc-channel: W3/W4 not implemented".into()),
         }
         Ok(out)
     }

@@ -27,9 +27,10 @@
 //! 2. Add it to [`registry`]. The runner then interleaves it with the others, pins it,
 //!    monitors it and puts it in the tables.
 //!
-//! # The Electrode peer (P0), to be added by the lead engineer
+//! # The Electrode peer (P0)
 //!
-//! P0 measures the project's own `sendSync`. Its natural shape in this harness:
+//! P0 ([`electrode`]) measures the project itself; what each workload does there is in
+//! that module's docs. The shape it follows (kept as the recipe for similar peers):
 //!
 //! - `peers/electrode.rs`, `struct Electrode;` with `id() == "electrode"`.
 //! - Driver side (`open_session`): build an `electrode::Main`, register an `ipc_main`
@@ -57,6 +58,7 @@
 use crate::cell::{CellSpec, Outcome, PayloadKind, Placement, Res, Sides, Workload};
 use std::process::Command;
 
+pub mod electrode;
 pub mod http;
 pub mod ipcchan;
 pub mod node;
@@ -130,7 +132,8 @@ pub trait Session {
 /// Every peer, in table order. **Add new peers here** (P0 goes first).
 pub fn registry() -> Vec<&'static dyn Peer> {
     vec![
-        // &electrode::Electrode,   // P0, the project itself: see the module docs above.
+        &electrode::Electrode,
+        &electrode::ElectrodeLoop,
         &uds::RawUds,
         &node::NODE_JSON_PEER,
         &node::NODE_ADVANCED_PEER,

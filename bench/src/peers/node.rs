@@ -77,6 +77,7 @@ impl Peer for NodeFork {
                 payload != PayloadKind::Binary || self.serialization == "advanced"
             }
             Workload::W2 | Workload::W4 => payload == PayloadKind::String,
+            Workload::W3 => false,
         }
     }
 

@@ -4,7 +4,9 @@
 //! Each frame body starts with a tag byte that tells the child what to do:
 //! `S` parse the envelope (serde_json `RawValue`) and reply `{"returnValue":true}`;
 //! `E` parse it and echo it; `b`/`e` the same for raw bytes without parsing;
-//! `T` one-way message (parsed and counted); `A` reply `{"count":n}` and reset.
+//! `T` one-way message (parsed and counted); `A` reply `{"count":n}` and reset;
+//! `P` + u64-LE size: keep a string payload of that size for W3 (no reply);
+//! `R` + u64-LE n: W3, send n `T` frames (serialized one by one), then `{"count":n}`.
 
 use super::{check_alive, child_args, child_command, cpu_args, driver_sides, temp_dir};
 use super::{Children, Launch, Peer, Session};
@@ -29,7 +31,7 @@ impl Peer for RawUds {
     fn supports(&self, workload: Workload, payload: PayloadKind) -> bool {
         match workload {
             Workload::W1 | Workload::W1e => true,
-            Workload::W2 | Workload::W4 => payload == PayloadKind::String,
+            Workload::W2 | Workload::W3 | Workload::W4 => payload == PayloadKind::String,
         }
     }
 
@@ -82,6 +84,8 @@ impl Peer for RawUds {
         let mut w = s.try_clone()?;
         let mut r = FrameReader::new(s);
         let mut count = 0u64;
+        let mut w3 = Payload::Empty;
+        let mut buf = Vec::new();
         while let Some(f) = r.next_frame()? {
             let Some((&tag, body)) = f.split_first() else {
                 return Err("empty frame".into());
@@ -104,6 +108,20 @@ impl Peer for RawUds {
                 b'A' => {
                     write_frame(&mut w, &[&ack_body(count)])?;
                     count = 0;
+                }
+                b'P' => {
+                    let size = u64::from_le_bytes(body.try_into()?) as usize;
+                    w3 = Payload::build(crate::cell::PayloadKind::String, size, 0);
+                }
+                b'R' => {
+                    let n = u64::from_le_bytes(body.try_into()?);
+                    for _ in 0..n {
+                        buf.clear();
+                        buf.push(b'T');
+                        w3.write_env(&mut buf)?;
+                        write_frame(&mut w, &[&buf])?;
+                    }
+                    write_frame(&mut w, &[&ack_body(n)])?;
                 }
                 other => return Err(format!("unknown tag {other}").into()),
             }
@@ -190,6 +208,29 @@ impl Session for UdsSession {
                     }
                 })?;
                 out.samples_ns = Some(samples);
+            }
+            Workload::W3 => {
+                let c = self.conns.first_mut().ok_or("no child")?;
+                write_frame(&mut c.w, &[b"P", &(cell.size as u64).to_le_bytes()])?;
+                let mut recv = |n: usize| -> Res<()> {
+                    write_frame(&mut c.w, &[b"R", &(n as u64).to_le_bytes()])?;
+                    for _ in 0..n {
+                        let f = c.r.next_frame()?.ok_or("child closed")?;
+                        let (_, body) = f.split_first().ok_or("empty frame")?;
+                        parse_env_raw(body)?;
+                    }
+                    let ack = c.r.next_frame()?.ok_or("child closed")?;
+                    if decode_ack(ack)? != n as u64 {
+                        return Err("W3: wrong count".into());
+                    }
+                    Ok(())
+                };
+                recv(cell.warmup)?;
+                let t0 = Instant::now();
+                recv(cell.n)?;
+                out.elapsed_ns = Some(t0.elapsed().as_nanos() as u64);
+                out.msgs = Some(cell.n as u64);
+                out.deliveries = Some(cell.n as u64);
             }
             Workload::W2 | Workload::W4 => {
                 self.one_way(&payload, cell.warmup)?;

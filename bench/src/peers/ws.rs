@@ -45,7 +45,7 @@ impl Peer for WebSocket {
         match workload {
             Workload::W1 | Workload::W1e => true,
             Workload::W2 => payload == PayloadKind::String,
-            Workload::W4 => false,
+            Workload::W3 | Workload::W4 => false,
         }
     }
 
@@ -240,7 +240,9 @@ impl Session for WsSession {
                     out.elapsed_ns = Some(t0.elapsed().as_nanos() as u64);
                     out.msgs = Some(cell.n as u64);
                 }
-                Workload::W4 => return Err("websocket: W4 not implemented".into()),
+                Workload::W3 | Workload::W4 => {
+                    return Err("websocket: W3/W4 not implemented".into())
+                }
             }
             Res::Ok(())
         })?;
