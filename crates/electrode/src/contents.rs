@@ -330,6 +330,10 @@ impl WebContents {
             if matches!(&*state, State::Destroyed { .. }) {
                 return;
             }
+            // Leave the live list before anyone can observe the destroyed state.
+            if let Some(registry) = self.0.registry.upgrade() {
+                registry.remove(self.id());
+            }
             let old = std::mem::replace(
                 &mut *state,
                 State::Destroyed {
@@ -344,9 +348,6 @@ impl WebContents {
         };
         if let Some(out) = out {
             out.close(reason);
-        }
-        if let Some(registry) = self.0.registry.upgrade() {
-            registry.remove(self.id());
         }
         tracing::info!(renderer = self.id(), "renderer destroyed: {reason}");
         self.run_destroy_callbacks(reason);
