@@ -12,6 +12,7 @@
 mod affinity;
 mod cell;
 mod driver;
+mod extras;
 mod frame;
 mod monitor;
 mod payload;
@@ -53,7 +54,8 @@ struct Cli {
     /// Placements for round-trip cells: unpinned,split,pinned (default all three).
     #[arg(long, value_delimiter = ',')]
     placements: Vec<String>,
-    /// Workloads: W1,W1e,W2,W3,W4 (default all).
+    /// Workloads: W1,W1e,W2,W3,W4 (pairs, every peer) and W5,W6 (P0 only; W5 includes the
+    /// W8 numbers) (default all).
     #[arg(long, value_delimiter = ',')]
     workloads: Vec<String>,
     /// Also write the JSON lines to this file.
@@ -96,6 +98,12 @@ enum Cmd {
         #[arg(long, default_value_t = 1)]
         children: usize,
     },
+    /// Internal: the processes of the P0-only workloads W5, W6, W8.
+    #[command(name = "__extra", hide = true)]
+    Extra {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Internal: a peer's answering process.
     #[command(name = "__child", hide = true)]
     Child {
@@ -133,6 +141,10 @@ fn real_main() -> Res<i32> {
             driver::driver_main(peer(&id)?, placement, children)?;
             return Ok(0);
         }
+        Some(Cmd::Extra { args }) => {
+            extras::extra_main(&args)?;
+            return Ok(0);
+        }
         Some(Cmd::Child { peer: id, args }) => {
             peer(&id)?.child_main(&args)?;
             return Ok(0);
@@ -140,11 +152,20 @@ fn real_main() -> Res<i32> {
         Some(Cmd::Report { file, md }) => {
             let text = std::fs::read_to_string(&file)?;
             let mut recs = Vec::new();
+            let mut extra = Vec::new();
             for line in text.lines().filter(|l| l.starts_with('{')) {
-                recs.push(serde_json::from_str::<record::Record>(line)?);
+                if line.contains("\"metrics\"") {
+                    extra.push(serde_json::from_str::<extras::ExtraRecord>(line)?);
+                } else {
+                    recs.push(serde_json::from_str::<record::Record>(line)?);
+                }
             }
             let meds = report::medians(&recs);
-            let table = report::markdown(&meds, &format!("Electrode bench: {}", file.display()));
+            let mut table =
+                report::markdown(&meds, &format!("Electrode bench: {}", file.display()));
+            if !extra.is_empty() {
+                table.push_str(&extras::markdown(&extra));
+            }
             print!("{table}");
             if let Some(p) = md {
                 std::fs::write(p, &table)?;
@@ -182,7 +203,30 @@ fn real_main() -> Res<i32> {
     } else {
         cli.peers.iter().map(|id| peer(id)).collect::<Res<_>>()?
     };
-    let workloads = if cli.workloads.is_empty() {
+    let all_workloads = cli.workloads.is_empty();
+    let extra_workloads: Vec<&str> = ["W5", "W6"]
+        .into_iter()
+        .filter(|w| {
+            all_workloads
+                || cli.workloads.iter().any(|x| {
+                    x.eq_ignore_ascii_case(w) || (*w == "W5" && x.eq_ignore_ascii_case("W8"))
+                })
+        })
+        .filter(|_| cli.peers.is_empty() || cli.peers.iter().any(|p| p == "electrode"))
+        .collect();
+    let pair_args: Vec<&String> = cli
+        .workloads
+        .iter()
+        .filter(|w| parse_workload(w).is_some())
+        .collect();
+    for w in &cli.workloads {
+        if parse_workload(w).is_none()
+            && !["w5", "w6", "w8"].contains(&w.to_ascii_lowercase().as_str())
+        {
+            return Err(format!("bad workload {w:?}").into());
+        }
+    }
+    let workloads = if all_workloads {
         vec![
             Workload::W1,
             Workload::W1e,
@@ -191,11 +235,12 @@ fn real_main() -> Res<i32> {
             Workload::W4,
         ]
     } else {
-        cli.workloads
-            .iter()
-            .map(|w| parse_workload(w).ok_or(format!("bad workload {w:?}")))
-            .collect::<Result<_, _>>()?
+        pair_args.iter().filter_map(|w| parse_workload(w)).collect()
     };
+    let mode_name = plan.mode.name();
+    let md_path = cli.md.clone();
+    let out_path = cli.out.clone();
+    let stdout_json = cli.json || !cli.smoke;
     let opts = runner::RunOptions {
         plan,
         peers,
@@ -205,8 +250,40 @@ fn real_main() -> Res<i32> {
         md: cli.md,
         stdout_json: cli.json || !cli.smoke,
     };
-    let (all, _meds) = runner::run(&opts)?;
-    let errors = all.iter().filter(|r| r.status == "error").count();
+    let (all, _meds) = if opts.workloads.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        runner::run(&opts)?
+    };
+    let extra = extras::run(mode_name, &extra_workloads);
+    if !extra.is_empty() {
+        let table = extras::markdown(&extra);
+        eprint!("{table}");
+        if let Some(p) = &md_path {
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(p)?;
+            std::io::Write::write_all(&mut f, table.as_bytes())?;
+        }
+        let mut lines = String::new();
+        for r in &extra {
+            lines.push_str(&serde_json::to_string(r)?);
+            lines.push('\n');
+        }
+        if stdout_json {
+            print!("{lines}");
+        }
+        if let Some(p) = &out_path {
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(p)?;
+            std::io::Write::write_all(&mut f, lines.as_bytes())?;
+        }
+    }
+    let errors = all.iter().filter(|r| r.status == "error").count()
+        + extra.iter().filter(|r| r.status == "error").count();
     let missing = all.iter().filter(|r| r.status == "missing").count();
     Ok(if errors > 0 || (cli.require_all && missing > 0) {
         1

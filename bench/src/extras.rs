@@ -1,0 +1,666 @@
+//! Workloads that do not fit the two-process cell shape of the runner, for P0 only:
+//!
+//! - **W6** `sendToHost` relay, 3 processes: main (`electrode::Main`), an embedder renderer
+//!   (host) and its `<webview>` guest (`Main::spawn_guest`). The guest stamps
+//!   `CLOCK_MONOTONIC` (shared by all processes of the machine) and calls `send_to_host`;
+//!   the host's `ipc-message` listener stamps receipt first thing and answers the guest with
+//!   `webview(id).send("next")` (closed loop, one message in flight). Compared with the raw
+//!   floor's W1 string 100 B round trip (P1) measured right after, in the same process tree.
+//! - **W5** closed-loop `sendSync` (string 100 B, returnValue `true`) from (a) 100 renderer
+//!   processes and (b) 1000 connections: 10 load-generator processes × 100 `IpcRenderer`
+//!   connections (one thread each), authenticated with `Main::issue_ticket` tickets handed
+//!   over on the generator's stdin. Aggregate round trips/s, percentiles over all round
+//!   trips of all connections, main RSS under load.
+//! - **W8** cost of a renderer: connect → first `sendSync` answered (per connection), idle
+//!   RSS per renderer process, main RSS with every renderer connected and idle.
+//!
+//! All unpinned. The runner starts `electrode-bench __extra main <mode>`, which is the main
+//! process and prints one JSON line per result on stdout.
+
+use crate::cell::{CellSpec, PayloadKind, Placement, Res, Workload};
+use crate::payload::string_payload;
+use crate::peers::{Launch, Peer};
+use electrode::{IpcMain, Main};
+use electrode_renderer::IpcRenderer;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc::channel;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// One result line of the extra workloads.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ExtraRecord {
+    /// Always `electrode`.
+    pub peer: String,
+    /// W5, W6, W8.
+    pub workload: String,
+    /// What was run.
+    pub variant: String,
+    /// Named numbers (units in the names).
+    pub metrics: BTreeMap<String, f64>,
+    /// `ok` or `error`.
+    pub status: String,
+    /// Error text or remarks.
+    pub note: Option<String>,
+    /// smoke / quick / full.
+    pub mode: String,
+}
+
+/// Sizes per mode: (W6 round trips, W5 renderer processes, W5 generators, connections per
+/// generator, W5 duration ms).
+fn sizes(mode: &str) -> (usize, usize, usize, usize, u64) {
+    match mode {
+        "smoke" => (200, 10, 2, 10, 200),
+        "quick" => (3000, 100, 10, 100, 1000),
+        _ => (6000, 100, 10, 100, 2000),
+    }
+}
+
+fn mono_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: valid pointer to a timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// VmRSS of a process in MB (10^6 B).
+fn rss_mb(pid: u32) -> Option<f64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024.0 / 1e6)
+}
+
+fn pct(sorted: &[u64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i] as f64 / 1000.0
+}
+
+fn exe() -> Res<Command> {
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.arg("__extra");
+    crate::affinity::prepare_child(&mut cmd, None);
+    Ok(cmd)
+}
+
+/// Runner side: runs the extras in a child main process and returns its records.
+pub fn run(mode: &str, workloads: &[&str]) -> Vec<ExtraRecord> {
+    let mut out = Vec::new();
+    for w in workloads {
+        eprintln!("[extra] {w} ...");
+        let result = (|| -> Res<Vec<ExtraRecord>> {
+            let child = exe()?
+                .arg("main")
+                .arg(mode)
+                .arg(w)
+                .stdout(Stdio::piped())
+                .spawn()?;
+            let output = child.wait_with_output()?;
+            let mut recs = Vec::new();
+            for line in String::from_utf8_lossy(&output.stdout).lines() {
+                if line.starts_with('{') {
+                    recs.push(serde_json::from_str::<ExtraRecord>(line)?);
+                }
+            }
+            if !output.status.success() && recs.is_empty() {
+                return Err(format!("extra {w} exited with {}", output.status).into());
+            }
+            Ok(recs)
+        })();
+        match result {
+            Ok(recs) => {
+                for r in &recs {
+                    eprintln!(
+                        "[extra] {} {}: {:?} {}",
+                        r.workload, r.variant, r.metrics, r.status
+                    );
+                }
+                out.extend(recs)
+            }
+            Err(e) => {
+                eprintln!("[extra] {w}: ERROR {e}");
+                out.push(ExtraRecord {
+                    peer: "electrode".into(),
+                    workload: w.to_string(),
+                    variant: "-".into(),
+                    status: "error".into(),
+                    note: Some(e.to_string()),
+                    mode: mode.into(),
+                    ..ExtraRecord::default()
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The markdown table of the extras.
+pub fn markdown(recs: &[ExtraRecord]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\n## P0 only: W5 many renderers, W6 sendToHost relay, W8 cost of a renderer (unpinned)\n"
+    );
+    let _ = writeln!(s, "| workload | variant | numbers | status | note |");
+    let _ = writeln!(s, "|---|---|---|---|---|");
+    for r in recs {
+        let nums = r
+            .metrics
+            .iter()
+            .map(|(k, v)| {
+                if v.abs() >= 100.0 {
+                    format!("{k} {v:.0}")
+                } else {
+                    format!("{k} {v:.3}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} |",
+            r.workload,
+            r.variant,
+            nums,
+            r.status,
+            r.note.clone().unwrap_or_default()
+        );
+    }
+    s
+}
+
+/// Entry point of `__extra <role> <args..>`.
+pub fn extra_main(args: &[String]) -> Res<()> {
+    let role = args.first().map(String::as_str).unwrap_or("");
+    let rest = &args[args.len().min(1)..];
+    match role {
+        "main" => {
+            let mode = rest.first().map(String::as_str).unwrap_or("smoke");
+            let w = rest.get(1).map(String::as_str).unwrap_or("");
+            let recs = match w {
+                "W6" => w6_main(mode)?,
+                "W5" => w5_main(mode)?,
+                other => return Err(format!("unknown extra workload {other}").into()),
+            };
+            let stdout = std::io::stdout();
+            let mut o = stdout.lock();
+            for r in recs {
+                writeln!(o, "{}", serde_json::to_string(&r)?)?;
+            }
+            Ok(())
+        }
+        "w6-host" => w6_host(rest),
+        "w6-guest" => w6_guest(rest),
+        "w5-renderer" => w5_renderer(),
+        "w5-loadgen" => w5_loadgen(),
+        other => Err(format!("unknown extra role {other}").into()),
+    }
+}
+
+fn arg_u64(rest: &[String], i: usize) -> Res<u64> {
+    Ok(rest.get(i).ok_or("missing argument")?.parse()?)
+}
+
+/// Waits until the link is gone (main shuts down at the end).
+fn park(ipc: &IpcRenderer) {
+    while ipc.disconnect_reason().is_none() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// ------------------------------------------------------------------------------ W6
+
+fn w6_main(mode: &str) -> Res<Vec<ExtraRecord>> {
+    let (n, ..) = sizes(mode);
+    let warmup = (n / 10).max(1);
+    let (tx, rx) = channel::<Vec<u64>>();
+    let ipc = IpcMain::new();
+    let tx = Mutex::new(tx);
+    ipc.on("__w6", move |_e, args| {
+        let v: Vec<u64> = args.get(0)?;
+        let _ = tx.lock().unwrap_or_else(|e| e.into_inner()).send(v);
+        Ok(())
+    });
+    let main = Main::builder().ipc(ipc).start()?;
+    let mut host_cmd = exe()?;
+    host_cmd.arg("w6-host").arg((n + warmup).to_string());
+    let host = main.spawn_renderer(host_cmd)?;
+    if !host.wait_ready(Duration::from_secs(30)) {
+        return Err("W6 host did not connect".into());
+    }
+    let mut guest_cmd = exe()?;
+    guest_cmd.arg("w6-guest").arg((n + warmup).to_string());
+    let guest = main.spawn_guest(guest_cmd, &host)?;
+    if !guest.wait_ready(Duration::from_secs(30)) {
+        return Err("W6 guest did not connect".into());
+    }
+    let samples = rx.recv_timeout(Duration::from_secs(120))?;
+    main.shutdown();
+    let mut s: Vec<u64> = samples.into_iter().skip(warmup).collect();
+    s.sort_unstable();
+    // The raw floor's round trip, measured now in the same way as the W1 cell.
+    let raw = crate::peers::uds::RawUds;
+    let mut session = raw.open_session(&Launch {
+        placement: Placement::Unpinned,
+        children: 1,
+    })?;
+    let spec = CellSpec {
+        workload: Workload::W1,
+        payload: PayloadKind::String,
+        size: 100,
+        n,
+        warmup,
+        cap_ms: 5_000,
+        records: 0,
+    };
+    let mut raw_s = session.run(&spec)?.samples_ns.ok_or("raw: no samples")?;
+    drop(session);
+    raw_s.sort_unstable();
+    let mut m = BTreeMap::new();
+    m.insert("n".into(), s.len() as f64);
+    m.insert("p50_us".into(), pct(&s, 0.5));
+    m.insert("p99_us".into(), pct(&s, 0.99));
+    m.insert("raw_rtt_p50_us".into(), pct(&raw_s, 0.5));
+    m.insert("raw_rtt_p99_us".into(), pct(&raw_s, 0.99));
+    m.insert("x_raw_rtt_p50".into(), pct(&s, 0.5) / pct(&raw_s, 0.5));
+    m.insert("x_raw_rtt_p99".into(), pct(&s, 0.99) / pct(&raw_s, 0.99));
+    Ok(vec![ExtraRecord {
+        peer: "electrode".into(),
+        workload: "W6".into(),
+        variant: "sendToHost string 100 B, guest → main → host, one-way".into(),
+        metrics: m,
+        status: "ok".into(),
+        note: Some("vs raw-uds W1 string 100 B round trip (unpinned), measured right after".into()),
+        mode: mode.into(),
+    }])
+}
+
+fn w6_host(rest: &[String]) -> Res<()> {
+    let total = arg_u64(rest, 0)? as usize;
+    let samples = Arc::new(Mutex::new(Vec::with_capacity(total)));
+    let (tx, rx) = channel::<()>();
+    let s2 = samples.clone();
+    let tx = Mutex::new(tx);
+    let ipc = IpcRenderer::connect_from_env_with(move |ipc| {
+        ipc.on_ipc_message(move |ev, args| {
+            let now = mono_ns();
+            let sent: u64 = args.get(0)?;
+            let mut s = s2.lock().unwrap_or_else(|e| e.into_inner());
+            s.push(now.saturating_sub(sent));
+            if s.len() >= total {
+                let _ = tx.lock().unwrap_or_else(|e| e.into_inner()).send(());
+            } else {
+                ev.webview().send("next", &())?;
+            }
+            Ok(())
+        });
+    })?;
+    rx.recv_timeout(Duration::from_secs(120))?;
+    let v = samples.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    ipc.send("__w6", &(v,))?;
+    park(&ipc);
+    Ok(())
+}
+
+fn w6_guest(rest: &[String]) -> Res<()> {
+    let total = arg_u64(rest, 0)?;
+    let (tx, rx) = channel::<()>();
+    let tx = Mutex::new(tx);
+    let ipc = IpcRenderer::connect_from_env_with(move |ipc| {
+        ipc.on("next", move |_e, _a| {
+            let _ = tx.lock().unwrap_or_else(|e| e.into_inner()).send(());
+            Ok(())
+        });
+    })?;
+    let s = string_payload(100);
+    for i in 0..total {
+        ipc.send_to_host("bench", &(mono_ns(), s.as_str()))?;
+        if i + 1 < total {
+            rx.recv_timeout(Duration::from_secs(30))?;
+        }
+    }
+    park(&ipc);
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------ W5 / W8
+
+#[derive(Serialize, Deserialize, Default)]
+struct LoadResult {
+    rtt_ns: Vec<u64>,
+    first_ns: Vec<u64>,
+    conns: usize,
+}
+
+fn bench_ipc() -> (IpcMain, std::sync::mpsc::Receiver<LoadResult>) {
+    let ipc = IpcMain::new();
+    ipc.on("bench", |event, args| {
+        for i in 0..args.len() {
+            let raw: &serde_json::value::RawValue =
+                serde_json::from_slice(args.json(i).ok_or("missing argument")?)?;
+            std::hint::black_box(raw);
+        }
+        event.set_return_value(true)?;
+        Ok(())
+    });
+    let (tx, rx) = channel::<LoadResult>();
+    let tx = Mutex::new(tx);
+    ipc.on("__w5", move |_e, args| {
+        let r: LoadResult = serde_json::from_str(&args.get::<String>(0)?)?;
+        let _ = tx.lock().unwrap_or_else(|e| e.into_inner()).send(r);
+        Ok(())
+    });
+    (ipc, rx)
+}
+
+/// Closed loop on one connection until `until`; returns the round-trip samples.
+fn closed_loop(ipc: &IpcRenderer, until: Instant, s: &str) -> Res<Vec<u64>> {
+    let mut v = Vec::with_capacity(4096);
+    loop {
+        let t0 = Instant::now();
+        let ok: bool = ipc.send_sync("bench", &(s,))?;
+        let t1 = Instant::now();
+        if !ok {
+            return Err("returnValue is not true".into());
+        }
+        v.push((t1 - t0).as_nanos() as u64);
+        if t1 >= until {
+            return Ok(v);
+        }
+    }
+}
+
+fn summarize(
+    mode: &str,
+    variant: String,
+    results: Vec<LoadResult>,
+    dur: Duration,
+    mut m: BTreeMap<String, f64>,
+) -> ExtraRecord {
+    let mut all: Vec<u64> = results
+        .iter()
+        .flat_map(|r| r.rtt_ns.iter().copied())
+        .collect();
+    let mut first: Vec<u64> = results
+        .iter()
+        .flat_map(|r| r.first_ns.iter().copied())
+        .collect();
+    let conns: usize = results.iter().map(|r| r.conns).sum();
+    all.sort_unstable();
+    first.sort_unstable();
+    m.insert("connections".into(), conns as f64);
+    m.insert("rt_per_s".into(), all.len() as f64 / dur.as_secs_f64());
+    m.insert("p50_us".into(), pct(&all, 0.5));
+    m.insert("p99_us".into(), pct(&all, 0.99));
+    m.insert("first_msg_p50_ms".into(), pct(&first, 0.5) / 1000.0);
+    m.insert("first_msg_p99_ms".into(), pct(&first, 0.99) / 1000.0);
+    ExtraRecord {
+        peer: "electrode".into(),
+        workload: "W5".into(),
+        variant,
+        metrics: m,
+        status: "ok".into(),
+        note: None,
+        mode: mode.into(),
+    }
+}
+
+fn w5_main(mode: &str) -> Res<Vec<ExtraRecord>> {
+    let (_, nproc, ngen, per_gen, dur_ms) = sizes(mode);
+    let dur = Duration::from_millis(dur_ms);
+    let me = std::process::id();
+    let mut out = Vec::new();
+
+    // (a) renderer processes.
+    {
+        let (ipc, rx) = bench_ipc();
+        let main = Main::builder().ipc(ipc).start()?;
+        let rss0 = rss_mb(me).unwrap_or(f64::NAN);
+        let t0 = Instant::now();
+        let mut wcs = Vec::new();
+        for _ in 0..nproc {
+            let mut cmd = exe()?;
+            cmd.arg("w5-renderer");
+            wcs.push(main.spawn_renderer(cmd)?);
+        }
+        for wc in &wcs {
+            if !wc.wait_ready(Duration::from_secs(60)) {
+                return Err("W5: a renderer did not connect".into());
+            }
+        }
+        let connect_ms = t0.elapsed().as_secs_f64() * 1000.0;
+        // Let each renderer send its first message and go idle.
+        std::thread::sleep(Duration::from_millis(300));
+        let rss: Vec<f64> = wcs
+            .iter()
+            .filter_map(|w| w.process_id().and_then(rss_mb))
+            .collect();
+        let idle_main = rss_mb(me).unwrap_or(f64::NAN);
+        main.broadcast("go", &(dur_ms,))?;
+        let mut peak = idle_main;
+        let mut results = Vec::new();
+        let deadline = Instant::now() + dur + Duration::from_secs(60);
+        while results.len() < nproc && Instant::now() < deadline {
+            if let Ok(r) = rx.recv_timeout(Duration::from_millis(50)) {
+                results.push(r);
+            }
+            peak = peak.max(rss_mb(me).unwrap_or(0.0));
+        }
+        if results.len() < nproc {
+            return Err(format!("W5: {} of {nproc} renderers reported", results.len()).into());
+        }
+        main.shutdown();
+        let mut m = BTreeMap::new();
+        m.insert("connect_all_ms".into(), connect_ms);
+        m.insert("main_rss_before_mb".into(), rss0);
+        m.insert("main_rss_idle_mb".into(), idle_main);
+        m.insert("main_rss_load_mb".into(), peak);
+        m.insert(
+            "renderer_idle_rss_mb".into(),
+            rss.iter().sum::<f64>() / rss.len().max(1) as f64,
+        );
+        let mut rec = summarize(
+            mode,
+            format!("{nproc} renderer processes, closed-loop sendSync string 100 B"),
+            results,
+            dur,
+            m,
+        );
+        rec.note = Some(format!(
+            "{} ms closed loop; connect_all = spawn to all connected; first_msg = renderer start → first sendSync answered",
+            dur_ms
+        ));
+        out.push(rec);
+    }
+
+    // (b) connections from load generators.
+    {
+        let (ipc, _rx) = bench_ipc();
+        let main = Main::builder().ipc(ipc).start()?;
+        let rss0 = rss_mb(me).unwrap_or(f64::NAN);
+        let t0 = Instant::now();
+        let mut gens = Vec::new();
+        let mut wcs = Vec::new();
+        for _ in 0..ngen {
+            let mut child = exe()?
+                .arg("w5-loadgen")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()?;
+            let mut stdin = child.stdin.take().ok_or("no stdin")?;
+            let mut text = String::new();
+            for _ in 0..per_gen {
+                let (wc, ticket) = main.issue_ticket(None);
+                wcs.push(wc);
+                text.push_str(&format!("{}\t{}\n", ticket.socket.display(), ticket.token));
+            }
+            text.push('\n');
+            stdin.write_all(text.as_bytes())?;
+            stdin.flush()?;
+            gens.push((child, stdin));
+        }
+        for wc in &wcs {
+            if !wc.wait_ready(Duration::from_secs(120)) {
+                return Err("W5: a connection did not come up".into());
+            }
+        }
+        let connect_ms = t0.elapsed().as_secs_f64() * 1000.0;
+        std::thread::sleep(Duration::from_millis(300));
+        let idle_main = rss_mb(me).unwrap_or(f64::NAN);
+        let gen_rss: Vec<f64> = gens.iter().filter_map(|(c, _)| rss_mb(c.id())).collect();
+        for (_, stdin) in &mut gens {
+            writeln!(stdin, "go {dur_ms}")?;
+            stdin.flush()?;
+        }
+        let peak = Arc::new(Mutex::new(idle_main));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let sampler = {
+            let (peak, stop) = (peak.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    if let Some(r) = rss_mb(me) {
+                        let mut p = peak.lock().unwrap_or_else(|e| e.into_inner());
+                        *p = p.max(r);
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            })
+        };
+        let mut results = Vec::new();
+        for (child, stdin) in gens {
+            drop(stdin);
+            let mut line = String::new();
+            BufReader::new(child.stdout.ok_or("no stdout")?).read_line(&mut line)?;
+            results.push(serde_json::from_str::<LoadResult>(&line)?);
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = sampler.join();
+        main.shutdown();
+        let mut m = BTreeMap::new();
+        m.insert("connect_all_ms".into(), connect_ms);
+        m.insert("main_rss_before_mb".into(), rss0);
+        m.insert("main_rss_idle_mb".into(), idle_main);
+        m.insert(
+            "main_rss_load_mb".into(),
+            *peak.lock().unwrap_or_else(|e| e.into_inner()),
+        );
+        m.insert(
+            "loadgen_idle_rss_mb".into(),
+            gen_rss.iter().sum::<f64>() / gen_rss.len().max(1) as f64,
+        );
+        let mut rec = summarize(
+            mode,
+            format!(
+                "{} connections ({ngen} load generators × {per_gen}), closed-loop sendSync string 100 B",
+                ngen * per_gen
+            ),
+            results,
+            dur,
+            m,
+        );
+        rec.note = Some(format!(
+            "{dur_ms} ms closed loop, one thread per connection; first_msg = connect() start → first sendSync answered"
+        ));
+        out.push(rec);
+    }
+    Ok(out)
+}
+
+fn w5_renderer() -> Res<()> {
+    let t0 = Instant::now();
+    let (tx, rx) = channel::<u64>();
+    let tx = Mutex::new(tx);
+    let ipc = IpcRenderer::connect_from_env_with(move |ipc| {
+        ipc.on("go", move |_e, args| {
+            let _ = tx
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .send(args.get(0)?);
+            Ok(())
+        });
+    })?;
+    let s = string_payload(100);
+    let _: bool = ipc.send_sync("bench", &(s.as_str(),))?;
+    let first = t0.elapsed().as_nanos() as u64;
+    let dur_ms = rx.recv_timeout(Duration::from_secs(120))?;
+    let rtt = closed_loop(&ipc, Instant::now() + Duration::from_millis(dur_ms), &s)?;
+    let r = LoadResult {
+        rtt_ns: rtt,
+        first_ns: vec![first],
+        conns: 1,
+    };
+    ipc.send("__w5", &(serde_json::to_string(&r)?,))?;
+    park(&ipc);
+    Ok(())
+}
+
+fn w5_loadgen() -> Res<()> {
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    let mut tickets = Vec::new();
+    for line in lines.by_ref() {
+        let line = line?;
+        if line.is_empty() {
+            break;
+        }
+        let (sock, token) = line.split_once('\t').ok_or("bad ticket line")?;
+        tickets.push((sock.to_string(), token.to_string()));
+    }
+    let go = Arc::new((Mutex::new(None::<u64>), std::sync::Condvar::new()));
+    let mut handles = Vec::new();
+    for (sock, token) in tickets {
+        let go = go.clone();
+        handles.push(std::thread::Builder::new().stack_size(256 * 1024).spawn(
+            move || -> Result<(Vec<u64>, u64), String> {
+                let s = string_payload(100);
+                let t0 = Instant::now();
+                let ipc = IpcRenderer::connect(std::path::Path::new(&sock), &token)
+                    .map_err(|e| e.to_string())?;
+                let _: bool = ipc
+                    .send_sync("bench", &(s.as_str(),))
+                    .map_err(|e| e.to_string())?;
+                let first = t0.elapsed().as_nanos() as u64;
+                let dur_ms = {
+                    let (m, cv) = &*go;
+                    let mut g = m.lock().unwrap_or_else(|e| e.into_inner());
+                    while g.is_none() {
+                        g = cv.wait(g).unwrap_or_else(|e| e.into_inner());
+                    }
+                    g.unwrap_or(0)
+                };
+                let rtt = closed_loop(&ipc, Instant::now() + Duration::from_millis(dur_ms), &s)
+                    .map_err(|e| e.to_string())?;
+                ipc.close();
+                Ok((rtt, first))
+            },
+        )?);
+    }
+    for line in lines {
+        let line = line?;
+        if let Some(ms) = line.strip_prefix("go ") {
+            let (m, cv) = &*go;
+            *m.lock().unwrap_or_else(|e| e.into_inner()) = Some(ms.trim().parse()?);
+            cv.notify_all();
+            break;
+        }
+    }
+    let mut r = LoadResult::default();
+    for h in handles {
+        let (rtt, first) = h.join().map_err(|_| "load thread panicked")??;
+        r.rtt_ns.extend(rtt);
+        r.first_ns.push(first);
+        r.conns += 1;
+    }
+    println!("{}", serde_json::to_string(&r)?);
+    Ok(())
+}
