@@ -1708,6 +1708,8 @@
    *    level earlier.
    *  - sendTo with an id that is not a non-negative integer sends id 2^64-1, which no WebContents
    *    has: main logs and drops it, as Electron did for an unknown id.
+   *  - Back/forward cache (browsers only): a page entering it closes its link (main destroys its
+   *    WebContents) and a page restored from it reloads, so it is a new renderer with a new id.
    *  - <webview>: the guest is a same-origin iframe inside the element (not an out-of-process
    *    guest in a shadow root); send() before the guest is known is queued (1.7.8 dropped it);
    *    dom-ready/did-finish-load fire on the iframe's load event; other <webview> methods are
