@@ -199,3 +199,53 @@ async fn guests_added_after_load_get_messages_sent_before_they_connect() {
     assert!(host.is_destroyed());
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_that_reloads_keeps_its_web_contents_and_messages_wait_for_it() {
+    let ipc = IpcMain::new();
+    let seen = record(&ipc, &["marker"]);
+    let app = App::start(ipc);
+    let b = Browser::start().await;
+    b.open(&app.url("host.html")).await;
+    let host = app.only_page();
+    let g = guest(&app, &host, true);
+    b.wait_for("guestOf(document.getElementById('wv'))").await;
+    b.run(
+        "guestOf(document.getElementById('wv')).location.reload();",
+        vec![],
+    )
+    .await;
+    // The reloaded guest page announces itself from its new page, with the same id.
+    b.wait_for(
+        "(() => { const gw = guestOf(document.getElementById('wv')); \
+         return gw && gw.ipcRenderer && gw.guestLog && gw.guestLog.length === 0 && gw.ipcRenderer._electrode.id; })()",
+    )
+    .await;
+    b.run(
+        "guestOf(document.getElementById('wv')).ipcRenderer.send('marker', 'after reload');",
+        vec![],
+    )
+    .await;
+    let m = seen.next();
+    assert_eq!(
+        (m.channel.as_str(), m.sender),
+        ("marker", g.id()),
+        "same WebContents after reload"
+    );
+    assert!(!g.is_destroyed());
+    b.run(
+        "document.getElementById('wv').send('to-guest', 'after reload');",
+        vec![],
+    )
+    .await;
+    let got = b
+        .wait_for("guestOf(document.getElementById('wv')).guestLog.length && guestOf(document.getElementById('wv')).guestLog[0].args")
+        .await;
+    assert_eq!(got, json!(["after reload"]));
+    assert_eq!(
+        app.guests_of(host.id()).len(),
+        1,
+        "no second guest was created"
+    );
+    b.close().await;
+}
