@@ -204,7 +204,7 @@ fn real_main() -> Res<i32> {
         cli.peers.iter().map(|id| peer(id)).collect::<Res<_>>()?
     };
     let all_workloads = cli.workloads.is_empty();
-    let extra_workloads: Vec<&str> = ["W5", "W6"]
+    let extra_workloads: Vec<&str> = ["W5", "W6", "W7"]
         .into_iter()
         .filter(|w| {
             all_workloads
@@ -221,7 +221,7 @@ fn real_main() -> Res<i32> {
         .collect();
     for w in &cli.workloads {
         if parse_workload(w).is_none()
-            && !["w5", "w6", "w8"].contains(&w.to_ascii_lowercase().as_str())
+            && !["w5", "w6", "w7", "w8"].contains(&w.to_ascii_lowercase().as_str())
         {
             return Err(format!("bad workload {w:?}").into());
         }
