@@ -159,7 +159,7 @@ pub fn markdown(recs: &[ExtraRecord]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "\n## P0 only: W5 many renderers, W6 sendToHost relay, W8 cost of a renderer (unpinned)\n"
+        "\n## P0 only: W5 many renderers, W6 sendToHost relay, W7 browser, W8 cost of a renderer (unpinned)\n"
     );
     let _ = writeln!(s, "| workload | variant | numbers | status | note |");
     let _ = writeln!(s, "|---|---|---|---|---|");

@@ -243,7 +243,7 @@ pub fn markdown(meds: &[Record], title: &str) -> String {
             ratio_pair(r.ratio_node_json, r.ratio_node_json_p99),
         );
     }
-    let _ = writeln!(s, "\n## One-way (W2) and broadcast (W4), unpinned\n");
+    let _ = writeln!(s, "\n## One-way (W2, W3) and broadcast (W4), unpinned\n");
     let _ = writeln!(
         s,
         "| cell | children | peer | n | msgs/s | MB/s | µs/broadcast | sender CPU | receiver CPU | other procs CPU | × raw | × node json |"
