@@ -12,6 +12,7 @@
 // Messages to a child are the envelope {channel:'bench', args:[P]} itself; control
 // messages carry a `ctl` key: {ctl:'S'} W1 (reply {returnValue:true}), {ctl:'E'} W1e
 // (echo), {ctl:'T'} one-way (count), {ctl:'A'} reply {count} and reset.
+// {ctl:'R',n,size} (W3): send n string envelopes to the parent, then {count:n}.
 
 const { fork } = require('child_process');
 const readline = require('readline');
@@ -73,6 +74,11 @@ function childMain() {
       if (m.ctl === 'A') {
         process.send({ count });
         count = 0;
+      } else if (m.ctl === 'R') {
+        sendMany(m.n, m.size).catch((e) => {
+          process.stderr.write(`fork_peer child: ${(e && e.stack) || e}\n`);
+          process.exit(1);
+        });
       } else {
         mode = m.ctl;
       }
@@ -86,9 +92,21 @@ function childMain() {
   process.send({ ready: true });
 }
 
+// W3: n messages to the parent, serialized one by one (process.send), yielding on
+// backpressure, then {count: n}.
+async function sendMany(n, size) {
+  const env = { channel: 'bench', args: [stringPayload(size)] };
+  for (let i = 0; i < n; i++) {
+    if (!process.send(env)) await yieldNow();
+  }
+  process.send({ count: n });
+}
+
 // ---- driver ------------------------------------------------------------------------------
 
-const yieldNow = () => new Promise((resolve) => setImmediate(resolve));
+function yieldNow() {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 function nextMessage(kid) {
   return new Promise((resolve) => { kid.handler = resolve; });
@@ -163,6 +181,31 @@ async function runCell(kids, serialization, cell) {
     out.elapsed_ns = Number(process.hrtime.bigint() - t0);
     out.msgs = cell.n;
     out.deliveries = cell.n * kids.length;
+  } else if (cell.workload === 'W3') {
+    const recv = (n) => new Promise((resolve, reject) => {
+      let got = 0;
+      kid.handler = (m) => {
+        if (m && m.count !== undefined) {
+          kid.handler = null;
+          if (m.count !== n || got !== n) reject(new Error(`W3: received ${got} of ${n}`));
+          else resolve();
+          return;
+        }
+        if (!m || m.channel !== 'bench') {
+          kid.handler = null;
+          reject(new Error('W3: unexpected message'));
+          return;
+        }
+        got++;
+      };
+      kid.send({ ctl: 'R', n, size: cell.size });
+    });
+    await recv(cell.warmup);
+    const t0 = process.hrtime.bigint();
+    await recv(cell.n);
+    out.elapsed_ns = Number(process.hrtime.bigint() - t0);
+    out.msgs = cell.n;
+    out.deliveries = cell.n;
   } else {
     throw new Error(`unknown workload ${cell.workload}`);
   }

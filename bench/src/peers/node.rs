@@ -76,8 +76,7 @@ impl Peer for NodeFork {
             Workload::W1 | Workload::W1e => {
                 payload != PayloadKind::Binary || self.serialization == "advanced"
             }
-            Workload::W2 | Workload::W4 => payload == PayloadKind::String,
-            Workload::W3 => false,
+            Workload::W2 | Workload::W3 | Workload::W4 => payload == PayloadKind::String,
         }
     }
 
