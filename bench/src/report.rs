@@ -285,7 +285,7 @@ pub fn markdown(meds: &[Record], title: &str) -> String {
     let _ = writeln!(
         s,
         "\nmsgs/s for W4 counts deliveries (broadcasts × children). CPU columns are % of one \
-         vCPU over the whole cell, warm-up included; receiver CPU for W4 is the sum over children."
+         vCPU over the whole cell, warm-up included; receiver CPU for W4 is the sum over children. For W3 the two CPU columns are the measuring side (which receives) and the other side (which sends), i.e. swapped."
     );
     s
 }
