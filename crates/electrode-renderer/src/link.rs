@@ -43,6 +43,8 @@ pub(crate) struct Link {
     dead_reason: Mutex<Option<String>>,
     close_reason: Mutex<Option<String>>,
     next_request: AtomicU64,
+    /// eventfd that wakes the dispatch thread out of `poll`.
+    wake: std::os::fd::OwnedFd,
 }
 
 fn poll_readable(fd: i32, timeout: Option<Duration>) -> bool {
@@ -55,6 +57,32 @@ fn poll_readable(fd: i32, timeout: Option<Duration>) -> bool {
     // SAFETY: one valid pollfd for a live socket.
     let n = unsafe { libc::poll(&mut pfd, 1, ms) };
     n > 0
+}
+
+/// Waits until the socket is readable (`true`) or `wake` was signalled / time ran out
+/// (`false`). A signal on `wake` is consumed.
+fn poll_socket_or_wake(fd: i32, wake: i32, timeout: Duration) -> bool {
+    let mut pfds = [
+        libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: wake,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+    // SAFETY: two valid pollfds for live descriptors owned by the link.
+    let n = unsafe { libc::poll(pfds.as_mut_ptr(), 2, ms) };
+    if n > 0 && pfds[1].revents != 0 {
+        let mut buf = [0u8; 8];
+        // SAFETY: reading 8 bytes from our own non-blocking eventfd into a local buffer.
+        unsafe { libc::read(wake, buf.as_mut_ptr().cast(), 8) };
+    }
+    n > 0 && pfds[0].revents != 0
 }
 
 /// Pending sync calls are counted so the dispatcher holds back while any is in flight.
@@ -71,11 +99,29 @@ impl Drop for SyncGuard<'_> {
             .is_empty()
         {
             self.0.inbox_changed.notify_all();
+            // The dispatcher may be asleep in poll(): messages read by this call wait for it.
+            self.0.wake_dispatcher();
         }
     }
 }
 
+fn new_eventfd() -> std::io::Result<std::os::fd::OwnedFd> {
+    // SAFETY: eventfd has no pointer arguments; a valid fd is wrapped at once.
+    let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: fd is a fresh descriptor that nothing else owns.
+    Ok(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) })
+}
+
 impl Link {
+    fn wake_dispatcher(&self) {
+        let one = 1u64.to_ne_bytes();
+        // SAFETY: writing 8 bytes to our own eventfd; a full counter just means already woken.
+        unsafe { libc::write(self.wake.as_raw_fd(), one.as_ptr().cast(), 8) };
+    }
+
     pub(crate) fn connect(
         socket: &Path,
         token: &str,
@@ -130,6 +176,7 @@ impl Link {
             dead_reason: Mutex::new(None),
             close_reason: Mutex::new(None),
             next_request: AtomicU64::new(1),
+            wake: new_eventfd().map_err(hs)?,
         })
     }
 
@@ -166,6 +213,7 @@ impl Link {
             }
         }
         self.dead.store(true, Ordering::Release);
+        self.wake_dispatcher();
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
         let _w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
         self.replied.notify_all();
@@ -382,7 +430,9 @@ impl Link {
             let buffered = self
                 .lock_reader_if_idle()
                 .is_some_and(|r| r.has_buffered_frame());
-            if !buffered && !poll_readable(fd, Some(Duration::from_millis(100))) {
+            if !buffered
+                && !poll_socket_or_wake(fd, self.wake.as_raw_fd(), Duration::from_millis(100))
+            {
                 continue;
             }
             let Some(mut reader) = self.lock_reader_if_idle() else {

@@ -273,3 +273,26 @@ fn messages_sent_during_a_pending_send_sync_arrive_after_it_returns_in_order() {
         assert_eq!(m["args"], json!([i]));
     }
 }
+
+#[test]
+fn messages_during_a_send_sync_from_another_thread_are_delivered_in_order() {
+    let ipc = IpcMain::new();
+    ipc.on("sync-with-news", |event, _| {
+        for i in 0..3 {
+            event.sender().send("news", &(i,))?;
+        }
+        event.set_return_value("answer")?;
+        Ok(())
+    });
+    let h = harness(ipc);
+    let r = h.spawn();
+    h.listen(&r, "listen", "news");
+    h.cmd(
+        &r,
+        json!({"op": "send_sync_from_thread", "channel": "sync-with-news"}),
+    );
+    assert_eq!(h.expect(&r, "sync")["ok"], "answer");
+    for i in 0..3 {
+        assert_eq!(h.expect(&r, "message")["args"], json!([i]));
+    }
+}

@@ -122,6 +122,16 @@ fn run(
             };
             sync_report(ipc, &channel, r);
         }
+        "send_sync_from_thread" => {
+            // A sendSync from a thread that is not the listener thread: the dispatcher is idle
+            // and must be woken for messages this call reads along with its reply.
+            let me = ipc.clone();
+            let channel = channel.clone();
+            std::thread::spawn(move || {
+                let r = me.send_sync::<Json, _>(&channel, &());
+                sync_report(&me, &channel, r);
+            });
+        }
         "send_then_sync" => {
             // Ordering: n async sends then one sync, repeated; main checks the order.
             let n = cmd["n"].as_u64().unwrap_or(1);
