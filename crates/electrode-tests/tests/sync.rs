@@ -239,8 +239,9 @@ fn send_sync_timeout_gives_up_and_the_link_stays_usable() {
     h.assert_alive(&r);
 }
 
-#[test]
-fn messages_sent_during_a_pending_send_sync_arrive_after_it_returns_in_order() {
+/// Main answers "sync-with-news" after sending three "news" messages; the renderer listens to
+/// "news" and then runs `op` (a sendSync on that channel, from the listener thread or not).
+fn news_during_sync(op: &str) -> (Harness, electrode::WebContents) {
     let ipc = IpcMain::new();
     ipc.on("sync-with-news", |event, _| {
         for i in 0..3 {
@@ -254,8 +255,14 @@ fn messages_sent_during_a_pending_send_sync_arrive_after_it_returns_in_order() {
     h.listen(&r, "listen", "news");
     h.cmd(
         &r,
-        json!({"op": "send_sync", "channel": "sync-with-news", "args": []}),
+        json!({"op": op, "channel": "sync-with-news", "args": []}),
     );
+    (h, r)
+}
+
+#[test]
+fn messages_sent_during_a_pending_send_sync_arrive_after_it_returns_in_order() {
+    let (h, r) = news_during_sync("send_sync");
     // Reports are sent in order by the renderer: the sync result must come before any news.
     let mut order = Vec::new();
     for _ in 0..4 {
@@ -276,21 +283,9 @@ fn messages_sent_during_a_pending_send_sync_arrive_after_it_returns_in_order() {
 
 #[test]
 fn messages_during_a_send_sync_from_another_thread_are_delivered_in_order() {
-    let ipc = IpcMain::new();
-    ipc.on("sync-with-news", |event, _| {
-        for i in 0..3 {
-            event.sender().send("news", &(i,))?;
-        }
-        event.set_return_value("answer")?;
-        Ok(())
-    });
-    let h = harness(ipc);
-    let r = h.spawn();
-    h.listen(&r, "listen", "news");
-    h.cmd(
-        &r,
-        json!({"op": "send_sync_from_thread", "channel": "sync-with-news"}),
-    );
+    // The caller is not the listener thread: the idle dispatcher must be woken for the
+    // messages the call read along with its reply.
+    let (h, r) = news_during_sync("send_sync_from_thread");
     assert_eq!(h.expect(&r, "sync")["ok"], "answer");
     for i in 0..3 {
         assert_eq!(h.expect(&r, "message")["args"], json!([i]));
