@@ -128,6 +128,35 @@
     return String(n) === k && n !== 4294967295;
   }
 
+  // Calls visit(x) for each element of array v that exists, in index order: holes are skipped
+  // (the array arrives compacted, as in 1.7.8) and a throwing getter gives null. A huge sparse
+  // array visits only the indices that exist instead of walking its whole length.
+  function forEachElement(v, visit) {
+    var len = v.length;
+    var i, x;
+    var indices = null;
+    if (len > 1048576) {
+      // Possibly a huge sparse array: visit only the indices that exist.
+      var keys = Object.keys(v);
+      if (keys.length < len) {
+        indices = [];
+        for (i = 0; i < keys.length && isArrayIndex(keys[i]); i++) indices.push(+keys[i]);
+      }
+    }
+    var count = indices ? indices.length : len;
+    for (var j = 0; j < count; j++) {
+      i = indices ? indices[j] : j;
+      try {
+        x = v[i];
+      } catch (e) {
+        x = null; // a throwing getter gives null
+      }
+      if (x === undefined && !hasOwn.call(v, i)) continue; // holes are skipped: array compacted
+      visit(x);
+    }
+  }
+
+
   /**
    * Number text. NaN and ±Infinity are 0 (Chromium's base::Value(double) did that in 1.7.8);
    * -0 is 0. Integral values in (-2^63, 2^64) are written as integers, like JSON.stringify
@@ -291,30 +320,11 @@
     path.push(v);
     var s = '';
     var n = 0;
-    var len = v.length;
-    var i, x, r;
-    var indices = null;
-    if (len > 1048576) {
-      // Possibly a huge sparse array: visit only the indices that exist.
-      var keys = Object.keys(v);
-      if (keys.length < len) {
-        indices = [];
-        for (i = 0; i < keys.length && isArrayIndex(keys[i]); i++) indices.push(+keys[i]);
-      }
-    }
-    var count = indices ? indices.length : len;
-    for (var j = 0; j < count; j++) {
-      i = indices ? indices[j] : j;
-      try {
-        x = v[i];
-      } catch (e) {
-        x = null; // a throwing getter gives null
-      }
-      if (x === undefined && !hasOwn.call(v, i)) continue; // holes are skipped: array compacted
-      r = encodeValue(x, depth + 1, ctx);
+    forEachElement(v, function (x) {
+      var r = encodeValue(x, depth + 1, ctx);
       if (r === undefined) r = 'null';
       s += n++ === 0 ? r : ',' + r;
-    }
+    });
     path.pop();
     return '[' + s + ']';
   }
@@ -503,28 +513,10 @@
       }
     }
     out = [];
-    var i, x, c;
-    var indices = null;
-    if (len > 1048576) {
-      // Possibly a huge sparse array: visit only the indices that exist.
-      var keys = Object.keys(v);
-      if (keys.length < len) {
-        indices = [];
-        for (i = 0; i < keys.length && isArrayIndex(keys[i]); i++) indices.push(+keys[i]);
-      }
-    }
-    var count = indices ? indices.length : len;
-    for (var j = 0; j < count; j++) {
-      i = indices ? indices[j] : j;
-      try {
-        x = v[i];
-      } catch (e) {
-        x = null; // a throwing getter gives null
-      }
-      if (x === undefined && !hasOwn.call(v, i)) continue; // holes are skipped: array compacted
-      c = convertTree(x, depth + 1, ctx);
+    forEachElement(v, function (x) {
+      var c = convertTree(x, depth + 1, ctx);
       out.push(c === OMIT ? null : c);
-    }
+    });
     path.pop();
     return out;
   }
