@@ -6,7 +6,7 @@
 //! (`!S` W1, `!E` W1e, `!b`/`!e` the same for raw bytes, `!T` one-way) or ask for the
 //! one-way count (`!A`); every other message is data handled in the current mode.
 
-use super::{child_args, child_command, cpu_args, driver_sides};
+use super::{child_args, child_command, cpu_args, driver_sides, is_control};
 use super::{Children, Launch, Peer, Session};
 use crate::cell::{measure_loop, CellSpec, Outcome, PayloadKind, Res, Sides, Workload};
 use crate::payload::{ack_body, decode_ack, decode_sync_reply, parse_env_raw, Payload, SYNC_REPLY};
@@ -21,11 +21,6 @@ pub struct IpcChannel;
 struct Boot {
     to_child: IpcBytesSender,
     from_child: IpcBytesReceiver,
-}
-
-/// True for a control message (data is either JSON starting with `{` or ≥ 1 MB of bytes).
-fn is_control(m: &[u8]) -> bool {
-    m.len() < 64 && m.first() == Some(&b'!')
 }
 
 impl Peer for IpcChannel {

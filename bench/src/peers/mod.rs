@@ -129,6 +129,12 @@ pub trait Session {
     fn run(&mut self, cell: &CellSpec) -> Res<Outcome>;
 }
 
+/// True for a control message of the message-oriented peers (ipc-channel, WebSocket): data is
+/// either JSON starting with `{` or at least 1 MB of bytes, control messages start with `!`.
+pub fn is_control(m: &[u8]) -> bool {
+    m.len() < 64 && m.first() == Some(&b'!')
+}
+
 /// Every peer, in table order. **Add new peers here** (P0 goes first).
 pub fn registry() -> Vec<&'static dyn Peer> {
     vec![

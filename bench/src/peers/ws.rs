@@ -4,7 +4,7 @@
 //! JSON goes in text messages, bytes in binary messages. Short text messages starting
 //! with `!` are control messages (modes as in [`super::ipcchan`]).
 
-use super::{child_args, child_command, cpu_args, driver_sides};
+use super::{child_args, child_command, cpu_args, driver_sides, is_control};
 use super::{Children, Launch, Peer, Session};
 use crate::cell::{CellSpec, Outcome, PayloadKind, Res, Sides, Workload};
 use crate::payload::{ack_body, decode_ack, decode_sync_reply, parse_env_raw, Payload};
@@ -26,10 +26,6 @@ fn runtime() -> Res<Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?)
-}
-
-fn is_control(m: &[u8]) -> bool {
-    m.len() < 64 && m.first() == Some(&b'!')
 }
 
 impl Peer for WebSocket {
