@@ -1,4 +1,5 @@
-//! Blocking frame I/O over any `Read` / `Write` (Unix sockets in practice).
+//! Frame I/O: a sans-IO frame splitter ([`FrameDecoder`]) and blocking helpers over any
+//! `Read` / `Write` (Unix sockets in practice).
 
 use std::io::{self, IoSlice, Read, Write};
 
@@ -38,27 +39,205 @@ pub enum ReadError {
     Io(io::Error),
 }
 
-/// Reads length-prefixed frames through an internal buffer, so a small frame costs one
-/// `read` system call (often less: one read can bring several frames).
-pub struct FrameReader<R> {
-    inner: R,
+const READ_CHUNK: usize = 64 * 1024;
+
+/// A frame that does not fit the shared buffer, read straight into its own allocation.
+struct LargeFrame {
+    body: Vec<u8>,
+    filled: usize,
+}
+
+/// Splits a byte stream into length-prefixed frame bodies, without doing any I/O itself:
+/// the caller hands it bytes with [`fill_with`](Self::fill_with) (blocking or non-blocking
+/// reads alike) and takes whole frames with [`next_frame`](Self::next_frame). Small frames
+/// share one 64 KiB buffer, so one `read` often brings several; a frame larger than that is
+/// read into its own allocation, with no second copy.
+///
+/// ```
+/// use electrode_wire::io::FrameDecoder;
+///
+/// let mut d = FrameDecoder::new(1024);
+/// let stream = [3u8, 0, 0, 0, b'a', b'b', b'c'];
+/// assert!(d.next_frame().unwrap().is_none());
+/// d.fill_with(|buf| { buf[..7].copy_from_slice(&stream); Ok(7) }).unwrap();
+/// assert_eq!(&d.next_frame().unwrap().unwrap()[..], b"abc");
+/// assert!(!d.is_mid_frame());
+/// ```
+pub struct FrameDecoder {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    large: Option<LargeFrame>,
     max_size: usize,
 }
 
-const READ_CHUNK: usize = 64 * 1024;
+impl FrameDecoder {
+    /// A decoder that refuses frames whose body exceeds `max_size`.
+    pub fn new(max_size: usize) -> Self {
+        FrameDecoder {
+            buf: vec![0; READ_CHUNK],
+            start: 0,
+            end: 0,
+            large: None,
+            max_size,
+        }
+    }
+
+    fn buffered(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    fn announced_size(&self) -> Option<usize> {
+        let b = self.buffered();
+        (b.len() >= 4).then(|| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    }
+
+    /// Whether [`next_frame`](Self::next_frame) will return a frame (or an error) without
+    /// more bytes.
+    pub fn has_frame(&self) -> bool {
+        if let Some(l) = &self.large {
+            return l.filled == l.body.len();
+        }
+        match self.announced_size() {
+            Some(size) => size > self.max_size || self.end - self.start >= 4 + size,
+            None => false,
+        }
+    }
+
+    /// Whether some bytes of an unfinished frame are held (a stream ending now would be cut
+    /// inside a frame).
+    pub fn is_mid_frame(&self) -> bool {
+        self.large.is_some() || self.start != self.end
+    }
+
+    /// Bytes of the unfinished frame held so far, and the size it needs (for error messages).
+    fn progress(&self) -> (usize, usize) {
+        match &self.large {
+            Some(l) => (l.filled, l.body.len()),
+            None => {
+                let have = self.end - self.start;
+                let want = self.announced_size().map_or(4, |s| 4 + s);
+                (have, want)
+            }
+        }
+    }
+
+    /// The next whole frame body (without its length prefix), or `None` when more bytes are
+    /// needed. After `TooLarge` the stream is unusable.
+    pub fn next_frame(&mut self) -> Result<Option<Bytes>, ReadError> {
+        if let Some(l) = &self.large {
+            if l.filled < l.body.len() {
+                return Ok(None);
+            }
+            let body = self.large.take().map(|l| l.body).unwrap_or_default();
+            return Ok(Some(Bytes::from(body)));
+        }
+        let Some(size) = self.announced_size() else {
+            self.make_room();
+            return Ok(None);
+        };
+        if size > self.max_size {
+            return Err(ReadError::TooLarge {
+                size,
+                limit: self.max_size,
+            });
+        }
+        let total = 4 + size;
+        let have = self.end - self.start;
+        if have >= total {
+            let body = Bytes::copy_from_slice(&self.buf[self.start + 4..self.start + total]);
+            self.start += total;
+            if self.start == self.end {
+                self.start = 0;
+                self.end = 0;
+            }
+            return Ok(Some(body));
+        }
+        if total > self.buf.len() {
+            let mut body = vec![0u8; size];
+            body[..have - 4].copy_from_slice(&self.buf[self.start + 4..self.end]);
+            self.large = Some(LargeFrame {
+                body,
+                filled: have - 4,
+            });
+            self.start = 0;
+            self.end = 0;
+            return Ok(None);
+        }
+        if self.start + total > self.buf.len() {
+            self.compact();
+        }
+        Ok(None)
+    }
+
+    fn compact(&mut self) {
+        self.buf.copy_within(self.start..self.end, 0);
+        self.end -= self.start;
+        self.start = 0;
+    }
+
+    /// Keeps free space after the buffered bytes when only a partial length prefix is held.
+    fn make_room(&mut self) {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        } else if self.start + 4 > self.buf.len() {
+            self.compact();
+        }
+    }
+
+    /// Lets `read` put bytes into the free space (never empty once [`next_frame`] has returned
+    /// `None`) and keeps what it read. Returns what `read` returned.
+    ///
+    /// [`next_frame`]: Self::next_frame
+    pub fn fill_with(
+        &mut self,
+        read: impl FnOnce(&mut [u8]) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        if let Some(l) = &mut self.large {
+            let n = read(&mut l.body[l.filled..])?;
+            l.filled += n;
+            return Ok(n);
+        }
+        let n = read(&mut self.buf[self.end..])?;
+        self.end += n;
+        Ok(n)
+    }
+
+    /// How many bytes the next [`fill_with`](Self::fill_with) may take.
+    pub fn free_space(&self) -> usize {
+        match &self.large {
+            Some(l) => l.body.len() - l.filled,
+            None => self.buf.len() - self.end,
+        }
+    }
+
+    /// The error for a stream that ended now: clean between frames, cut inside one otherwise.
+    pub fn end_of_stream(&self) -> ReadError {
+        if !self.is_mid_frame() {
+            return ReadError::Closed;
+        }
+        let (have, want) = self.progress();
+        ReadError::Io(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("stream ended inside a frame ({have} of {want} bytes)"),
+        ))
+    }
+}
+
+/// Reads length-prefixed frames from a blocking `Read` through a [`FrameDecoder`], so a small
+/// frame costs one `read` system call (often less: one read can bring several frames).
+pub struct FrameReader<R> {
+    inner: R,
+    decoder: FrameDecoder,
+}
 
 impl<R: Read> FrameReader<R> {
     /// Wraps `inner`; frames whose body exceeds `max_size` are refused.
     pub fn new(inner: R, max_size: usize) -> Self {
         FrameReader {
             inner,
-            buf: vec![0; READ_CHUNK],
-            start: 0,
-            end: 0,
-            max_size,
+            decoder: FrameDecoder::new(max_size),
         }
     }
 
@@ -67,115 +246,25 @@ impl<R: Read> FrameReader<R> {
         &self.inner
     }
 
-    fn buffered(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
-    }
-
     /// Whether a whole frame (or an oversized header) is already buffered, so reading it will
     /// not block.
     pub fn has_buffered_frame(&self) -> bool {
-        let b = self.buffered();
-        if b.len() < 4 {
-            return false;
-        }
-        let size = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
-        size > self.max_size || b.len() >= 4 + size
-    }
-
-    /// Reads more bytes into the buffer; `Ok(false)` on end of stream.
-    fn read_more(&mut self) -> Result<bool, ReadError> {
-        if self.end == self.buf.len() {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
-        }
-        loop {
-            match self.inner.read(&mut self.buf[self.end..]) {
-                Ok(0) => return Ok(false),
-                Ok(n) => {
-                    self.end += n;
-                    return Ok(true);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(ReadError::Io(e)),
-            }
-        }
-    }
-
-    fn eof_inside(&self, want: usize) -> ReadError {
-        ReadError::Io(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            format!(
-                "stream ended inside a frame ({} of {want} bytes)",
-                self.end - self.start
-            ),
-        ))
+        self.decoder.has_frame()
     }
 
     /// Reads the next frame body (without its length prefix). Blocks until it is complete.
     pub fn read_frame(&mut self) -> Result<Bytes, ReadError> {
-        while self.end - self.start < 4 {
-            if self.start > 0 && self.start + 4 > self.buf.len() {
-                self.buf.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
+        loop {
+            if let Some(body) = self.decoder.next_frame()? {
+                return Ok(body);
             }
-            if !self.read_more()? {
-                return Err(if self.end == self.start {
-                    ReadError::Closed
-                } else {
-                    self.eof_inside(4)
-                });
-            }
-        }
-        let b = self.buffered();
-        let size = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
-        if size > self.max_size {
-            return Err(ReadError::TooLarge {
-                size,
-                limit: self.max_size,
-            });
-        }
-        let total = 4 + size;
-        if total <= self.buf.len() {
-            if self.start + total > self.buf.len() {
-                self.buf.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
-            }
-            while self.end - self.start < total {
-                if !self.read_more()? {
-                    return Err(self.eof_inside(total));
-                }
-            }
-            let body = Bytes::copy_from_slice(&self.buf[self.start + 4..self.start + total]);
-            self.start += total;
-            if self.start == self.end {
-                self.start = 0;
-                self.end = 0;
-            }
-            return Ok(body);
-        }
-        // A large frame: read it straight into its own allocation.
-        let mut body = vec![0u8; size];
-        let have = self.end - self.start - 4;
-        body[..have].copy_from_slice(&self.buf[self.start + 4..self.end]);
-        self.start = 0;
-        self.end = 0;
-        let mut filled = have;
-        while filled < size {
-            match self.inner.read(&mut body[filled..]) {
-                Ok(0) => {
-                    return Err(ReadError::Io(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        format!("stream ended inside a frame ({filled} of {size} bytes)"),
-                    )))
-                }
-                Ok(n) => filled += n,
+            let inner = &mut self.inner;
+            match self.decoder.fill_with(|buf| inner.read(buf)) {
+                Ok(0) => return Err(self.decoder.end_of_stream()),
+                Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(ReadError::Io(e)),
             }
         }
-        Ok(Bytes::from(body))
     }
 }

@@ -29,12 +29,14 @@
 
 mod auth;
 mod contents;
+mod epoll;
 mod error;
 mod event;
 mod ipc_main;
 mod main_process;
 mod transport;
 mod uds;
+mod workers;
 
 pub use contents::{RendererKind, WebContents};
 pub use electrode_wire::emitter::ListenerId;

@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::auth::Tickets;
 use crate::contents::Registry;
 use crate::transport::{Connection, Outbound};
+use crate::workers::Workers;
 use crate::{Error, IpcMain, RendererKind, WebContents};
 
 /// Size and time limits of a main process.
@@ -48,6 +49,7 @@ pub(crate) struct Shared {
     pub(crate) tickets: Tickets,
     pub(crate) limits: Limits,
     pub(crate) shutting_down: AtomicBool,
+    pub(crate) workers: Workers,
 }
 
 /// Configures a [`Main`].
@@ -93,6 +95,8 @@ impl MainBuilder {
             tickets: Tickets::default(),
             limits: self.limits,
             shutting_down: AtomicBool::new(false),
+            workers: Workers::start(self.limits.max_message_size)
+                .map_err(|e| Error::io("starting the renderer-link workers", e))?,
         });
         let accept = {
             let shared = shared.clone();
@@ -307,6 +311,7 @@ impl Main {
         for wc in self.web_contents() {
             wc.destroy("main process is shutting down");
         }
+        self.shared.workers.stop();
     }
 }
 

@@ -1,19 +1,20 @@
-//! The Unix-socket link to Rust renderer processes: accept loop, per-connection reader thread
-//! (listeners run on it, so each renderer's messages are handled in order), and the writer.
+//! The Unix-socket link to Rust renderer processes: the accept loop, the handshake, and the
+//! writer. Reading and running listeners is the workers' job (`workers.rs`).
 
 use std::collections::VecDeque;
-use std::io;
+use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex};
 
 use bytes::Bytes;
-use electrode_wire::io::{FrameReader, ReadError};
+use electrode_wire::io::{FrameDecoder, ReadError};
 use electrode_wire::{Encoded, Frame};
 
 use crate::main_process::Shared;
 use crate::transport::{Connection, Outbound, SendFailure};
+use crate::workers::{describe, handle_whole_frames};
 
 pub(crate) fn accept_loop(listener: UnixListener, shared: Arc<Shared>) {
     for stream in listener.incoming() {
@@ -45,16 +46,28 @@ fn refuse(stream: &UnixStream, reason: &str) {
     let _ = stream.shutdown(std::net::Shutdown::Both);
 }
 
+/// Reads the first frame with the handshake timeout in force (blocking).
+fn read_hello(stream: &UnixStream, decoder: &mut FrameDecoder) -> Result<Bytes, ReadError> {
+    loop {
+        if let Some(body) = decoder.next_frame()? {
+            return Ok(body);
+        }
+        match decoder.fill_with(|buf| (&mut &*stream).read(buf)) {
+            Ok(0) => return Err(decoder.end_of_stream()),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(ReadError::Io(e)),
+        }
+    }
+}
+
+/// Authenticates a new connection on its own short-lived thread (a slow or silent client
+/// delays nobody else), then hands the link to the workers.
 fn serve(stream: UnixStream, shared: Arc<Shared>) {
     let limits = shared.limits;
     let _ = stream.set_read_timeout(Some(limits.handshake_timeout));
-    let read_half = match stream.try_clone() {
-        Ok(s) => s,
-        Err(e) => return tracing::error!("cannot clone a renderer socket: {e}"),
-    };
-    let mut reader = FrameReader::new(read_half, limits.max_message_size);
-    let token = match reader
-        .read_frame()
+    let mut decoder = FrameDecoder::new(limits.max_message_size);
+    let token = match read_hello(&stream, &mut decoder)
         .map(|b| Frame::decode(b, limits.max_message_size))
     {
         Ok(Ok(Frame::Hello { token })) => token,
@@ -73,7 +86,19 @@ fn serve(stream: UnixStream, shared: Arc<Shared>) {
     };
     let _ = stream.set_read_timeout(None);
     let id = contents.id();
-    let out = Arc::new(UdsOutbound::new(stream, id, limits.outbound_queue_bytes));
+    let write_half = match stream.try_clone() {
+        Ok(s) => s,
+        Err(e) => {
+            let reason = format!("cannot clone the socket of renderer {id}: {e}");
+            tracing::error!("{reason}");
+            return contents.destroy(&reason);
+        }
+    };
+    let out = Arc::new(UdsOutbound::new(
+        write_half,
+        id,
+        limits.outbound_queue_bytes,
+    ));
     let welcome = Frame::Welcome {
         id,
         embedder: contents.embedder().map_or(0, |e| e.id()),
@@ -84,38 +109,12 @@ fn serve(stream: UnixStream, shared: Arc<Shared>) {
     }
     tracing::info!(renderer = id, "renderer connected");
     let conn = Connection::new(contents, shared.ipc.clone(), shared.registry.clone());
-    let reason = loop {
-        let body = match reader.read_frame() {
-            Ok(body) => body,
-            Err(e) => break describe(&e),
-        };
-        let frame = match Frame::decode(body, limits.max_message_size) {
-            Ok(f) => f,
-            Err(e) => {
-                let reason = format!("renderer {id} sent a malformed frame: {e}");
-                tracing::error!(renderer = id, "{reason}; closing its connection");
-                break reason;
-            }
-        };
-        if let Err(e) = conn.handle_frame(frame) {
-            tracing::error!(renderer = id, "{e}; closing its connection");
-            break e.to_string();
-        }
-    };
-    conn.closed(&reason);
-}
-
-fn describe(e: &ReadError) -> String {
-    match e {
-        ReadError::Closed => "renderer disconnected".into(),
-        ReadError::TooLarge { size, limit } => {
-            let r =
-                format!("renderer sent a frame of {size} bytes, over the limit of {limit} bytes");
-            tracing::error!("{r}; closing its connection");
-            r
-        }
-        ReadError::Io(e) => format!("renderer connection failed: {e}"),
+    // Frames that came in with the hello run here, before any worker can see the link, so
+    // they keep their place in the renderer's order.
+    if let Err(reason) = handle_whole_frames(&mut decoder, &conn, limits.max_message_size) {
+        return conn.closed(&reason);
     }
+    shared.workers.register(stream, decoder, conn);
 }
 
 struct WriteQueue {

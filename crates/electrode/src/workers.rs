@@ -1,0 +1,335 @@
+//! The threads that serve Rust renderer links.
+//!
+//! All links sit in one epoll set; a few workers (one per CPU) wait on it together. A link that
+//! has data goes to exactly one worker (`EPOLLONESHOT`), which reads what arrived, runs the
+//! listeners of every whole frame on its own thread, and re-arms the link. So one renderer's
+//! messages are handled in order, by one thread at a time, with no hand-off between the thread
+//! that read a frame and the one that runs its listeners; and 1000 renderers cost 1000 small
+//! buffers, not 1000 threads (ADR 0006).
+//!
+//! Listeners may block (Electron's could not, but Rust code can). A watchdog adds a worker when
+//! every worker has been inside the same listeners for [`STALL`] without finishing anything,
+//! so a blocked listener delays only the links its worker had in hand; extra workers leave
+//! after [`IDLE_RETIRE`] without work.
+
+use std::collections::HashMap;
+use std::io;
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use electrode_wire::io::{FrameDecoder, ReadError};
+use electrode_wire::Frame;
+
+use crate::epoll::{recv_now, Epoll, EventFd};
+use crate::transport::Connection;
+
+/// Events taken per `epoll_wait`: one, because a worker that blocks in a listener would hold
+/// the rest of its batch (disarmed, so no other worker could take those links).
+const BATCH: usize = 1;
+/// Bytes read from one link per turn before the worker moves on (fairness under floods).
+const READ_BUDGET: usize = 1 << 20;
+/// How long every worker may be busy without progress before another worker starts.
+pub(crate) const STALL: Duration = Duration::from_millis(10);
+/// How long an extra worker waits for work before it leaves.
+pub(crate) const IDLE_RETIRE: Duration = Duration::from_secs(10);
+/// The most workers the watchdog starts, however many listeners block.
+const MAX_WORKERS: usize = 256;
+/// The epoll token of the stop signal (link tokens count up from 0).
+const STOP_TOKEN: u64 = u64::MAX;
+
+/// The pool of link workers of one main process.
+pub(crate) struct Workers {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    epoll: Epoll,
+    stop: EventFd,
+    stopping: AtomicBool,
+    links: Mutex<HashMap<u64, Arc<Link>>>,
+    next_token: AtomicU64,
+    max_message_size: usize,
+    min_workers: usize,
+    total: AtomicUsize,
+    busy: AtomicUsize,
+    progress: AtomicU64,
+    /// Set by the worker that makes every worker busy; the watchdog waits for it.
+    saturated: Mutex<bool>,
+    saturated_cv: Condvar,
+}
+
+/// One renderer's link: its socket, the bytes of an unfinished frame, and where frames go.
+struct Link {
+    stream: UnixStream,
+    state: Mutex<LinkState>,
+}
+
+struct LinkState {
+    decoder: FrameDecoder,
+    conn: Connection,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Text for a link that ended or broke while reading.
+pub(crate) fn describe(e: &ReadError) -> String {
+    match e {
+        ReadError::Closed => "renderer disconnected".into(),
+        ReadError::TooLarge { size, limit } => {
+            format!("renderer sent a frame of {size} bytes, over the limit of {limit} bytes")
+        }
+        ReadError::Io(e) => format!("renderer connection failed: {e}"),
+    }
+}
+
+impl Workers {
+    /// Starts one worker per CPU and the watchdog.
+    pub(crate) fn start(max_message_size: usize) -> io::Result<Self> {
+        let min_workers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
+        let inner = Arc::new(Inner {
+            epoll: Epoll::new()?,
+            stop: EventFd::new()?,
+            stopping: AtomicBool::new(false),
+            links: Mutex::new(HashMap::new()),
+            next_token: AtomicU64::new(0),
+            max_message_size,
+            min_workers,
+            total: AtomicUsize::new(0),
+            busy: AtomicUsize::new(0),
+            progress: AtomicU64::new(0),
+            saturated: Mutex::new(false),
+            saturated_cv: Condvar::new(),
+        });
+        inner.epoll.add_level(inner.stop.raw(), STOP_TOKEN)?;
+        for _ in 0..min_workers {
+            Inner::spawn_worker(&inner, false)?;
+        }
+        let watchdog = inner.clone();
+        std::thread::Builder::new()
+            .name("electrode-watchdog".into())
+            .spawn(move || watchdog.watch())?;
+        Ok(Workers { inner })
+    }
+
+    /// Hands a connected, authenticated link to the workers. Bytes already read past the
+    /// handshake stay in `decoder`.
+    pub(crate) fn register(&self, stream: UnixStream, decoder: FrameDecoder, conn: Connection) {
+        let inner = &self.inner;
+        if inner.stopping.load(Ordering::Acquire) {
+            conn.closed("main process is shutting down");
+            return;
+        }
+        let token = inner.next_token.fetch_add(1, Ordering::Relaxed);
+        let fd = stream.as_raw_fd();
+        let link = Arc::new(Link {
+            stream,
+            state: Mutex::new(LinkState { decoder, conn }),
+        });
+        lock(&inner.links).insert(token, link.clone());
+        if let Err(e) = inner.epoll.add_link(fd, token) {
+            lock(&inner.links).remove(&token);
+            let reason = format!("cannot watch the renderer socket: {e}");
+            tracing::error!("{reason}");
+            lock(&link.state).conn.closed(&reason);
+        }
+    }
+
+    /// Stops the workers once they finish what they are doing; links still open are dropped.
+    pub(crate) fn stop(&self) {
+        let inner = &self.inner;
+        inner.stopping.store(true, Ordering::Release);
+        inner.stop.signal();
+        let _g = lock(&inner.saturated);
+        inner.saturated_cv.notify_all();
+        drop(_g);
+        let links: Vec<_> = lock(&inner.links).drain().collect();
+        drop(links);
+    }
+}
+
+impl Inner {
+    fn spawn_worker(self: &Arc<Self>, extra: bool) -> io::Result<()> {
+        self.total.fetch_add(1, Ordering::AcqRel);
+        let me = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("electrode-worker".into())
+            .spawn(move || me.work(extra));
+        if spawned.is_err() {
+            self.total.fetch_sub(1, Ordering::AcqRel);
+        }
+        spawned.map(drop)
+    }
+
+    fn work(self: Arc<Self>, extra: bool) {
+        let mut events = [libc::epoll_event { events: 0, u64: 0 }; BATCH];
+        let timeout = extra.then_some(IDLE_RETIRE);
+        loop {
+            let n = match self.epoll.wait(&mut events, timeout) {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::error!("a renderer-link worker stopped: epoll_wait failed: {e}");
+                    break;
+                }
+            };
+            if n == 0 && extra && self.try_retire() {
+                return;
+            }
+            for ev in &events[..n] {
+                let token = ev.u64;
+                if token == STOP_TOKEN {
+                    self.total.fetch_sub(1, Ordering::AcqRel);
+                    return;
+                }
+                let link = lock(&self.links).get(&token).cloned();
+                if let Some(link) = link {
+                    self.serve(token, &link);
+                }
+            }
+        }
+        self.total.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Leaves the pool if it has more workers than its minimum.
+    fn try_retire(&self) -> bool {
+        self.total
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+                (t > self.min_workers).then(|| t - 1)
+            })
+            .is_ok()
+    }
+
+    fn serve(&self, token: u64, link: &Link) {
+        let busy = self.busy.fetch_add(1, Ordering::AcqRel) + 1;
+        if busy >= self.total.load(Ordering::Acquire) {
+            let mut saturated = lock(&self.saturated);
+            if !*saturated {
+                *saturated = true;
+                self.saturated_cv.notify_one();
+            }
+        }
+        let mut state = lock(&link.state);
+        let fd = link.stream.as_raw_fd();
+        let outcome = state
+            .read_and_handle(fd, self.max_message_size)
+            .and_then(|()| {
+                self.epoll
+                    .rearm_link(fd, token)
+                    .map_err(|e| format!("cannot watch the renderer socket: {e}"))
+            });
+        if let Err(reason) = outcome {
+            let id = state.conn.contents().id();
+            tracing::info!(renderer = id, "renderer link closed: {reason}");
+            self.epoll.remove(fd);
+            lock(&self.links).remove(&token);
+            state.conn.closed(&reason);
+        }
+        drop(state);
+        self.busy.fetch_sub(1, Ordering::AcqRel);
+        self.progress.fetch_add(1, Ordering::Release);
+    }
+
+    /// Adds a worker whenever all of them have been busy for [`STALL`] with no handler
+    /// finishing (some listener blocks), up to [`MAX_WORKERS`].
+    fn watch(self: Arc<Self>) {
+        loop {
+            {
+                let mut saturated = lock(&self.saturated);
+                loop {
+                    if self.stopping.load(Ordering::Acquire) {
+                        return;
+                    }
+                    if self.busy.load(Ordering::Acquire) >= self.total.load(Ordering::Acquire) {
+                        break;
+                    }
+                    *saturated = false;
+                    saturated = self
+                        .saturated_cv
+                        .wait(saturated)
+                        .unwrap_or_else(|e| e.into_inner());
+                }
+            }
+            let before = self.progress.load(Ordering::Acquire);
+            std::thread::sleep(STALL);
+            let total = self.total.load(Ordering::Acquire);
+            let stalled = self.busy.load(Ordering::Acquire) >= total
+                && self.progress.load(Ordering::Acquire) == before;
+            if stalled && total < MAX_WORKERS && !self.stopping.load(Ordering::Acquire) {
+                tracing::debug!(
+                    workers = total,
+                    "every renderer-link worker is inside a listener for over {STALL:?}; starting another"
+                );
+                if let Err(e) = Self::spawn_worker(&self, true) {
+                    tracing::error!("cannot start another renderer-link worker: {e}");
+                }
+            } else if stalled && total >= MAX_WORKERS {
+                tracing::warn!(
+                    "all {total} renderer-link workers are blocked inside listeners; other renderers wait"
+                );
+            }
+        }
+    }
+}
+
+impl LinkState {
+    /// Reads what the renderer sent (up to [`READ_BUDGET`]) and runs the listeners of each whole
+    /// frame. `Err` carries why the link must close.
+    fn read_and_handle(&mut self, fd: RawFd, max_message_size: usize) -> Result<(), String> {
+        let mut budget = READ_BUDGET;
+        loop {
+            self.handle_whole_frames(max_message_size)?;
+            let offered = self.decoder.free_space();
+            let n = match self.decoder.fill_with(|buf| recv_now(fd, buf)) {
+                Ok(0) => return Err(describe(&self.decoder.end_of_stream())),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) => return Err(format!("renderer connection failed: {e}")),
+            };
+            budget = budget.saturating_sub(n);
+            // A short read means the socket is drained for now; the re-armed link is reported
+            // again if more arrives, so no second `recv` just to hear "would block".
+            if n < offered || budget == 0 {
+                return self.handle_whole_frames(max_message_size);
+            }
+        }
+    }
+
+    /// Runs the listeners of every whole frame held in the decoder, in order.
+    pub(crate) fn handle_whole_frames(&mut self, max_message_size: usize) -> Result<(), String> {
+        handle_whole_frames(&mut self.decoder, &self.conn, max_message_size)
+    }
+}
+
+/// Runs the listeners of every whole frame held in `decoder`, in order. `Err` carries why the
+/// link must close (a malformed or oversized frame, or a protocol breach).
+pub(crate) fn handle_whole_frames(
+    decoder: &mut FrameDecoder,
+    conn: &Connection,
+    max_message_size: usize,
+) -> Result<(), String> {
+    let id = conn.contents().id();
+    loop {
+        let body = match decoder.next_frame() {
+            Ok(Some(body)) => body,
+            Ok(None) => return Ok(()),
+            Err(e) => {
+                let reason = describe(&e);
+                tracing::error!(renderer = id, "{reason}; closing its connection");
+                return Err(reason);
+            }
+        };
+        let frame = Frame::decode(body, max_message_size).map_err(|e| {
+            let reason = format!("renderer {id} sent a malformed frame: {e}");
+            tracing::error!(renderer = id, "{reason}; closing its connection");
+            reason
+        })?;
+        conn.handle_frame(frame).map_err(|e| {
+            tracing::error!(renderer = id, "{e}; closing its connection");
+            e.to_string()
+        })?;
+    }
+}
