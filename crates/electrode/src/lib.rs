@@ -21,9 +21,11 @@
 //! # Ok::<(), electrode::Error>(())
 //! ```
 //!
-//! Threads: each Rust renderer link has one reader thread in main, and listeners run on it,
+//! Threads: a few workers (one per CPU) serve every Rust renderer link over epoll; the worker
+//! that reads a renderer's frames runs their listeners, one renderer on one worker at a time,
 //! so one renderer's messages are handled in the order it made the calls (across `send` and
-//! `sendSync`), while different renderers are handled in parallel. Listeners are therefore
+//! `sendSync`), while different renderers are handled in parallel. A listener that blocks
+//! holds only its own renderer: a watchdog starts another worker. Listeners are therefore
 //! `Send + Sync`. Writes to renderers never block the caller: they go out directly when the
 //! socket has room and are queued (bounded) otherwise.
 
