@@ -9,8 +9,12 @@
 //! - **W5** closed-loop `sendSync` (string 100 B, returnValue `true`) from (a) 100 renderer
 //!   processes and (b) 1000 connections: 10 load-generator processes × 100 `IpcRenderer`
 //!   connections (one thread each), authenticated with `Main::issue_ticket` tickets handed
-//!   over on the generator's stdin. Aggregate round trips/s, percentiles over all round
-//!   trips of all connections, main RSS under load.
+//!   over on the generator's stdin; (c) the same 1000 connections driven by ONE epoll thread
+//!   per generator speaking the wire protocol (`electrode_wire` frames), so the generators'
+//!   2000 threads of (b) no longer dominate; (d) the raw floor of (c) in the same run: a raw
+//!   UDS epoll server (EPOLLONESHOT, one worker per CPU) under the same generators (`w5.rs`).
+//!   Aggregate round trips/s, percentiles over all round trips of all connections, main RSS
+//!   under load; (c) also as a ratio of (d).
 //! - **W8** cost of a renderer: connect → first `sendSync` answered (per connection), idle
 //!   RSS per renderer process, main RSS with every renderer connected and idle.
 //!
@@ -43,7 +47,7 @@ use std::time::{Duration, Instant};
 /// One result line of the extra workloads.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ExtraRecord {
-    /// Always `electrode`.
+    /// `electrode`, or `raw-uds` for the W5 raw floor (d).
     pub peer: String,
     /// W5, W6, W8.
     pub workload: String,
@@ -61,7 +65,7 @@ pub struct ExtraRecord {
 
 /// Sizes per mode: (W6 round trips, W5 renderer processes, W5 generators, connections per
 /// generator, W5 duration ms).
-fn sizes(mode: &str) -> (usize, usize, usize, usize, u64) {
+pub(crate) fn sizes(mode: &str) -> (usize, usize, usize, usize, u64) {
     match mode {
         "smoke" => (200, 10, 2, 10, 200),
         "quick" => (3000, 100, 10, 100, 1000),
@@ -80,7 +84,7 @@ fn mono_ns() -> u64 {
 }
 
 /// VmRSS of a process in MB (10^6 B).
-fn rss_mb(pid: u32) -> Option<f64> {
+pub(crate) fn rss_mb(pid: u32) -> Option<f64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = text.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -95,7 +99,7 @@ fn pct(sorted: &[u64], q: f64) -> f64 {
     sorted[i] as f64 / 1000.0
 }
 
-fn exe() -> Res<Command> {
+pub(crate) fn exe() -> Res<Command> {
     let mut cmd = Command::new(std::env::current_exe()?);
     cmd.arg("__extra");
     crate::affinity::prepare_child(&mut cmd, None);
@@ -186,6 +190,25 @@ pub fn markdown(recs: &[ExtraRecord]) -> String {
             r.note.clone().unwrap_or_default()
         );
     }
+    for r in recs
+        .iter()
+        .filter(|r| r.metrics.contains_key("of_floor_rt_per_s"))
+    {
+        let m = |k: &str| r.metrics.get(k).copied().unwrap_or(f64::NAN);
+        let _ = writeln!(
+            s,
+            "\n**W5 (c) vs its raw floor (d), same run:** {:.0} vs {:.0} round trips/s = **{:.2}× the floor**; p50 {:.1} vs {:.1} µs ({:.2}×), p99 {:.1} vs {:.1} µs ({:.2}×)",
+            m("rt_per_s"),
+            m("floor_rt_per_s"),
+            m("of_floor_rt_per_s"),
+            m("p50_us"),
+            m("floor_p50_us"),
+            m("x_floor_p50"),
+            m("p99_us"),
+            m("floor_p99_us"),
+            m("x_floor_p99"),
+        );
+    }
     s
 }
 
@@ -214,6 +237,7 @@ pub fn extra_main(args: &[String]) -> Res<()> {
         "w6-guest" => w6_guest(rest),
         "w5-renderer" => w5_renderer(),
         "w5-loadgen" => w5_loadgen(),
+        "w5-evgen" => crate::w5::evgen(rest),
         other => Err(format!("unknown extra role {other}").into()),
     }
 }
@@ -346,14 +370,18 @@ fn w6_guest(rest: &[String]) -> Res<()> {
 
 // ------------------------------------------------------------------------------ W5 / W8
 
+/// What one load generator (or renderer) of W5 measured.
 #[derive(Serialize, Deserialize, Default)]
-struct LoadResult {
-    rtt_ns: Vec<u64>,
-    first_ns: Vec<u64>,
-    conns: usize,
+pub(crate) struct LoadResult {
+    pub rtt_ns: Vec<u64>,
+    pub first_ns: Vec<u64>,
+    pub conns: usize,
+    /// Replies that were not the expected `true` (event-driven generators only).
+    #[serde(default)]
+    pub errors: u64,
 }
 
-fn bench_ipc() -> (IpcMain, std::sync::mpsc::Receiver<LoadResult>) {
+pub(crate) fn bench_ipc() -> (IpcMain, std::sync::mpsc::Receiver<LoadResult>) {
     let ipc = IpcMain::new();
     ipc.on("bench", |event, args| {
         for i in 0..args.len() {
@@ -391,7 +419,7 @@ fn closed_loop(ipc: &IpcRenderer, until: Instant, s: &str) -> Res<Vec<u64>> {
     }
 }
 
-fn summarize(
+pub(crate) fn summarize(
     mode: &str,
     variant: String,
     results: Vec<LoadResult>,
@@ -584,6 +612,9 @@ fn w5_main(mode: &str) -> Res<Vec<ExtraRecord>> {
         ));
         out.push(rec);
     }
+
+    // (c) the same connections from event-driven generators, (d) the raw floor (w5.rs).
+    out.extend(crate::w5::run(mode));
     Ok(out)
 }
 
@@ -609,6 +640,7 @@ fn w5_renderer() -> Res<()> {
         rtt_ns: rtt,
         first_ns: vec![first],
         conns: 1,
+        errors: 0,
     };
     ipc.send("__w5", &(serde_json::to_string(&r)?,))?;
     park(&ipc);

@@ -23,6 +23,7 @@ mod record;
 mod report;
 mod runner;
 mod stats;
+mod w5;
 
 use cell::{Placement, Res, Workload};
 use clap::{Parser, Subcommand};
