@@ -2,7 +2,7 @@
 //! (non-finite numbers become 0, object keys sorted bytewise, nesting cut at [`MAX_DEPTH`]) and
 //! byte buffers moved out into attachments.
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use serde::ser::{self, Serialize};
 
 use crate::args::{Args, BYTES_MARKER, FLAG_ATTACHMENTS, FLAG_ESCAPED_KEYS, MAX_DEPTH};
@@ -12,17 +12,29 @@ use crate::WireError;
 /// copying the (possibly large) JSON behind it.
 const TABLE_ROOM: usize = 64;
 
+/// First allocation of the output: the table room plus a short message, so small messages
+/// need no reallocation.
+const INITIAL_CAPACITY: usize = 256;
+
 pub(crate) struct Encoder {
     out: Vec<u8>,
     arg_ends: Vec<usize>,
     bins: Vec<u8>,
     bin_lens: Vec<usize>,
     escaped: bool,
+    /// Raw keys of every object still open, innermost last. Keys are compared unescaped, and
+    /// one shared buffer means no allocation per key.
+    keys: Vec<u8>,
+    /// Written entries of every object still open, innermost last; an object that turns out
+    /// unsorted is reordered from these.
+    entries: Vec<Entry>,
+    /// Where an unsorted object's text is parked while it is written back in key order.
+    scratch: Vec<u8>,
 }
 
 impl Default for Encoder {
     fn default() -> Self {
-        let mut out = Vec::with_capacity(TABLE_ROOM + 64);
+        let mut out = Vec::with_capacity(INITIAL_CAPACITY);
         out.resize(TABLE_ROOM, 0);
         Encoder {
             out,
@@ -30,6 +42,9 @@ impl Default for Encoder {
             bins: Vec::new(),
             bin_lens: Vec::new(),
             escaped: false,
+            keys: Vec::new(),
+            entries: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 }
@@ -40,67 +55,161 @@ impl Encoder {
     }
 
     pub(crate) fn finish(self) -> Args {
-        let argc = self.arg_ends.len();
-        let nbin = self.bin_lens.len();
-        let table_len = 9 + 4 * (argc + nbin);
+        let Encoder {
+            mut out,
+            arg_ends,
+            bins,
+            bin_lens,
+            escaped,
+            ..
+        } = self;
+        let table_len = 9 + 4 * (arg_ends.len() + bin_lens.len());
         let mut flags = 0u8;
-        if nbin > 0 {
+        if !bin_lens.is_empty() {
             flags |= FLAG_ATTACHMENTS;
         }
-        if self.escaped {
+        if escaped {
             flags |= FLAG_ESCAPED_KEYS;
         }
-        let mut table = Vec::with_capacity(table_len);
-        table.push(flags);
-        table.extend_from_slice(&(argc as u32).to_le_bytes());
-        table.extend_from_slice(&(nbin as u32).to_le_bytes());
-        let mut prev = TABLE_ROOM;
-        for &end in &self.arg_ends {
-            table.extend_from_slice(&((end - prev) as u32).to_le_bytes());
-            prev = end;
-        }
-        for &len in &self.bin_lens {
-            table.extend_from_slice(&(len as u32).to_le_bytes());
-        }
-        let mut out = self.out;
+        let arg_lens = arg_ends.iter().scan(TABLE_ROOM, |prev, &end| {
+            let len = end - *prev;
+            *prev = end;
+            Some(len)
+        });
+        let lens = arg_lens.chain(bin_lens.iter().copied());
+        let write_table = |table: &mut [u8]| {
+            table[0] = flags;
+            table[1..5].copy_from_slice(&(arg_ends.len() as u32).to_le_bytes());
+            table[5..9].copy_from_slice(&(bin_lens.len() as u32).to_le_bytes());
+            for (slot, len) in table[9..].chunks_exact_mut(4).zip(lens) {
+                slot.copy_from_slice(&(len as u32).to_le_bytes());
+            }
+        };
         let raw = if table_len <= TABLE_ROOM {
-            out[TABLE_ROOM - table_len..TABLE_ROOM].copy_from_slice(&table);
-            out.extend_from_slice(&self.bins);
-            Bytes::from(out).slice(TABLE_ROOM - table_len..)
+            write_table(&mut out[TABLE_ROOM - table_len..TABLE_ROOM]);
+            out.extend_from_slice(&bins);
+            let mut raw = Bytes::from(out);
+            // `advance` rather than `slice`: no reference count to bump and drop again.
+            raw.advance(TABLE_ROOM - table_len);
+            raw
         } else {
-            let mut v = table;
+            let mut v = vec![0; table_len];
+            write_table(&mut v);
             v.extend_from_slice(&out[TABLE_ROOM..]);
-            v.extend_from_slice(&self.bins);
+            v.extend_from_slice(&bins);
             Bytes::from(v)
         };
         Args::from_raw(raw).expect("the encoder writes a consistent table")
     }
 }
 
+/// What each byte becomes inside a JSON string: 0 for itself, `u` for `\u00XX`, any other
+/// byte `c` for the two bytes `\c`. Only `\n`, `\r` and `\t` get short forms: `\b` and `\f`
+/// keep the `\u0008` and `\u000c` that the JavaScript shim also writes, byte for byte.
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = b'u';
+        b += 1;
+    }
+    t[b'\n' as usize] = b'n';
+    t[b'\r' as usize] = b'r';
+    t[b'\t' as usize] = b't';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 pub(crate) fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    write_json_bytes(out, s.as_bytes());
+}
+
+/// Writes UTF-8 `bytes` as a JSON string, copying the runs between escapes whole.
+fn write_json_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    let first = next_escape(bytes, 0);
+    out.reserve(bytes.len() + 2);
     out.push(b'"');
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..=0x1f => b"",
-            _ => continue,
-        };
+    if first == bytes.len() {
+        out.extend_from_slice(bytes);
+    } else {
+        write_escaped(out, bytes, first);
+    }
+    out.push(b'"');
+}
+
+/// The body of a JSON string that has its first escape at `first`.
+#[inline(never)]
+fn write_escaped(out: &mut Vec<u8>, bytes: &[u8], first: usize) {
+    let (mut start, mut i) = (0, first);
+    while let Some(&b) = bytes.get(i) {
         out.extend_from_slice(&bytes[start..i]);
-        if esc.is_empty() {
-            out.extend_from_slice(format!("\\u{:04x}", b).as_bytes());
-        } else {
-            out.extend_from_slice(esc);
+        match ESCAPE[b as usize] {
+            b'u' => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(b >> 4) as usize],
+                HEX[(b & 0xf) as usize],
+            ]),
+            short => out.extend_from_slice(&[b'\\', short]),
         }
         start = i + 1;
+        i = next_escape(bytes, start);
     }
     out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
+}
+
+/// Index of the first byte at or after `from` that needs escaping, or `bytes.len()`.
+// Inlined into both callers: a call per escape costs about as much as the scan between.
+#[inline(always)]
+fn next_escape(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Eight bytes at a time: a byte's high bit is set in `hits` if it is below 0x20 or equal
+    // to `"` or `\`. Borrows can only flag bytes above a true hit, so the lowest flag is exact.
+    fn hits(w: u64) -> u64 {
+        let quote = w ^ (ONES * b'"' as u64);
+        let backslash = w ^ (ONES * b'\\' as u64);
+        ((w.wrapping_sub(ONES * 0x20) & !w)
+            | (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash))
+            & HIGH
+    }
+    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
+    let mut i = from;
+    // Sixteen bytes a round halves the loop overhead on long clean runs.
+    let mut pairs = bytes[from..].chunks_exact(16);
+    for pair in &mut pairs {
+        let (lo, hi) = (hits(word(&pair[..8])), hits(word(&pair[8..])));
+        if lo | hi != 0 {
+            return if lo != 0 {
+                i + (lo.trailing_zeros() / 8) as usize
+            } else {
+                i + 8 + (hi.trailing_zeros() / 8) as usize
+            };
+        }
+        i += 16;
+    }
+    let mut rest = pairs.remainder();
+    if rest.len() >= 8 {
+        let h = hits(word(&rest[..8]));
+        if h != 0 {
+            return i + (h.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+        rest = &rest[8..];
+    }
+    for &b in rest {
+        if ESCAPE[b as usize] != 0 {
+            return i;
+        }
+        i += 1;
+    }
+    i
 }
 
 /// Serializes the whole argument list: a tuple is the list, `()` is empty, anything else is
@@ -462,8 +571,11 @@ enum Shape {
     Map,
 }
 
+/// One written object entry: its raw key in [`Encoder::keys`] and its `"key":value` text in
+/// [`Encoder::out`].
 struct Entry {
-    key: String,
+    key_start: usize,
+    key_end: usize,
     start: usize,
     end: usize,
 }
@@ -481,12 +593,20 @@ pub(crate) struct Compound<'a> {
     /// Fields are dropped: the container would be deeper than [`MAX_DEPTH`].
     discard: bool,
     start: usize,
-    entries: Vec<Entry>,
-    pending_key: Option<String>,
+    /// Whether the entries written so far are in strictly increasing key order, so the text
+    /// already written is final (the common case: structs declared in order, `BTreeMap`s).
+    sorted: bool,
+    /// This object's entries are `enc.entries[entries_base..]`, its keys `enc.keys[keys_base..]`.
+    entries_base: usize,
+    keys_base: usize,
+    /// The key given by `serialize_key`, as a range of `enc.keys`, until its value arrives.
+    pending_key: Option<(usize, usize)>,
 }
 
 impl<'a> Compound<'a> {
     fn new(enc: &'a mut Encoder, shape: Shape, depth: usize, start: usize) -> Self {
+        let entries_base = enc.entries.len();
+        let keys_base = enc.keys.len();
         Compound {
             enc,
             shape,
@@ -496,7 +616,9 @@ impl<'a> Compound<'a> {
             close_variant: false,
             discard: false,
             start,
-            entries: Vec::new(),
+            sorted: true,
+            entries_base,
+            keys_base,
             pending_key: None,
         }
     }
@@ -549,40 +671,77 @@ impl<'a> Compound<'a> {
     }
 
     fn key<T: ?Sized + Serialize>(&mut self, k: &T) -> Result<(), WireError> {
-        let mut key = k.serialize(KeySer)?;
-        if key.starts_with('\0') {
-            key.insert(0, '\0');
+        if let Some((start, _)) = self.pending_key.take() {
+            // A key without a value is replaced by the next key.
+            self.enc.keys.truncate(start);
+        }
+        let start = self.enc.keys.len();
+        k.serialize(KeySer(&mut self.enc.keys))?;
+        if self.enc.keys.get(start) == Some(&0) {
+            self.enc.keys.insert(start, 0);
             self.enc.escaped = true;
         }
-        self.pending_key = Some(key);
+        self.pending_key = Some((start, self.enc.keys.len()));
         Ok(())
     }
 
     fn value<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<(), WireError> {
-        let key = self
+        let (key_start, key_end) = self
             .pending_key
             .take()
             .ok_or_else(|| WireError::Serialize("map value without a key".into()))?;
         if self.discard || self.depth + 1 > MAX_DEPTH {
+            self.enc.keys.truncate(key_start);
             return Ok(());
         }
         if !self.first {
             self.enc.out.push(b',');
         }
         let entry_start = self.enc.out.len();
-        write_json_str(&mut self.enc.out, &key);
+        write_json_bytes(&mut self.enc.out, &self.enc.keys[key_start..key_end]);
         self.enc.out.push(b':');
+        let entries_len = self.enc.entries.len();
         v.serialize(ValueSer {
             enc: &mut *self.enc,
             depth: self.depth + 1,
         })?;
+        // Nested objects pop their own entries and keys when they end; this also drops any
+        // left by a Serialize impl that never ended one.
+        self.enc.entries.truncate(entries_len);
+        self.enc.keys.truncate(key_end);
         self.first = false;
-        self.entries.push(Entry {
-            key,
+        if self.sorted && entries_len > self.entries_base {
+            let prev = &self.enc.entries[entries_len - 1];
+            self.sorted =
+                self.enc.keys[prev.key_start..prev.key_end] < self.enc.keys[key_start..key_end];
+        }
+        self.enc.entries.push(Entry {
+            key_start,
+            key_end,
             start: entry_start,
             end: self.enc.out.len(),
         });
         Ok(())
+    }
+
+    /// Rewrites this object's entries in key order. The sort is stable, so entries with equal
+    /// keys keep their order.
+    fn sort_entries(&mut self) {
+        let enc = &mut *self.enc;
+        let keys = &enc.keys;
+        let entries = &mut enc.entries[self.entries_base..];
+        entries.sort_by(|a, b| keys[a.key_start..a.key_end].cmp(&keys[b.key_start..b.key_end]));
+        let base = self.start + 1;
+        enc.scratch.clear();
+        enc.scratch.extend_from_slice(&enc.out[base..]);
+        enc.out.truncate(base);
+        for (i, e) in entries.iter().enumerate() {
+            if i > 0 {
+                enc.out.push(b',');
+            }
+            enc.out
+                .extend_from_slice(&enc.scratch[e.start - base..e.end - base]);
+        }
     }
 
     fn finish(mut self) -> Result<(), WireError> {
@@ -596,21 +755,13 @@ impl<'a> Compound<'a> {
             Shape::ArgList => return Ok(()),
             Shape::Seq => self.enc.out.push(b']'),
             Shape::Map => {
-                let sorted = self.entries.windows(2).all(|w| w[0].key < w[1].key);
-                if !sorted {
-                    // Keys arrive sorted bytewise, as from Chromium's base::DictionaryValue.
-                    let region = self.enc.out.split_off(self.start + 1);
-                    let base = self.start + 1;
-                    self.entries.sort_by(|a, b| a.key.cmp(&b.key));
-                    for (i, e) in self.entries.iter().enumerate() {
-                        if i > 0 {
-                            self.enc.out.push(b',');
-                        }
-                        self.enc
-                            .out
-                            .extend_from_slice(&region[e.start - base..e.end - base]);
-                    }
+                if !self.sorted {
+                    // Keys must come out sorted bytewise, as from Chromium's
+                    // base::DictionaryValue.
+                    self.sort_entries();
                 }
+                self.enc.entries.truncate(self.entries_base);
+                self.enc.keys.truncate(self.keys_base);
                 self.enc.out.push(b'}');
             }
         }
@@ -714,12 +865,16 @@ impl ser::SerializeStructVariant for Compound<'_> {
     }
 }
 
-/// Turns a map key into a string, as serde_json does for string, char, integer and bool keys.
-struct KeySer;
+/// Appends a map key as a string, as serde_json does for string, char, integer and bool keys.
+/// Every method appends its whole key or nothing.
+struct KeySer<'a>(&'a mut Vec<u8>);
 
-macro_rules! key_display {
+macro_rules! key_int {
     ($($name:ident($t:ty)),*) => {$(
-        fn $name(self, v: $t) -> Result<String, WireError> { Ok(v.to_string()) }
+        fn $name(self, v: $t) -> Result<(), WireError> {
+            self.0.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+            Ok(())
+        }
     )*};
 }
 
@@ -727,19 +882,18 @@ fn key_error() -> WireError {
     WireError::Serialize("object keys must be strings, numbers or booleans".into())
 }
 
-impl ser::Serializer for KeySer {
-    type Ok = String;
+impl ser::Serializer for KeySer<'_> {
+    type Ok = ();
     type Error = WireError;
-    type SerializeSeq = ser::Impossible<String, WireError>;
-    type SerializeTuple = ser::Impossible<String, WireError>;
-    type SerializeTupleStruct = ser::Impossible<String, WireError>;
-    type SerializeTupleVariant = ser::Impossible<String, WireError>;
-    type SerializeMap = ser::Impossible<String, WireError>;
-    type SerializeStruct = ser::Impossible<String, WireError>;
-    type SerializeStructVariant = ser::Impossible<String, WireError>;
+    type SerializeSeq = ser::Impossible<(), WireError>;
+    type SerializeTuple = ser::Impossible<(), WireError>;
+    type SerializeTupleStruct = ser::Impossible<(), WireError>;
+    type SerializeTupleVariant = ser::Impossible<(), WireError>;
+    type SerializeMap = ser::Impossible<(), WireError>;
+    type SerializeStruct = ser::Impossible<(), WireError>;
+    type SerializeStructVariant = ser::Impossible<(), WireError>;
 
-    key_display!(
-        serialize_bool(bool),
+    key_int!(
         serialize_i8(i8),
         serialize_i16(i16),
         serialize_i32(i32),
@@ -749,29 +903,40 @@ impl ser::Serializer for KeySer {
         serialize_u16(u16),
         serialize_u32(u32),
         serialize_u64(u64),
-        serialize_u128(u128),
-        serialize_char(char),
-        serialize_str(&str)
+        serialize_u128(u128)
     );
-    fn serialize_f32(self, _: f32) -> Result<String, WireError> {
+    fn serialize_bool(self, v: bool) -> Result<(), WireError> {
+        self.0.extend_from_slice(if v { b"true" } else { b"false" });
+        Ok(())
+    }
+    fn serialize_char(self, v: char) -> Result<(), WireError> {
+        self.0
+            .extend_from_slice(v.encode_utf8(&mut [0; 4]).as_bytes());
+        Ok(())
+    }
+    fn serialize_str(self, v: &str) -> Result<(), WireError> {
+        self.0.extend_from_slice(v.as_bytes());
+        Ok(())
+    }
+    fn serialize_f32(self, _: f32) -> Result<(), WireError> {
         Err(key_error())
     }
-    fn serialize_f64(self, _: f64) -> Result<String, WireError> {
+    fn serialize_f64(self, _: f64) -> Result<(), WireError> {
         Err(key_error())
     }
-    fn serialize_bytes(self, _: &[u8]) -> Result<String, WireError> {
+    fn serialize_bytes(self, _: &[u8]) -> Result<(), WireError> {
         Err(key_error())
     }
-    fn serialize_none(self) -> Result<String, WireError> {
+    fn serialize_none(self) -> Result<(), WireError> {
         Err(key_error())
     }
-    fn serialize_some<T: ?Sized + Serialize>(self, v: &T) -> Result<String, WireError> {
+    fn serialize_some<T: ?Sized + Serialize>(self, v: &T) -> Result<(), WireError> {
         v.serialize(self)
     }
-    fn serialize_unit(self) -> Result<String, WireError> {
+    fn serialize_unit(self) -> Result<(), WireError> {
         Err(key_error())
     }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<String, WireError> {
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), WireError> {
         Err(key_error())
     }
     fn serialize_unit_variant(
@@ -779,14 +944,14 @@ impl ser::Serializer for KeySer {
         _: &'static str,
         _: u32,
         v: &'static str,
-    ) -> Result<String, WireError> {
-        Ok(v.to_string())
+    ) -> Result<(), WireError> {
+        self.serialize_str(v)
     }
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
         _: &'static str,
         v: &T,
-    ) -> Result<String, WireError> {
+    ) -> Result<(), WireError> {
         v.serialize(self)
     }
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
@@ -795,7 +960,7 @@ impl ser::Serializer for KeySer {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<String, WireError> {
+    ) -> Result<(), WireError> {
         Err(key_error())
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, WireError> {
