@@ -4,8 +4,10 @@
 //! `send_sync`: whoever holds the reader lock reads whole frames and routes them (sync replies
 //! to their waiters, everything else to the inbox). A blocked `send_sync` caller reads the
 //! socket itself, so its reply costs one wake-up, as with a plain blocking socket. The
-//! background thread waits in `poll` without the lock, and stands back while a sync call is
-//! pending.
+//! background thread waits in `epoll_wait` without the lock, and stands back while a sync call
+//! is pending: its interest in the socket is switched off for the duration of the call (so the
+//! reply wakes only the caller), and back on when the last pending call returns. It has no
+//! timer: it wakes for data, or when a returning call leaves messages in the inbox.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::os::fd::AsRawFd;
@@ -17,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use electrode_wire::io::{write_frame, FrameReader, ReadError};
+use electrode_wire::sys::{Epoll, EventFd, NOTHING, READABLE};
 use electrode_wire::{Encoded, Frame, SyncOutcome};
 
 use crate::Error;
@@ -38,14 +41,22 @@ pub(crate) struct Link {
     waits: Mutex<Waits>,
     replied: Condvar,
     inbox: Mutex<VecDeque<Frame>>,
-    inbox_changed: Condvar,
     dead: AtomicBool,
     dead_reason: Mutex<Option<String>>,
     close_reason: Mutex<Option<String>>,
     next_request: AtomicU64,
-    /// eventfd that wakes the dispatch thread out of `poll`.
-    wake: std::os::fd::OwnedFd,
+    /// What the dispatch thread sleeps on: the socket (token [`SOCKET`], interest off while a
+    /// `send_sync` is pending) and `wake` (token [`WAKE`]).
+    watch: Epoll,
+    /// Raised to wake the dispatch thread: inbox news after a sync call, or the link died.
+    wake: EventFd,
+    /// Serializes `sync_active`'s 0 ↔ 1 steps with the socket-interest switch that goes with
+    /// them.
+    watch_switch: Mutex<()>,
 }
+
+const SOCKET: u64 = 0;
+const WAKE: u64 = 1;
 
 fn poll_readable(fd: i32, timeout: Option<Duration>) -> bool {
     let mut pfd = libc::pollfd {
@@ -59,38 +70,12 @@ fn poll_readable(fd: i32, timeout: Option<Duration>) -> bool {
     n > 0
 }
 
-/// Waits until the socket is readable (`true`) or `wake` was signalled / time ran out
-/// (`false`). A signal on `wake` is consumed.
-fn poll_socket_or_wake(fd: i32, wake: i32, timeout: Duration) -> bool {
-    let mut pfds = [
-        libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        },
-        libc::pollfd {
-            fd: wake,
-            events: libc::POLLIN,
-            revents: 0,
-        },
-    ];
-    let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
-    // SAFETY: two valid pollfds for live descriptors owned by the link.
-    let n = unsafe { libc::poll(pfds.as_mut_ptr(), 2, ms) };
-    if n > 0 && pfds[1].revents != 0 {
-        let mut buf = [0u8; 8];
-        // SAFETY: reading 8 bytes from our own non-blocking eventfd into a local buffer.
-        unsafe { libc::read(wake, buf.as_mut_ptr().cast(), 8) };
-    }
-    n > 0 && pfds[0].revents != 0
-}
-
 /// Pending sync calls are counted so the dispatcher holds back while any is in flight.
 struct SyncGuard<'a>(&'a Link);
 
 impl Drop for SyncGuard<'_> {
     fn drop(&mut self) {
-        self.0.sync_active.fetch_sub(1, Ordering::AcqRel);
+        self.0.sync_end();
         if !self
             .0
             .inbox
@@ -98,28 +83,28 @@ impl Drop for SyncGuard<'_> {
             .unwrap_or_else(|e| e.into_inner())
             .is_empty()
         {
-            self.0.inbox_changed.notify_all();
-            // The dispatcher may be asleep in poll(): messages read by this call wait for it.
-            self.0.wake_dispatcher();
+            // The dispatcher sleeps in epoll_wait: messages read by this call wait for it.
+            self.0.wake.signal();
         }
     }
 }
 
-fn new_eventfd() -> std::io::Result<std::os::fd::OwnedFd> {
-    // SAFETY: eventfd has no pointer arguments; a valid fd is wrapped at once.
-    let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: fd is a fresh descriptor that nothing else owns.
-    Ok(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) })
-}
-
 impl Link {
-    fn wake_dispatcher(&self) {
-        let one = 1u64.to_ne_bytes();
-        // SAFETY: writing 8 bytes to our own eventfd; a full counter just means already woken.
-        unsafe { libc::write(self.wake.as_raw_fd(), one.as_ptr().cast(), 8) };
+    /// A `send_sync` starts: the first pending call takes the socket from the dispatcher.
+    fn sync_begin(&self) {
+        let _switch = self.watch_switch.lock().unwrap_or_else(|e| e.into_inner());
+        if self.sync_active.fetch_add(1, Ordering::AcqRel) == 0 {
+            let _ = self.watch.modify(self.stream.as_raw_fd(), NOTHING, SOCKET);
+        }
+    }
+
+    /// A `send_sync` ends: the last pending call gives the socket back to the dispatcher, which
+    /// wakes at once if data is waiting.
+    fn sync_end(&self) {
+        let _switch = self.watch_switch.lock().unwrap_or_else(|e| e.into_inner());
+        if self.sync_active.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let _ = self.watch.modify(self.stream.as_raw_fd(), READABLE, SOCKET);
+        }
     }
 
     pub(crate) fn connect(
@@ -160,6 +145,12 @@ impl Link {
             }
         };
         stream.set_read_timeout(None).map_err(hs)?;
+        let watch = Epoll::new().map_err(hs)?;
+        let wake = EventFd::new().map_err(hs)?;
+        watch
+            .add(stream.as_raw_fd(), READABLE, SOCKET)
+            .map_err(hs)?;
+        watch.add(wake.raw(), READABLE, WAKE).map_err(hs)?;
         Ok(Link {
             id,
             embedder,
@@ -171,12 +162,13 @@ impl Link {
             waits: Mutex::new(Waits::default()),
             replied: Condvar::new(),
             inbox: Mutex::new(VecDeque::new()),
-            inbox_changed: Condvar::new(),
             dead: AtomicBool::new(false),
             dead_reason: Mutex::new(None),
             close_reason: Mutex::new(None),
             next_request: AtomicU64::new(1),
-            wake: new_eventfd().map_err(hs)?,
+            watch,
+            wake,
+            watch_switch: Mutex::new(()),
         })
     }
 
@@ -213,12 +205,10 @@ impl Link {
             }
         }
         self.dead.store(true, Ordering::Release);
-        self.wake_dispatcher();
+        self.wake.signal();
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
         let _w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
         self.replied.notify_all();
-        let _i = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
-        self.inbox_changed.notify_all();
     }
 
     /// Closes the link from this side.
@@ -322,7 +312,7 @@ impl Link {
     ) -> Result<Option<SyncOutcome>, Error> {
         let request = self.next_request.fetch_add(1, Ordering::Relaxed);
         let frame = make(request);
-        self.sync_active.fetch_add(1, Ordering::AcqRel);
+        self.sync_begin();
         let _guard = SyncGuard(self);
         self.waits
             .lock()
@@ -406,6 +396,7 @@ impl Link {
     /// pending) and reads the socket when idle. Returns when the link is dead and drained.
     pub(crate) fn run(&self, mut dispatch: impl FnMut(Frame)) {
         let fd = self.stream.as_raw_fd();
+        let mut events = [libc::epoll_event { events: 0, u64: 0 }; 2];
         loop {
             if self.sync_active.load(Ordering::Acquire) == 0 {
                 let next = self
@@ -420,25 +411,29 @@ impl Link {
                 if self.dead.load(Ordering::Acquire) {
                     return;
                 }
-            } else {
-                let inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
-                let _ = self
-                    .inbox_changed
-                    .wait_timeout(inbox, Duration::from_millis(1));
-                continue;
             }
             let buffered = self
                 .lock_reader_if_idle()
                 .is_some_and(|r| r.has_buffered_frame());
-            if !buffered
-                && !poll_socket_or_wake(fd, self.wake.as_raw_fd(), Duration::from_millis(100))
-            {
-                continue;
+            if !buffered {
+                match self.watch.wait(&mut events, None) {
+                    Ok(n) if events[..n].iter().any(|e| e.u64 == WAKE) => {
+                        // Lowered before the state is looked at again, so no raise is lost.
+                        self.wake.lower();
+                        continue;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        self.mark_dead(format!("waiting for the socket failed: {e}"));
+                        continue;
+                    }
+                }
             }
             let Some(mut reader) = self.lock_reader_if_idle() else {
                 continue;
             };
-            // Someone may have consumed the data between poll and lock: don't block on nothing.
+            // Someone may have consumed the data between the wait and the lock: don't block on
+            // nothing.
             if !reader.has_buffered_frame() && !poll_readable(fd, Some(Duration::ZERO)) {
                 continue;
             }

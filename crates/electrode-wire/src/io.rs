@@ -39,6 +39,9 @@ pub enum ReadError {
     Io(io::Error),
 }
 
+/// The shared buffer starts small, so an idle link costs little memory (main holds one decoder
+/// per renderer), and doubles up to [`READ_CHUNK`] when reads fill it.
+const FIRST_CHUNK: usize = 4 * 1024;
 const READ_CHUNK: usize = 64 * 1024;
 
 /// A frame that does not fit the shared buffer, read straight into its own allocation.
@@ -50,8 +53,8 @@ struct LargeFrame {
 /// Splits a byte stream into length-prefixed frame bodies, without doing any I/O itself:
 /// the caller hands it bytes with [`fill_with`](Self::fill_with) (blocking or non-blocking
 /// reads alike) and takes whole frames with [`next_frame`](Self::next_frame). Small frames
-/// share one 64 KiB buffer, so one `read` often brings several; a frame larger than that is
-/// read into its own allocation, with no second copy.
+/// share one buffer (4 KiB, growing to 64 KiB when reads fill it), so one `read` often brings
+/// several; a frame larger than 64 KiB is read into its own allocation, with no second copy.
 ///
 /// ```
 /// use electrode_wire::io::FrameDecoder;
@@ -75,7 +78,7 @@ impl FrameDecoder {
     /// A decoder that refuses frames whose body exceeds `max_size`.
     pub fn new(max_size: usize) -> Self {
         FrameDecoder {
-            buf: vec![0; READ_CHUNK],
+            buf: vec![0; FIRST_CHUNK],
             start: 0,
             end: 0,
             large: None,
@@ -153,7 +156,7 @@ impl FrameDecoder {
             }
             return Ok(Some(body));
         }
-        if total > self.buf.len() {
+        if total > READ_CHUNK {
             let mut body = vec![0u8; size];
             body[..have - 4].copy_from_slice(&self.buf[self.start + 4..self.end]);
             self.large = Some(LargeFrame {
@@ -164,10 +167,19 @@ impl FrameDecoder {
             self.end = 0;
             return Ok(None);
         }
+        if total > self.buf.len() {
+            self.grow(total);
+        }
         if self.start + total > self.buf.len() {
             self.compact();
         }
         Ok(None)
+    }
+
+    /// Enlarges the shared buffer to hold at least `want` bytes (at most [`READ_CHUNK`]).
+    fn grow(&mut self, want: usize) {
+        let size = want.next_power_of_two().clamp(self.buf.len(), READ_CHUNK);
+        self.buf.resize(size, 0);
     }
 
     fn compact(&mut self) {
@@ -199,8 +211,13 @@ impl FrameDecoder {
             l.filled += n;
             return Ok(n);
         }
+        let offered = self.buf.len() - self.end;
         let n = read(&mut self.buf[self.end..])?;
         self.end += n;
+        if n == offered && self.buf.len() < READ_CHUNK {
+            // The reads outpace the buffer: take more per system call from now on.
+            self.grow(self.buf.len() * 2);
+        }
         Ok(n)
     }
 

@@ -30,6 +30,7 @@ mod error;
 mod frame;
 pub mod io;
 mod ser;
+pub mod sys;
 mod value;
 
 pub use args::{Args, MAX_DEPTH};

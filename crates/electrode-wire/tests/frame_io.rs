@@ -12,8 +12,10 @@ use electrode_wire::Frame;
 use proptest::collection::vec;
 use proptest::prelude::*;
 
-/// Internal buffer size of `FrameReader`.
+/// Largest internal buffer of `FrameReader` (frames above it get their own allocation).
 const BUF: usize = 64 * 1024;
+/// The buffer it starts with, doubling while reads fill it.
+const FIRST: usize = 4 * 1024;
 
 fn stream_of(frames: &[Frame]) -> Vec<u8> {
     frames.iter().flat_map(|f| f.encode().to_vec()).collect()
@@ -107,6 +109,8 @@ proptest! {
         // Stream sizes (prefix + type + token) around the 64 KiB buffer, and well over it.
         big in prop_oneof![
             (BUF - 16..BUF + 16).prop_map(|total| total - 5),
+            (FIRST - 16..FIRST + 16).prop_map(|total| total - 5),
+            (2 * FIRST - 16..2 * FIRST + 16).prop_map(|total| total - 5),
             Just(200_000usize),
             Just(1 << 20),
         ],
@@ -124,8 +128,30 @@ proptest! {
 #[test]
 fn frames_around_the_buffer_size_in_one_read() {
     // The whole stream available at once (a plain slice reader).
-    for total in [BUF - 1, BUF, BUF + 1, 2 * BUF, 3 * BUF + 7] {
-        for offset in [0usize, 1, 3, 4, 5, 100, BUF - 5, BUF - 4, BUF - 3] {
+    for total in [
+        FIRST - 1,
+        FIRST,
+        FIRST + 1,
+        5 * FIRST,
+        BUF - 1,
+        BUF,
+        BUF + 1,
+        2 * BUF,
+        3 * BUF + 7,
+    ] {
+        for offset in [
+            0usize,
+            1,
+            3,
+            4,
+            5,
+            100,
+            FIRST - 4,
+            FIRST + 3,
+            BUF - 5,
+            BUF - 4,
+            BUF - 3,
+        ] {
             let frames = [hello(offset), hello(total - 5), hello(3)];
             let stream = stream_of(&frames);
             let mut r = FrameReader::new(&stream[..], LIMIT);

@@ -31,7 +31,6 @@
 
 mod auth;
 mod contents;
-mod epoll;
 mod error;
 mod event;
 mod ipc_main;

@@ -23,8 +23,8 @@ use std::time::Duration;
 use electrode_wire::io::{FrameDecoder, ReadError};
 use electrode_wire::Frame;
 
-use crate::epoll::{recv_now, Epoll, EventFd};
 use crate::transport::Connection;
+use electrode_wire::sys::{recv_now, Epoll, EventFd, READABLE, READABLE_ONCE};
 
 /// Events taken per `epoll_wait`: one, because a worker that blocks in a listener would hold
 /// the rest of its batch (disarmed, so no other worker could take those links).
@@ -105,7 +105,7 @@ impl Workers {
             saturated: Mutex::new(false),
             saturated_cv: Condvar::new(),
         });
-        inner.epoll.add_level(inner.stop.raw(), STOP_TOKEN)?;
+        inner.epoll.add(inner.stop.raw(), READABLE, STOP_TOKEN)?;
         for _ in 0..min_workers {
             Inner::spawn_worker(&inner, false)?;
         }
@@ -131,7 +131,7 @@ impl Workers {
             state: Mutex::new(LinkState { decoder, conn }),
         });
         lock(&inner.links).insert(token, link.clone());
-        if let Err(e) = inner.epoll.add_link(fd, token) {
+        if let Err(e) = inner.epoll.add(fd, READABLE_ONCE, token) {
             lock(&inner.links).remove(&token);
             let reason = format!("cannot watch the renderer socket: {e}");
             tracing::error!("{reason}");
@@ -218,7 +218,7 @@ impl Inner {
             .read_and_handle(fd, self.max_message_size)
             .and_then(|()| {
                 self.epoll
-                    .rearm_link(fd, token)
+                    .modify(fd, READABLE_ONCE, token)
                     .map_err(|e| format!("cannot watch the renderer socket: {e}"))
             });
         if let Err(reason) = outcome {

@@ -1,18 +1,25 @@
-//! A small safe wrapper over Linux `epoll` and `eventfd`, for the renderer-link workers.
+//! Small safe wrappers over the Linux calls both ends of a link use: `epoll`, `eventfd` and a
+//! non-blocking `recv`. Plumbing for `electrode` and `electrode-renderer`, not a general API.
 //!
-//! Not `mio`: several workers wait on one epoll instance, and each ready link is handed to
-//! exactly one of them with `EPOLLONESHOT` until it is re-armed (one renderer's frames are
-//! handled by one thread at a time, in order). mio's `Poll` is single-threaded and has no
-//! one-shot mode.
+//! Not `mio`: main's workers wait on one epoll instance together, and each ready link is
+//! handed to exactly one of them with `EPOLLONESHOT` until it is re-armed (one renderer's
+//! frames are handled by one thread at a time, in order); the renderer switches its socket's
+//! interest off and on around `sendSync` calls. mio's `Poll` is driven by one thread and has
+//! neither a one-shot mode nor an empty interest.
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 
-/// The readiness a link waits for: data, a half-close or a hang-up, reported once.
-const LINK_EVENTS: u32 = (libc::EPOLLIN | libc::EPOLLRDHUP | libc::EPOLLONESHOT) as u32;
+/// Readiness to watch: data, a half-close or a hang-up (level-triggered).
+pub const READABLE: u32 = (libc::EPOLLIN | libc::EPOLLRDHUP) as u32;
+/// [`READABLE`], reported to one waiter, then off until [`Epoll::modify`] turns it on again.
+pub const READABLE_ONCE: u32 = READABLE | libc::EPOLLONESHOT as u32;
+/// Nothing: the descriptor stays in the set but wakes nobody (errors and hang-ups still do).
+pub const NOTHING: u32 = 0;
 
-pub(crate) struct Epoll {
+/// One epoll instance.
+pub struct Epoll {
     fd: OwnedFd,
 }
 
@@ -25,7 +32,8 @@ fn check(ret: libc::c_int, what: &str) -> io::Result<libc::c_int> {
 }
 
 impl Epoll {
-    pub(crate) fn new() -> io::Result<Self> {
+    /// A new, empty set (close-on-exec).
+    pub fn new() -> io::Result<Self> {
         // SAFETY: plain system call; the returned descriptor is owned below.
         let fd = check(
             unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) },
@@ -47,29 +55,26 @@ impl Epoll {
         .map(drop)
     }
 
-    /// Watches a link, reporting it once to one waiter.
-    pub(crate) fn add_link(&self, fd: RawFd, token: u64) -> io::Result<()> {
-        self.ctl(libc::EPOLL_CTL_ADD, fd, LINK_EVENTS, token)
+    /// Adds `fd` with the interest `events` ([`READABLE`], [`READABLE_ONCE`], [`NOTHING`]);
+    /// `token` comes back with its events.
+    pub fn add(&self, fd: RawFd, events: u32, token: u64) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_ADD, fd, events, token)
     }
 
-    /// Reports the link again (after a waiter has handled it).
-    pub(crate) fn rearm_link(&self, fd: RawFd, token: u64) -> io::Result<()> {
-        self.ctl(libc::EPOLL_CTL_MOD, fd, LINK_EVENTS, token)
+    /// Changes the interest of `fd` (also re-arms a one-shot registration).
+    pub fn modify(&self, fd: RawFd, events: u32, token: u64) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_MOD, fd, events, token)
     }
 
-    /// Watches a descriptor that every waiter should see while it is readable (the stop
-    /// signal).
-    pub(crate) fn add_level(&self, fd: RawFd, token: u64) -> io::Result<()> {
-        self.ctl(libc::EPOLL_CTL_ADD, fd, libc::EPOLLIN as u32, token)
-    }
-
-    pub(crate) fn remove(&self, fd: RawFd) {
+    /// Takes `fd` out of the set.
+    pub fn remove(&self, fd: RawFd) {
         // A descriptor that is already closed is gone from the set anyway.
         let _ = self.ctl(libc::EPOLL_CTL_DEL, fd, 0, 0);
     }
 
-    /// Waits for events; returns the tokens of those that fired (none on timeout or EINTR).
-    pub(crate) fn wait(
+    /// Waits for events (`None`: no time limit) and returns how many of `events` it filled
+    /// (0 on timeout or when a signal interrupted the wait).
+    pub fn wait(
         &self,
         events: &mut [libc::epoll_event],
         timeout: Option<Duration>,
@@ -95,13 +100,14 @@ impl Epoll {
     }
 }
 
-/// A level-triggered "stop" flag that an epoll set can watch.
-pub(crate) struct EventFd {
+/// A flag another thread can raise to wake a waiter in [`Epoll::wait`] or `poll`.
+pub struct EventFd {
     fd: OwnedFd,
 }
 
 impl EventFd {
-    pub(crate) fn new() -> io::Result<Self> {
+    /// A lowered flag (non-blocking, close-on-exec).
+    pub fn new() -> io::Result<Self> {
         // SAFETY: plain system call; the returned descriptor is owned below.
         let fd = check(
             unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) },
@@ -113,20 +119,29 @@ impl EventFd {
         })
     }
 
-    pub(crate) fn raw(&self) -> RawFd {
+    /// The descriptor, to put in an epoll set or a `pollfd`.
+    pub fn raw(&self) -> RawFd {
         self.fd.as_raw_fd()
     }
 
-    /// Makes the descriptor readable for good (nobody reads it back).
-    pub(crate) fn signal(&self) {
+    /// Raises the flag: the descriptor is readable until [`lower`](Self::lower).
+    pub fn signal(&self) {
         let one: u64 = 1;
         // SAFETY: writes 8 bytes from a valid u64 to a live eventfd.
         let _ = unsafe { libc::write(self.fd.as_raw_fd(), (&one as *const u64).cast(), 8) };
     }
+
+    /// Lowers the flag.
+    pub fn lower(&self) {
+        let mut buf = 0u64;
+        // SAFETY: reads 8 bytes into a valid u64 from a live non-blocking eventfd; "would
+        // block" just means the flag was already down.
+        let _ = unsafe { libc::read(self.fd.as_raw_fd(), (&mut buf as *mut u64).cast(), 8) };
+    }
 }
 
 /// One non-blocking `recv` into `buf`. `WouldBlock` means nothing is there now.
-pub(crate) fn recv_now(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+pub fn recv_now(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
     loop {
         // SAFETY: `buf` is valid and writable for its length; `fd` is a live socket.
         let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
