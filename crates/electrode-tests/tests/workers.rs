@@ -229,3 +229,79 @@ fn frames_sent_right_behind_the_hello_keep_their_order() {
     );
     assert!(!wc.is_destroyed());
 }
+
+fn hello(token: &str) -> Vec<u8> {
+    Frame::Hello {
+        token: token.to_string().into_bytes().into(),
+    }
+    .encode()
+    .to_vec()
+}
+
+fn numbered(count: u32) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for n in 0..count {
+        let frame = Frame::Send {
+            channel: "n".into(),
+            args: Args::encode(&(n,)).unwrap(),
+        };
+        bytes.extend(frame.encode().to_vec());
+    }
+    bytes
+}
+
+fn recording_main() -> (Main, Arc<Mutex<Vec<u32>>>) {
+    let ipc = IpcMain::new();
+    let seen: Arc<Mutex<Vec<u32>>> = Arc::default();
+    {
+        let seen = seen.clone();
+        ipc.on("n", move |_, args| {
+            seen.lock().unwrap().push(args.get(0)?);
+            Ok(())
+        });
+    }
+    (Main::builder().ipc(ipc).start().unwrap(), seen)
+}
+
+#[test]
+fn a_renderer_that_sends_and_hangs_up_at_once_has_every_message_handled() {
+    init_tracing();
+    let (main, seen) = recording_main();
+    let (wc, ticket) = main.issue_ticket(None);
+    let mut s = UnixStream::connect(&ticket.socket).unwrap();
+    s.write_all(&hello(&ticket.token)).unwrap();
+    let mut reader = FrameReader::new(s.try_clone().unwrap(), 1 << 20);
+    assert!(matches!(
+        Frame::decode(reader.read_frame().unwrap(), 1 << 20).unwrap(),
+        Frame::Welcome { .. }
+    ));
+    // 50 messages and the end of the stream, all queued before main reads any of them: the
+    // end must not overtake the messages, nor go unnoticed behind them.
+    s.write_all(&numbered(50)).unwrap();
+    drop((s, reader));
+    let reason = wc.wait_destroyed(PATIENCE).expect("the link closes");
+    assert!(reason.contains("disconnected"), "{reason}");
+    assert_eq!(*seen.lock().unwrap(), (0..50).collect::<Vec<u32>>());
+}
+
+#[test]
+fn a_client_gone_before_its_welcome_is_destroyed_with_a_reason() {
+    init_tracing();
+    let (main, seen) = recording_main();
+    let (wc, ticket) = main.issue_ticket(None);
+    let mut s = UnixStream::connect(&ticket.socket).unwrap();
+    let mut bytes = hello(&ticket.token);
+    bytes.extend(numbered(3));
+    s.write_all(&bytes).unwrap();
+    drop(s);
+    let reason = wc
+        .wait_destroyed(PATIENCE)
+        .expect("the renderer is destroyed");
+    // Either main saw it go while answering the hello, or just after.
+    assert!(
+        reason.contains("hung up before the handshake finished") || reason.contains("disconnected"),
+        "{reason}"
+    );
+    assert!(main.web_contents().is_empty());
+    drop(seen);
+}

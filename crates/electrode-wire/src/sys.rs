@@ -1,11 +1,9 @@
 //! Small safe wrappers over the Linux calls both ends of a link use: `epoll`, `eventfd` and a
 //! non-blocking `recv`. Plumbing for `electrode` and `electrode-renderer`, not a general API.
 //!
-//! Not `mio`: main's workers wait on one epoll instance together, and each ready link is
-//! handed to exactly one of them with `EPOLLONESHOT` until it is re-armed (one renderer's
-//! frames are handled by one thread at a time, in order); the renderer switches its socket's
-//! interest off and on around `sendSync` calls. mio's `Poll` is driven by one thread and has
-//! neither a one-shot mode nor an empty interest.
+//! Not `mio`: main's workers wait on one epoll instance together (mio's `Poll` is driven by
+//! one thread), and the renderer switches its socket's interest off and on around `sendSync`
+//! calls (mio has no empty interest).
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -13,8 +11,8 @@ use std::time::Duration;
 
 /// Readiness to watch: data, a half-close or a hang-up (level-triggered).
 pub const READABLE: u32 = (libc::EPOLLIN | libc::EPOLLRDHUP) as u32;
-/// [`READABLE`], reported to one waiter, then off until [`Epoll::modify`] turns it on again.
-pub const READABLE_ONCE: u32 = READABLE | libc::EPOLLONESHOT as u32;
+/// [`READABLE`], edge-triggered: reported once per arrival of data, to one waiter.
+pub const READABLE_EDGE: u32 = READABLE | libc::EPOLLET as u32;
 /// Nothing: the descriptor stays in the set but wakes nobody (errors and hang-ups still do).
 pub const NOTHING: u32 = 0;
 
@@ -55,13 +53,14 @@ impl Epoll {
         .map(drop)
     }
 
-    /// Adds `fd` with the interest `events` ([`READABLE`], [`READABLE_ONCE`], [`NOTHING`]);
+    /// Adds `fd` with the interest `events` ([`READABLE`], [`READABLE_EDGE`], [`NOTHING`]);
     /// `token` comes back with its events.
     pub fn add(&self, fd: RawFd, events: u32, token: u64) -> io::Result<()> {
         self.ctl(libc::EPOLL_CTL_ADD, fd, events, token)
     }
 
-    /// Changes the interest of `fd` (also re-arms a one-shot registration).
+    /// Changes the interest of `fd`; the new interest is checked at once (an edge-triggered
+    /// descriptor that is readable now is reported again).
     pub fn modify(&self, fd: RawFd, events: u32, token: u64) -> io::Result<()> {
         self.ctl(libc::EPOLL_CTL_MOD, fd, events, token)
     }

@@ -21,6 +21,18 @@ pub enum SendFailure {
     },
 }
 
+impl std::fmt::Display for SendFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendFailure::Closed(reason) => write!(f, "link closed: {reason}"),
+            SendFailure::QueueFull { queued, limit } => write!(
+                f,
+                "{queued} bytes already wait to be written (limit {limit} bytes)"
+            ),
+        }
+    }
+}
+
 /// The sending half of a renderer link. `send` must not block for long: a link whose peer does
 /// not read queues (bounded) and reports [`SendFailure::QueueFull`] past its limit.
 pub trait Outbound: Send + Sync + 'static {

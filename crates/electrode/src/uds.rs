@@ -103,7 +103,12 @@ fn serve(stream: UnixStream, shared: Arc<Shared>) {
         id,
         embedder: contents.embedder().map_or(0, |e| e.id()),
     };
-    if out.send(&welcome.encode()).is_err() || contents.attach(out.clone()).is_err() {
+    if let Err(e) = out.send(&welcome.encode()) {
+        let reason = format!("renderer {id} hung up before the handshake finished ({e})");
+        tracing::warn!(renderer = id, "{reason}");
+        return contents.destroy(&reason);
+    }
+    if contents.attach(out.clone()).is_err() {
         out.close("renderer was destroyed before it connected");
         return;
     }

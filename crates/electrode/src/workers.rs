@@ -1,11 +1,13 @@
 //! The threads that serve Rust renderer links.
 //!
-//! All links sit in one epoll set; a few workers (one per CPU) wait on it together. A link that
-//! has data goes to exactly one worker (`EPOLLONESHOT`), which reads what arrived, runs the
-//! listeners of every whole frame on its own thread, and re-arms the link. So one renderer's
-//! messages are handled in order, by one thread at a time, with no hand-off between the thread
-//! that read a frame and the one that runs its listeners; and 1000 renderers cost 1000 small
-//! buffers, not 1000 threads (ADR 0006).
+//! All links sit in one epoll set (edge-triggered); a few workers (one per CPU) wait on it
+//! together. The worker that gets a link's event claims the link (an atomic state: idle,
+//! running, run-again), reads what arrived and runs the listeners of every whole frame on its
+//! own thread. An event for a link that another worker is running just asks that worker to go
+//! round once more. So one renderer's messages are handled in order, by one thread at a time,
+//! with no hand-off between the thread that read a frame and the one that runs its listeners,
+//! and no `epoll_ctl` per message; 1000 renderers cost 1000 small buffers, not 1000 threads
+//! (ADR 0006).
 //!
 //! Listeners may block (Electron's could not, but Rust code can). A watchdog adds a worker when
 //! every worker has been inside the same listeners for [`STALL`] without finishing anything,
@@ -16,7 +18,7 @@ use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -24,10 +26,11 @@ use electrode_wire::io::{FrameDecoder, ReadError};
 use electrode_wire::Frame;
 
 use crate::transport::Connection;
-use electrode_wire::sys::{recv_now, Epoll, EventFd, READABLE, READABLE_ONCE};
+use electrode_wire::sys::{recv_now, Epoll, EventFd, READABLE, READABLE_EDGE};
 
 /// Events taken per `epoll_wait`: one, because a worker that blocks in a listener would hold
-/// the rest of its batch (disarmed, so no other worker could take those links).
+/// the rest of its batch (edge-triggered events are not reported twice, so no other worker
+/// could take those links).
 const BATCH: usize = 1;
 /// Bytes read from one link per turn before the worker moves on (fairness under floods).
 const READ_BUDGET: usize = 1 << 20;
@@ -39,6 +42,8 @@ pub(crate) const IDLE_RETIRE: Duration = Duration::from_secs(10);
 const MAX_WORKERS: usize = 256;
 /// The epoll token of the stop signal (link tokens count up from 0).
 const STOP_TOKEN: u64 = u64::MAX;
+/// Event bits saying the stream is ending.
+const HANGUP: u32 = (libc::EPOLLRDHUP | libc::EPOLLHUP | libc::EPOLLERR) as u32;
 
 /// The pool of link workers of one main process.
 pub(crate) struct Workers {
@@ -64,7 +69,49 @@ struct Inner {
 /// One renderer's link: its socket, the bytes of an unfinished frame, and where frames go.
 struct Link {
     stream: UnixStream,
+    /// [`IDLE`], [`RUNNING`] (a worker owns the link) or [`AGAIN`] (an event came meanwhile).
+    run: AtomicU8,
+    /// The peer has shut down (or the socket failed): after a short read, the end of the
+    /// stream may already be waiting, and no new edge would announce it.
+    hangup: AtomicBool,
     state: Mutex<LinkState>,
+}
+
+const IDLE: u8 = 0;
+const RUNNING: u8 = 1;
+const AGAIN: u8 = 2;
+
+impl Link {
+    /// Claims the link for the calling worker; `false` when another worker runs it (which is
+    /// then told to go round again, so the event is not lost).
+    fn claim(&self) -> bool {
+        let mut seen = IDLE;
+        loop {
+            let next = if seen == IDLE { RUNNING } else { AGAIN };
+            match self
+                .run
+                .compare_exchange(seen, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return next == RUNNING,
+                Err(AGAIN) => return false,
+                Err(now) => seen = now,
+            }
+        }
+    }
+
+    /// Gives the link up; `false` if an event came while it ran (the caller keeps it and goes
+    /// round again).
+    fn release(&self) -> bool {
+        if self
+            .run
+            .compare_exchange(RUNNING, IDLE, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            return true;
+        }
+        self.run.store(RUNNING, Ordering::Release);
+        false
+    }
 }
 
 struct LinkState {
@@ -90,7 +137,10 @@ pub(crate) fn describe(e: &ReadError) -> String {
 impl Workers {
     /// Starts one worker per CPU and the watchdog.
     pub(crate) fn start(max_message_size: usize) -> io::Result<Self> {
-        let min_workers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
+        let min_workers = std::env::var("EW")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get().max(2)));
         let inner = Arc::new(Inner {
             epoll: Epoll::new()?,
             stop: EventFd::new()?,
@@ -128,10 +178,12 @@ impl Workers {
         let fd = stream.as_raw_fd();
         let link = Arc::new(Link {
             stream,
+            run: AtomicU8::new(IDLE),
+            hangup: AtomicBool::new(false),
             state: Mutex::new(LinkState { decoder, conn }),
         });
         lock(&inner.links).insert(token, link.clone());
-        if let Err(e) = inner.epoll.add(fd, READABLE_ONCE, token) {
+        if let Err(e) = inner.epoll.add(fd, READABLE_EDGE, token) {
             lock(&inner.links).remove(&token);
             let reason = format!("cannot watch the renderer socket: {e}");
             tracing::error!("{reason}");
@@ -187,6 +239,9 @@ impl Inner {
                 }
                 let link = lock(&self.links).get(&token).cloned();
                 if let Some(link) = link {
+                    if ev.events & HANGUP != 0 {
+                        link.hangup.store(true, Ordering::Release);
+                    }
                     self.serve(token, &link);
                 }
             }
@@ -204,6 +259,9 @@ impl Inner {
     }
 
     fn serve(&self, token: u64, link: &Link) {
+        if !link.claim() {
+            return;
+        }
         let busy = self.busy.fetch_add(1, Ordering::AcqRel) + 1;
         if busy >= self.total.load(Ordering::Acquire) {
             let mut saturated = lock(&self.saturated);
@@ -214,19 +272,33 @@ impl Inner {
         }
         let mut state = lock(&link.state);
         let fd = link.stream.as_raw_fd();
-        let outcome = state
-            .read_and_handle(fd, self.max_message_size)
-            .and_then(|()| {
-                self.epoll
-                    .modify(fd, READABLE_ONCE, token)
-                    .map_err(|e| format!("cannot watch the renderer socket: {e}"))
-            });
-        if let Err(reason) = outcome {
-            let id = state.conn.contents().id();
-            tracing::info!(renderer = id, "renderer link closed: {reason}");
-            self.epoll.remove(fd);
-            lock(&self.links).remove(&token);
-            state.conn.closed(&reason);
+        let outcome = loop {
+            let hangup = link.hangup.load(Ordering::Acquire);
+            match state.read_and_handle(fd, hangup, self.max_message_size) {
+                Ok(Drained::Yes) => {}
+                // Data is left but this link had its turn: re-registering the socket makes
+                // epoll report it again, to whichever worker is free.
+                Ok(Drained::No) => {
+                    break self
+                        .epoll
+                        .modify(fd, READABLE_EDGE, token)
+                        .map_err(|e| format!("cannot watch the renderer socket: {e}"));
+                }
+                Err(reason) => break Err(reason),
+            }
+            if link.release() {
+                break Ok(());
+            }
+        };
+        match outcome {
+            Ok(()) => {}
+            Err(reason) => {
+                let id = state.conn.contents().id();
+                tracing::info!(renderer = id, "renderer link closed: {reason}");
+                self.epoll.remove(fd);
+                lock(&self.links).remove(&token);
+                state.conn.closed(&reason);
+            }
         }
         drop(state);
         self.busy.fetch_sub(1, Ordering::AcqRel);
@@ -275,25 +347,41 @@ impl Inner {
     }
 }
 
+/// Whether a turn read everything the socket had.
+enum Drained {
+    Yes,
+    No,
+}
+
 impl LinkState {
     /// Reads what the renderer sent (up to [`READ_BUDGET`]) and runs the listeners of each whole
     /// frame. `Err` carries why the link must close.
-    fn read_and_handle(&mut self, fd: RawFd, max_message_size: usize) -> Result<(), String> {
+    fn read_and_handle(
+        &mut self,
+        fd: RawFd,
+        hangup: bool,
+        max_message_size: usize,
+    ) -> Result<Drained, String> {
         let mut budget = READ_BUDGET;
         loop {
             self.handle_whole_frames(max_message_size)?;
+            if budget == 0 {
+                return Ok(Drained::No);
+            }
             let offered = self.decoder.free_space();
             let n = match self.decoder.fill_with(|buf| recv_now(fd, buf)) {
                 Ok(0) => return Err(describe(&self.decoder.end_of_stream())),
                 Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Drained::Yes),
                 Err(e) => return Err(format!("renderer connection failed: {e}")),
             };
             budget = budget.saturating_sub(n);
-            // A short read means the socket is drained for now; the re-armed link is reported
-            // again if more arrives, so no second `recv` just to hear "would block".
-            if n < offered || budget == 0 {
-                return self.handle_whole_frames(max_message_size);
+            // A short read means the socket is drained for now; whatever arrives later raises a
+            // new edge, so no second `recv` just to hear "would block". Unless the peer hung
+            // up: then the end of the stream may be queued already, and must be read.
+            if n < offered && !hangup {
+                self.handle_whole_frames(max_message_size)?;
+                return Ok(Drained::Yes);
             }
         }
     }
