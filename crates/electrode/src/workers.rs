@@ -137,10 +137,7 @@ pub(crate) fn describe(e: &ReadError) -> String {
 impl Workers {
     /// Starts one worker per CPU and the watchdog.
     pub(crate) fn start(max_message_size: usize) -> io::Result<Self> {
-        let min_workers = std::env::var("EW")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get().max(2)));
+        let min_workers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
         let inner = Arc::new(Inner {
             epoll: Epoll::new()?,
             stop: EventFd::new()?,
