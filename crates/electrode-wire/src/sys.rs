@@ -153,3 +153,13 @@ pub fn recv_now(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
 }
+
+/// One blocking `recv` into `buf` (bounded by the socket's receive timeout, if it has one).
+pub fn recv_wait(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is valid and writable for its length; `fd` is a live socket.
+    let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
+    if n >= 0 {
+        return Ok(n as usize);
+    }
+    Err(io::Error::last_os_error())
+}

@@ -9,6 +9,16 @@
 //! and no `epoll_ctl` per message; 1000 renderers cost 1000 small buffers, not 1000 threads
 //! (ADR 0006).
 //!
+//! Waiting in `epoll_wait` and then reading costs more than a plain blocking `recv` when the
+//! renderer runs on another vCPU (on this machine about 8 µs more per round trip; a receive
+//! timeout on the socket costs 4 µs of that too). So a worker that has just answered a
+//! `sendSync` and finds no other link waiting may stay with that renderer: its socket leaves
+//! the epoll set and the worker blocks in `recv` on it, as a thread per link would, until the
+//! renderer goes away or, after a message, other links are found waiting (looked up at most
+//! every [`LOOK_AROUND`]). One worker at a time may stay, and the pool has one worker more
+//! than the machine has CPUs, so the pool's capacity never shrinks; a renderer that goes quiet
+//! keeps that one thread parked, which costs nothing but its stack.
+//!
 //! Listeners may block (Electron's could not, but Rust code can). A watchdog adds a worker when
 //! every worker has been inside the same listeners for [`STALL`] without finishing anything,
 //! so a blocked listener delays only the links its worker had in hand; extra workers leave
@@ -20,13 +30,13 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use electrode_wire::io::{FrameDecoder, ReadError};
 use electrode_wire::Frame;
 
 use crate::transport::Connection;
-use electrode_wire::sys::{recv_now, Epoll, EventFd, READABLE, READABLE_EDGE};
+use electrode_wire::sys::{recv_now, recv_wait, Epoll, EventFd, NOTHING, READABLE, READABLE_EDGE};
 
 /// Events taken per `epoll_wait`: one, because a worker that blocks in a listener would hold
 /// the rest of its batch (edge-triggered events are not reported twice, so no other worker
@@ -38,6 +48,8 @@ const READ_BUDGET: usize = 1 << 20;
 pub(crate) const STALL: Duration = Duration::from_millis(10);
 /// How long an extra worker waits for work before it leaves.
 pub(crate) const IDLE_RETIRE: Duration = Duration::from_secs(10);
+/// How often a worker staying with one renderer looks for other links waiting.
+pub(crate) const LOOK_AROUND: Duration = Duration::from_micros(50);
 /// The most workers the watchdog starts, however many listeners block.
 const MAX_WORKERS: usize = 256;
 /// The epoll token of the stop signal (link tokens count up from 0).
@@ -60,6 +72,8 @@ struct Inner {
     min_workers: usize,
     total: AtomicUsize,
     busy: AtomicUsize,
+    /// A worker is staying with one renderer (at most one does).
+    staying: AtomicBool,
     progress: AtomicU64,
     /// Set by the worker that makes every worker busy; the watchdog waits for it.
     saturated: Mutex<bool>,
@@ -117,6 +131,9 @@ impl Link {
 struct LinkState {
     decoder: FrameDecoder,
     conn: Connection,
+    /// A `sendSync` was answered since the worker last looked: its renderer is likely to send
+    /// again right away.
+    answered_sync: bool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -135,9 +152,10 @@ pub(crate) fn describe(e: &ReadError) -> String {
 }
 
 impl Workers {
-    /// Starts one worker per CPU and the watchdog.
+    /// Starts one worker per CPU plus one (the one that may stay with a renderer), and the
+    /// watchdog.
     pub(crate) fn start(max_message_size: usize) -> io::Result<Self> {
-        let min_workers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
+        let min_workers = std::thread::available_parallelism().map_or(2, |n| n.get()) + 1;
         let inner = Arc::new(Inner {
             epoll: Epoll::new()?,
             stop: EventFd::new()?,
@@ -148,6 +166,7 @@ impl Workers {
             min_workers,
             total: AtomicUsize::new(0),
             busy: AtomicUsize::new(0),
+            staying: AtomicBool::new(false),
             progress: AtomicU64::new(0),
             saturated: Mutex::new(false),
             saturated_cv: Condvar::new(),
@@ -177,7 +196,11 @@ impl Workers {
             stream,
             run: AtomicU8::new(IDLE),
             hangup: AtomicBool::new(false),
-            state: Mutex::new(LinkState { decoder, conn }),
+            state: Mutex::new(LinkState {
+                decoder,
+                conn,
+                answered_sync: false,
+            }),
         });
         lock(&inner.links).insert(token, link.clone());
         if let Err(e) = inner.epoll.add(fd, READABLE_EDGE, token) {
@@ -228,7 +251,8 @@ impl Inner {
             if n == 0 && extra && self.try_retire() {
                 return;
             }
-            for ev in &events[..n] {
+            let mut next = events[..n].first().copied();
+            while let Some(ev) = next.take() {
                 let token = ev.u64;
                 if token == STOP_TOKEN {
                     self.total.fetch_sub(1, Ordering::AcqRel);
@@ -239,7 +263,7 @@ impl Inner {
                     if ev.events & HANGUP != 0 {
                         link.hangup.store(true, Ordering::Release);
                     }
-                    self.serve(token, &link);
+                    next = self.serve(token, &link);
                 }
             }
         }
@@ -255,9 +279,11 @@ impl Inner {
             .is_ok()
     }
 
-    fn serve(&self, token: u64, link: &Link) {
+    /// Serves one link's event. Returns another link's event when it looked for one (before
+    /// deciding whether to stay with this renderer) and found it.
+    fn serve(&self, token: u64, link: &Link) -> Option<libc::epoll_event> {
         if !link.claim() {
-            return;
+            return None;
         }
         let busy = self.busy.fetch_add(1, Ordering::AcqRel) + 1;
         if busy >= self.total.load(Ordering::Acquire) {
@@ -269,9 +295,22 @@ impl Inner {
         }
         let mut state = lock(&link.state);
         let fd = link.stream.as_raw_fd();
+        let mut waiting = None;
         let outcome = loop {
             let hangup = link.hangup.load(Ordering::Acquire);
             match state.read_and_handle(fd, hangup, self.max_message_size) {
+                Ok(Drained::Yes) if state.answered_sync && !hangup && waiting.is_none() => {
+                    state.answered_sync = false;
+                    waiting = self.waiting_event();
+                    if waiting.is_none() && self.leave_pool() {
+                        let stayed = self.stay(token, fd, &mut state);
+                        self.rejoin_pool();
+                        match stayed {
+                            Ok(found) => waiting = found,
+                            Err(reason) => break Err(reason),
+                        }
+                    }
+                }
                 Ok(Drained::Yes) => {}
                 // Data is left but this link had its turn: re-registering the socket makes
                 // epoll report it again, to whichever worker is free.
@@ -300,6 +339,83 @@ impl Inner {
         drop(state);
         self.busy.fetch_sub(1, Ordering::AcqRel);
         self.progress.fetch_add(1, Ordering::Release);
+        waiting
+    }
+
+    /// An event of another link, if one is ready now.
+    fn waiting_event(&self) -> Option<libc::epoll_event> {
+        let mut ev = [libc::epoll_event { events: 0, u64: 0 }];
+        match self.epoll.wait(&mut ev, Some(Duration::ZERO)) {
+            Ok(1) => Some(ev[0]),
+            _ => None,
+        }
+    }
+
+    /// Takes the calling worker (busy, serving a link) out of the pool's count to stay with
+    /// its renderer, unless another worker stays already or it is the last one in the pool.
+    fn leave_pool(&self) -> bool {
+        if self
+            .staying
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return false;
+        }
+        let left = self
+            .total
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+                (t >= 2).then(|| t - 1)
+            })
+            .is_ok();
+        if left {
+            self.busy.fetch_sub(1, Ordering::AcqRel);
+        } else {
+            self.staying.store(false, Ordering::Release);
+        }
+        left
+    }
+
+    fn rejoin_pool(&self) {
+        self.busy.fetch_add(1, Ordering::AcqRel);
+        self.total.fetch_add(1, Ordering::AcqRel);
+        self.staying.store(false, Ordering::Release);
+    }
+
+    /// Stays with one renderer: its socket leaves the epoll set, and the worker handles its
+    /// frames with blocking reads until, after a message, another link's event is found
+    /// waiting (returned, to be served next). `Err` carries why the link must close.
+    fn stay(
+        &self,
+        token: u64,
+        fd: RawFd,
+        state: &mut LinkState,
+    ) -> Result<Option<libc::epoll_event>, String> {
+        let watch_error = |e: io::Error| format!("cannot watch the renderer socket: {e}");
+        self.epoll.modify(fd, NOTHING, token).map_err(watch_error)?;
+        let mut looked = Instant::now();
+        let found = loop {
+            match state.decoder.fill_with(|buf| recv_wait(fd, buf)) {
+                Ok(0) => return Err(describe(&state.decoder.end_of_stream())),
+                Ok(_) => state.handle_whole_frames(self.max_message_size)?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("renderer connection failed: {e}")),
+            }
+            if self.stopping.load(Ordering::Acquire) {
+                break None;
+            }
+            if looked.elapsed() >= LOOK_AROUND {
+                if let Some(ev) = self.waiting_event() {
+                    break Some(ev);
+                }
+                looked = Instant::now();
+            }
+        };
+        // Back in the set; data that came meanwhile is reported at once (the caller then
+        // finds it in its next read anyway).
+        self.epoll
+            .modify(fd, READABLE_EDGE, token)
+            .map_err(watch_error)?;
+        Ok(found)
     }
 
     /// Adds a worker whenever all of them have been busy for [`STALL`] with no handler
@@ -384,23 +500,28 @@ impl LinkState {
     }
 
     /// Runs the listeners of every whole frame held in the decoder, in order.
-    pub(crate) fn handle_whole_frames(&mut self, max_message_size: usize) -> Result<(), String> {
-        handle_whole_frames(&mut self.decoder, &self.conn, max_message_size)
+    fn handle_whole_frames(&mut self, max_message_size: usize) -> Result<(), String> {
+        if handle_whole_frames(&mut self.decoder, &self.conn, max_message_size)? {
+            self.answered_sync = true;
+        }
+        Ok(())
     }
 }
 
-/// Runs the listeners of every whole frame held in `decoder`, in order. `Err` carries why the
-/// link must close (a malformed or oversized frame, or a protocol breach).
+/// Runs the listeners of every whole frame held in `decoder`, in order; `Ok(true)` if one was a
+/// `sendSync`. `Err` carries why the link must close (a malformed or oversized frame, or a
+/// protocol breach).
 pub(crate) fn handle_whole_frames(
     decoder: &mut FrameDecoder,
     conn: &Connection,
     max_message_size: usize,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let id = conn.contents().id();
+    let mut sync = false;
     loop {
         let body = match decoder.next_frame() {
             Ok(Some(body)) => body,
-            Ok(None) => return Ok(()),
+            Ok(None) => return Ok(sync),
             Err(e) => {
                 let reason = describe(&e);
                 tracing::error!(renderer = id, "{reason}; closing its connection");
@@ -412,6 +533,7 @@ pub(crate) fn handle_whole_frames(
             tracing::error!(renderer = id, "{reason}; closing its connection");
             reason
         })?;
+        sync |= matches!(frame, Frame::SendSync { .. });
         conn.handle_frame(frame).map_err(|e| {
             tracing::error!(renderer = id, "{e}; closing its connection");
             e.to_string()
