@@ -16,6 +16,16 @@ const TABLE_ROOM: usize = 64;
 /// need no reallocation.
 const INITIAL_CAPACITY: usize = 256;
 
+thread_local! {
+    /// Attachments are gathered here, then copied behind the JSON: a scratch buffer kept per
+    /// thread, so sending large binary arguments does not allocate (and fault in) a fresh one
+    /// every time.
+    static ATTACHMENT_SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The largest attachment scratch buffer a thread keeps between messages.
+const KEEP_SCRATCH: usize = 64 * 1024 * 1024;
+
 pub(crate) struct Encoder {
     out: Vec<u8>,
     arg_ends: Vec<usize>,
@@ -39,7 +49,7 @@ impl Default for Encoder {
         Encoder {
             out,
             arg_ends: Vec::new(),
-            bins: Vec::new(),
+            bins: ATTACHMENT_SCRATCH.with(|b| std::mem::take(&mut *b.borrow_mut())),
             bin_lens: Vec::new(),
             escaped: false,
             keys: Vec::new(),
@@ -99,6 +109,11 @@ impl Encoder {
             v.extend_from_slice(&bins);
             Bytes::from(v)
         };
+        if bins.capacity() <= KEEP_SCRATCH {
+            let mut bins = bins;
+            bins.clear();
+            ATTACHMENT_SCRATCH.with(|b| *b.borrow_mut() = bins);
+        }
         Args::from_raw(raw).expect("the encoder writes a consistent table")
     }
 }
@@ -450,6 +465,9 @@ impl<'a> ser::Serializer for ValueSer<'a> {
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), WireError> {
         let index = self.enc.bin_lens.len();
+        // The attachment ends up in `out` too: one allocation of the final size now, rather
+        // than a reallocation (and fresh pages) when `finish` appends it.
+        self.enc.out.reserve(v.len() + self.enc.bins.len());
         self.enc.bins.extend_from_slice(v);
         self.enc.bin_lens.push(v.len());
         self.enc.out.push(b'{');
