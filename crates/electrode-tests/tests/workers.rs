@@ -305,3 +305,31 @@ fn a_client_gone_before_its_welcome_is_destroyed_with_a_reason() {
     assert!(main.web_contents().is_empty());
     drop(seen);
 }
+
+#[test]
+fn messages_larger_than_one_turn_of_reading_arrive_whole_and_the_link_goes_on() {
+    init_tracing();
+    let ipc = IpcMain::new();
+    let sizes: Arc<Mutex<Vec<usize>>> = Arc::default();
+    {
+        let sizes = sizes.clone();
+        ipc.on("big", move |_, args| {
+            let s: String = args.get(0)?;
+            sizes.lock().unwrap().push(s.len());
+            Ok(())
+        });
+    }
+    ipc.on("after", |event, _| {
+        event.set_return_value("still here")?;
+        Ok(())
+    });
+    let main = Main::builder().ipc(ipc).start().unwrap();
+    let r = connect(&main);
+    // A worker reads at most 1 MiB of one link per turn; these take several turns each.
+    for size in [3 << 20, (1 << 20) - 3, 5 << 20] {
+        r.send("big", &("x".repeat(size),)).unwrap();
+    }
+    let answer: String = r.send_sync_timeout("after", &(), PATIENCE).unwrap();
+    assert_eq!(answer, "still here");
+    assert_eq!(*sizes.lock().unwrap(), [3 << 20, (1 << 20) - 3, 5 << 20]);
+}
