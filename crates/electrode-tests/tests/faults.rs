@@ -24,15 +24,7 @@ fn hostile(h: &Harness) -> (WebContents, UnixStream) {
     }
     .encode();
     s.write_all(&hello.to_vec()).unwrap();
-    let mut reader = FrameReader::new(s.try_clone().unwrap(), 1 << 20);
-    let welcome = Frame::decode(reader.read_frame().unwrap(), 1 << 20).unwrap();
-    assert_eq!(
-        welcome,
-        Frame::Welcome {
-            id: wc.id(),
-            embedder: 0
-        }
-    );
+    expect_welcome(&s, wc.id());
     assert!(wc.wait_ready(PATIENCE));
     (wc, s)
 }

@@ -9,7 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
-use electrode::wire::{io::FrameReader, Args, Frame, SyncOutcome};
+mod common;
+
+use common::expect_welcome;
+use electrode::wire::{Args, Frame, SyncOutcome};
 use electrode::{IpcMain, Main};
 use electrode_renderer::IpcRenderer;
 use electrode_tests::{init_tracing, PATIENCE};
@@ -168,11 +171,7 @@ fn frames_sent_right_behind_the_hello_keep_their_order() {
     }
     let main = Main::builder().ipc(ipc).start().unwrap();
     let (wc, ticket) = main.issue_ticket(None);
-    let mut bytes = Frame::Hello {
-        token: ticket.token.clone().into_bytes().into(),
-    }
-    .encode()
-    .to_vec();
+    let mut bytes = hello(&ticket.token);
     bytes.extend(
         Frame::Send {
             channel: "first".into(),
@@ -194,15 +193,7 @@ fn frames_sent_right_behind_the_hello_keep_their_order() {
     s.set_read_timeout(Some(PATIENCE)).unwrap();
     // One write: the hello and both messages arrive before main has answered anything.
     s.write_all(&bytes).unwrap();
-    let mut reader = FrameReader::new(s.try_clone().unwrap(), 1 << 20);
-    let welcome = Frame::decode(reader.read_frame().unwrap(), 1 << 20).unwrap();
-    assert_eq!(
-        welcome,
-        Frame::Welcome {
-            id: wc.id(),
-            embedder: 0
-        }
-    );
+    let mut reader = expect_welcome(&s, wc.id());
     match Frame::decode(reader.read_frame().unwrap(), 1 << 20).unwrap() {
         Frame::SyncReply {
             request: 7,
@@ -270,11 +261,7 @@ fn a_renderer_that_sends_and_hangs_up_at_once_has_every_message_handled() {
     let (wc, ticket) = main.issue_ticket(None);
     let mut s = UnixStream::connect(&ticket.socket).unwrap();
     s.write_all(&hello(&ticket.token)).unwrap();
-    let mut reader = FrameReader::new(s.try_clone().unwrap(), 1 << 20);
-    assert!(matches!(
-        Frame::decode(reader.read_frame().unwrap(), 1 << 20).unwrap(),
-        Frame::Welcome { .. }
-    ));
+    let reader = expect_welcome(&s, wc.id());
     // 50 messages and the end of the stream, all queued before main reads any of them: the
     // end must not overtake the messages, nor go unnoticed behind them.
     s.write_all(&numbered(50)).unwrap();
