@@ -237,7 +237,9 @@ fn open(child_id: &str, launch: &Launch, naive: bool) -> Res<Box<dyn Session>> {
             .into());
         }
     }
-    // The renderer's first call records the tid of main's reader thread.
+    // The renderer's first call records the tid of the main worker that answered it. Main
+    // serves links from a worker pool (ADR 0006), so later calls may run on another worker:
+    // the same-vCPU column follows this one thread and is approximate for P0.
     while state.reader_tid.load(Ordering::Relaxed) == 0 {
         if Instant::now() > deadline {
             return Err("renderer did not say hello".into());
