@@ -263,6 +263,12 @@ impl<R: Read> FrameReader<R> {
         &self.inner
     }
 
+    /// The decoder, with any bytes read past the last frame returned (to go on reading
+    /// another way, e.g. non-blocking).
+    pub fn into_decoder(self) -> FrameDecoder {
+        self.decoder
+    }
+
     /// Whether a whole frame (or an oversized header) is already buffered, so reading it will
     /// not block.
     pub fn has_buffered_frame(&self) -> bool {

@@ -2,14 +2,14 @@
 //! writer. Reading and running listeners is the workers' job (`workers.rs`).
 
 use std::collections::VecDeque;
-use std::io::{self, Read};
+use std::io;
 use std::os::fd::AsRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex};
 
 use bytes::Bytes;
-use electrode_wire::io::{FrameDecoder, ReadError};
+use electrode_wire::io::FrameReader;
 use electrode_wire::{Encoded, Frame};
 
 use crate::main_process::Shared;
@@ -46,28 +46,14 @@ fn refuse(stream: &UnixStream, reason: &str) {
     let _ = stream.shutdown(std::net::Shutdown::Both);
 }
 
-/// Reads the first frame with the handshake timeout in force (blocking).
-fn read_hello(stream: &UnixStream, decoder: &mut FrameDecoder) -> Result<Bytes, ReadError> {
-    loop {
-        if let Some(body) = decoder.next_frame()? {
-            return Ok(body);
-        }
-        match decoder.fill_with(|buf| (&mut &*stream).read(buf)) {
-            Ok(0) => return Err(decoder.end_of_stream()),
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(ReadError::Io(e)),
-        }
-    }
-}
-
 /// Authenticates a new connection on its own short-lived thread (a slow or silent client
 /// delays nobody else), then hands the link to the workers.
 fn serve(stream: UnixStream, shared: Arc<Shared>) {
     let limits = shared.limits;
     let _ = stream.set_read_timeout(Some(limits.handshake_timeout));
-    let mut decoder = FrameDecoder::new(limits.max_message_size);
-    let token = match read_hello(&stream, &mut decoder)
+    let mut hello_reader = FrameReader::new(&stream, limits.max_message_size);
+    let token = match hello_reader
+        .read_frame()
         .map(|b| Frame::decode(b, limits.max_message_size))
     {
         Ok(Ok(Frame::Hello { token })) => token,
@@ -80,6 +66,8 @@ fn serve(stream: UnixStream, shared: Arc<Shared>) {
         Ok(Err(e)) => return refuse(&stream, &format!("malformed hello: {e}")),
         Err(e) => return refuse(&stream, &format!("no hello: {}", describe(&e))),
     };
+    // Bytes that came right behind the hello stay in the decoder, for the workers.
+    let mut decoder = hello_reader.into_decoder();
     let contents = match shared.tickets.redeem(&token) {
         Ok(c) => c,
         Err(why) => return refuse(&stream, &why),

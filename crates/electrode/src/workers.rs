@@ -301,7 +301,13 @@ impl Inner {
         let outcome = loop {
             let hangup = link.hangup.load(Ordering::Acquire);
             match state.read_and_handle(fd, hangup, self.max_message_size) {
-                Ok(Drained::Yes) if state.handled_frames && !hangup && waiting.is_none() => {
+                Ok(Drained::Yes)
+                    if state.handled_frames
+                        && !hangup
+                        && waiting.is_none()
+                        // Another worker stays already: no point looking around to stay.
+                        && !self.staying.load(Ordering::Acquire) =>
+                {
                     state.handled_frames = false;
                     waiting = self.waiting_event();
                     if waiting.is_none() && self.leave_pool() {
