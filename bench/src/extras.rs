@@ -284,31 +284,15 @@ fn w6_main(mode: &str) -> Res<Vec<ExtraRecord>> {
     let mut s: Vec<u64> = samples.into_iter().skip(warmup).collect();
     s.sort_unstable();
     // The raw floor's round trip, measured now in the same way as the W1 cell.
-    let raw = crate::peers::uds::RawUds;
-    let mut session = raw.open_session(&Launch {
-        placement: Placement::Unpinned,
-        children: 1,
-    })?;
-    let spec = CellSpec {
-        workload: Workload::W1,
-        payload: PayloadKind::String,
-        size: 100,
-        n,
-        warmup,
-        cap_ms: 5_000,
-        records: 0,
-    };
-    let mut raw_s = session.run(&spec)?.samples_ns.ok_or("raw: no samples")?;
-    drop(session);
-    raw_s.sort_unstable();
+    let (raw50, raw99) = floor_round_trip(&crate::peers::uds::RawUds, n)?;
     let mut m = BTreeMap::new();
     m.insert("n".into(), s.len() as f64);
     m.insert("p50_us".into(), pct(&s, 0.5));
     m.insert("p99_us".into(), pct(&s, 0.99));
-    m.insert("raw_rtt_p50_us".into(), pct(&raw_s, 0.5));
-    m.insert("raw_rtt_p99_us".into(), pct(&raw_s, 0.99));
-    m.insert("x_raw_rtt_p50".into(), pct(&s, 0.5) / pct(&raw_s, 0.5));
-    m.insert("x_raw_rtt_p99".into(), pct(&s, 0.99) / pct(&raw_s, 0.99));
+    m.insert("raw_rtt_p50_us".into(), raw50);
+    m.insert("raw_rtt_p99_us".into(), raw99);
+    m.insert("x_raw_rtt_p50".into(), pct(&s, 0.5) / raw50);
+    m.insert("x_raw_rtt_p99".into(), pct(&s, 0.99) / raw99);
     Ok(vec![ExtraRecord {
         peer: "electrode".into(),
         workload: "W6".into(),
@@ -783,7 +767,8 @@ struct PageResult {
     error: Option<String>,
 }
 
-fn floor_p50(peer: &dyn Peer, n: usize) -> Res<(f64, f64)> {
+/// p50 and p99 (µs) of `peer`'s W1 string 100 B round trip, unpinned, measured now.
+fn floor_round_trip(peer: &dyn Peer, n: usize) -> Res<(f64, f64)> {
     let mut session = peer.open_session(&Launch {
         placement: Placement::Unpinned,
         children: 1,
@@ -898,8 +883,8 @@ fn w7_main(mode: &str) -> Res<Vec<ExtraRecord>> {
         x
     };
     let (sync, asy, xhr, wsp) = (us(&r.sync), us(&r.asy), us(&r.xhr), us(&r.ws));
-    let (ws50, ws99) = floor_p50(&crate::peers::ws::WebSocket, n)?;
-    let (http50, http99) = floor_p50(&crate::peers::http::HttpFloor, n)?;
+    let (ws50, ws99) = floor_round_trip(&crate::peers::ws::WebSocket, n)?;
+    let (http50, http99) = floor_round_trip(&crate::peers::http::HttpFloor, n)?;
     let mut m = BTreeMap::new();
     m.insert("n".into(), sync.len() as f64);
     m.insert("sync_p50_us".into(), pct(&sync, 0.5));

@@ -7,14 +7,13 @@
 //! Paths: `/ipc/sync` (parse the envelope, reply), `/ipc/echo` (parse, echo),
 //! `/ipc/sync-bin` and `/ipc/echo-bin` (raw bytes, no parsing).
 
-use super::{child_args, child_command, cpu_args, driver_sides};
+use super::{child_args, driver_sides, spawn_listening_child};
 use super::{Children, Launch, Peer, Session};
 use crate::cell::{measure_loop, CellSpec, Outcome, PayloadKind, Res, Sides, Workload};
 use crate::frame::{write_parts, READ_BUF};
 use crate::payload::{decode_sync_reply, parse_env_raw, Payload, SYNC_REPLY};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::Stdio;
 
 /// The HTTP floor peer.
 pub struct HttpFloor;
@@ -60,19 +59,7 @@ impl Peer for HttpFloor {
     }
 
     fn open_session(&self, launch: &Launch) -> Res<Box<dyn Session>> {
-        let cpu = launch.placement.other_cpu();
-        let cpu_a = cpu_args(cpu);
-        let args: Vec<&str> = cpu_a.iter().map(String::as_str).collect();
-        let mut cmd = child_command(self.id(), cpu, &args)?;
-        cmd.stdout(Stdio::piped());
-        let mut child = cmd.spawn()?;
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().ok_or("no child stdout")?).read_line(&mut line)?;
-        let children = Children(vec![child]);
-        let port: u16 = line
-            .trim()
-            .parse()
-            .map_err(|_| format!("bad port line {line:?}"))?;
+        let (children, port) = spawn_listening_child(self.id(), launch.placement.other_cpu())?;
         let s = TcpStream::connect(("127.0.0.1", port))?;
         s.set_nodelay(true)?;
         let r = BufReader::with_capacity(READ_BUF, s.try_clone()?);

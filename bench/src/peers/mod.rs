@@ -182,6 +182,26 @@ pub fn child_command(id: &str, cpu: Option<usize>, args: &[&str]) -> Res<Command
     Ok(cmd)
 }
 
+/// Starts the `id` child on `cpu` (if given) and reads the TCP port it listens on from the
+/// first line of its stdout (the network peers' start-up).
+pub fn spawn_listening_child(id: &str, cpu: Option<usize>) -> Res<(Children, u16)> {
+    use std::io::BufRead;
+    let cpu_a = cpu_args(cpu);
+    let args: Vec<&str> = cpu_a.iter().map(String::as_str).collect();
+    let mut cmd = child_command(id, cpu, &args)?;
+    cmd.stdout(std::process::Stdio::piped());
+    let mut child = cmd.spawn()?;
+    let stdout = child.stdout.take().ok_or("no child stdout")?;
+    let children = Children(vec![child]);
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line)?;
+    let port: u16 = line
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad port line {line:?}"))?;
+    Ok((children, port))
+}
+
 /// A fresh private directory for sockets, removed by the caller.
 pub fn temp_dir(tag: &str) -> Res<std::path::PathBuf> {
     let nanos = std::time::SystemTime::now()

@@ -4,13 +4,12 @@
 //! JSON goes in text messages, bytes in binary messages. Short text messages starting
 //! with `!` are control messages (modes as in [`super::ipcchan`]).
 
-use super::{child_args, child_command, cpu_args, driver_sides, is_control};
+use super::{child_args, driver_sides, is_control, spawn_listening_child};
 use super::{Children, Launch, Peer, Session};
 use crate::cell::{CellSpec, Outcome, PayloadKind, Res, Sides, Workload};
 use crate::payload::{ack_body, decode_ack, decode_sync_reply, parse_env_raw, Payload};
 use futures_util::{SinkExt, StreamExt};
-use std::io::{BufRead, BufReader, Write};
-use std::process::Stdio;
+use std::io::Write;
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Runtime;
@@ -46,19 +45,7 @@ impl Peer for WebSocket {
     }
 
     fn open_session(&self, launch: &Launch) -> Res<Box<dyn Session>> {
-        let cpu = launch.placement.other_cpu();
-        let cpu_a = cpu_args(cpu);
-        let args: Vec<&str> = cpu_a.iter().map(String::as_str).collect();
-        let mut cmd = child_command(self.id(), cpu, &args)?;
-        cmd.stdout(Stdio::piped());
-        let mut child = cmd.spawn()?;
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().ok_or("no child stdout")?).read_line(&mut line)?;
-        let children = Children(vec![child]);
-        let port: u16 = line
-            .trim()
-            .parse()
-            .map_err(|_| format!("bad port line {line:?}"))?;
+        let (children, port) = spawn_listening_child(self.id(), launch.placement.other_cpu())?;
         let rt = runtime()?;
         let ws = rt.block_on(async move {
             let s = TcpStream::connect(("127.0.0.1", port)).await?;
