@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{DefaultBodyLimit, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -31,7 +31,6 @@ pub(crate) struct Bridge {
 }
 
 pub(crate) fn router(main: Arc<Main>, config: WebConfig, addr: SocketAddr) -> Router {
-    let limit = main.limits().max_message_size;
     let bridge = Bridge {
         main,
         pages: Arc::new(Pages::default()),
@@ -48,11 +47,10 @@ pub(crate) fn router(main: Arc<Main>, config: WebConfig, addr: SocketAddr) -> Ro
     if let Some(dir) = &config.app_dir {
         app = app.fallback_service(tower_http::services::ServeDir::new(dir));
     }
-    app.layer(DefaultBodyLimit::max(
-        limit.saturating_mul(4).saturating_add(1 << 20),
-    ))
-    .layer(middleware::from_fn_with_state(bridge.clone(), check_host))
-    .with_state(bridge)
+    // Handlers read their bodies themselves, after authorisation, with their own caps.
+    app.layer(DefaultBodyLimit::max(SMALL_BODY))
+        .layer(middleware::from_fn_with_state(bridge.clone(), check_host))
+        .with_state(bridge)
 }
 
 fn refuse(status: StatusCode, why: String) -> Response {
@@ -81,6 +79,37 @@ async fn shim() -> Response {
         .into_response()
 }
 
+/// Cap on bodies that carry no message (a guest ticket, a guest id).
+const SMALL_BODY: usize = 4 * 1024;
+
+/// A sync body: the call plus the async messages it carries, up to one message's worth of
+/// each, plus their framing.
+pub(crate) fn sync_body_cap(limit: usize) -> usize {
+    limit.saturating_mul(2).saturating_add(64 * 1024)
+}
+
+/// Reads a body only after its request was authorised, and never past `cap` bytes.
+async fn read_body(body: Body, cap: usize, what: &str) -> Result<Bytes, Response> {
+    match axum::body::to_bytes(body, cap).await {
+        Ok(b) => Ok(b),
+        Err(e) => {
+            let too_big = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if too_big {
+                Err(refuse(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("{what}: request body exceeds its limit of {cap} bytes"),
+                ))
+            } else {
+                Err(refuse(
+                    StatusCode::BAD_REQUEST,
+                    format!("{what}: cannot read the request body: {e}"),
+                ))
+            }
+        }
+    }
+}
+
 fn page_from_header(b: &Bridge, headers: &HeaderMap) -> Result<Arc<Page>, (StatusCode, String)> {
     let unauthorized = |why: &str| (StatusCode::UNAUTHORIZED, why.to_string());
     let token = headers
@@ -92,13 +121,17 @@ fn page_from_header(b: &Bridge, headers: &HeaderMap) -> Result<Arc<Page>, (Statu
         .ok_or_else(|| unauthorized("unknown or wrong page token"))
 }
 
-async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Bytes) -> Response {
+async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Body) -> Response {
     if let Err(why) = b.allowed.origin_ok(&headers, false) {
         return refuse(StatusCode::FORBIDDEN, why);
     }
     if headers.get("x-electrode").is_none() {
         return refuse(StatusCode::FORBIDDEN, "X-Electrode header missing".into());
     }
+    let body = match read_body(body, SMALL_BODY, "/electrode/connect").await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     let contents = if body.is_empty() {
         b.main.create_contents(RendererKind::Page, None)
     } else {
@@ -324,13 +357,19 @@ fn sync_error(status: StatusCode, text: String) -> Response {
         .into_response()
 }
 
-async fn sync(State(b): State<Bridge>, headers: HeaderMap, body: Bytes) -> Response {
+async fn sync(State(b): State<Bridge>, headers: HeaderMap, body: Body) -> Response {
     if let Err(why) = b.allowed.origin_ok(&headers, false) {
         return refuse(StatusCode::FORBIDDEN, why);
     }
     let page = match page_from_header(&b, &headers) {
         Ok(p) => p,
         Err((status, why)) => return refuse(status, why),
+    };
+    let cap = sync_body_cap(page.limit);
+    let what = format!("renderer {}'s /electrode/sync", page.id());
+    let body = match read_body(body, cap, &what).await {
+        Ok(b) => b,
+        Err(r) => return r,
     };
     let req = match parse_sync(&body, page.limit) {
         Ok(r) => r,
@@ -447,13 +486,17 @@ async fn webview_create(State(b): State<Bridge>, headers: HeaderMap) -> Response
         .into_response()
 }
 
-async fn webview_close(State(b): State<Bridge>, headers: HeaderMap, body: Bytes) -> Response {
+async fn webview_close(State(b): State<Bridge>, headers: HeaderMap, body: Body) -> Response {
     if let Err(why) = b.allowed.origin_ok(&headers, false) {
         return refuse(StatusCode::FORBIDDEN, why);
     }
     let host = match page_from_header(&b, &headers) {
         Ok(p) => p,
         Err((status, why)) => return refuse(status, why),
+    };
+    let body = match read_body(body, SMALL_BODY, "/electrode/webview/close").await {
+        Ok(b) => b,
+        Err(r) => return r,
     };
     let id: u64 = match String::from_utf8_lossy(&body).trim().parse() {
         Ok(id) => id,
