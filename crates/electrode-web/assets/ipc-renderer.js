@@ -14,13 +14,14 @@
  *   - POST /electrode/connect (synchronous XHR at load, header `X-Electrode: 1`, body "" or the
  *     guest ticket of a <webview> guest) -> {"id": <webContentsId>, "token": "<hex>"};
  *   - WebSocket /electrode/ws?token=<token>: every async message (send, sendTo, sendToHost,
- *     <webview>.send) is one binary message `u32 LE sequence number` + frame body; main's
+ *     <webview>.send) is one binary message `u64 LE sequence number` + frame body; main's
  *     messages are bare frame bodies;
  *   - sendSync: synchronous XHR POST /electrode/sync with header `X-Electrode-Token`, body
- *     `u64 LE last async seq | u32 LE count | count x (u32 seq, u32 len, frame body) |
+ *     `u64 LE last async seq | u32 LE count | count x (u64 seq, u32 len, frame body) |
  *     SendSync frame body`: it carries the async messages main may not have received yet, so a
  *     large WebSocket message stalled behind the blocking XHR cannot deadlock (main dedups by
- *     sequence number);
+ *     sequence number; the carried ones are consecutive and end at the last seq); a listener's
+ *     designed error comes back as HTTP 200 with header `X-Electrode-Error: 1` and its text;
  *   - <webview>: POST /electrode/webview -> {"guest": id, "ticket": "<hex>"}; the guest iframe is
  *     named `electrode-guest:<ticket>` and its shim presents the ticket at connect;
  *     POST /electrode/webview/close (body: the guest id) when the element leaves the DOM.
@@ -1235,8 +1236,8 @@
       return;
     }
     var seq = ++state.seq;
-    var msg = buildMessage(type, fixed, channel, parts, 4);
-    new DataView(msg.buffer).setUint32(0, seq, true);
+    var msg = buildMessage(type, fixed, channel, parts, 8);
+    putU64(new DataView(msg.buffer), 0, seq);
     var entry = { seq: seq, msg: msg };
     if (state.open) {
       state.ws.send(msg);
@@ -1274,7 +1275,7 @@
     var lastSeq = state.seq;
 
     var size = 12 + frame.length;
-    for (i = 0; i < carried.length; i++) size += 8 + carried[i].msg.length - 4;
+    for (i = 0; i < carried.length; i++) size += 12 + carried[i].msg.length - 8;
     var body = new Uint8Array(size);
     var dv = new DataView(body.buffer);
     putU64(dv, 0, lastSeq);
@@ -1282,10 +1283,10 @@
     var off = 12;
     for (i = 0; i < carried.length; i++) {
       var m = carried[i].msg;
-      dv.setUint32(off, carried[i].seq, true);
-      dv.setUint32(off + 4, m.length - 4, true);
-      body.set(m.subarray(4), off + 8);
-      off += 8 + m.length - 4;
+      putU64(dv, off, carried[i].seq);
+      dv.setUint32(off + 8, m.length - 8, true);
+      body.set(m.subarray(8), off + 12);
+      off += 12 + m.length - 8;
     }
     body.set(frame, off);
 
@@ -1302,6 +1303,14 @@
       var hidden = root.document && root.document.visibilityState === 'hidden';
       if (dismissing() || /dismissal|unload/i.test(msg) || (hidden && e && e.name === 'NetworkError')) throw unloadError(channel);
       throw new Error("ipcRenderer.sendSync('" + channel + "') failed: " + msg);
+    }
+    if (xhr.status === 200 && xhr.getResponseHeader('X-Electrode-Error')) {
+      // A listener's designed error: an answer (HTTP 200), thrown as an Error in the page.
+      state.history = [];
+      if (state.queue.length) {
+        state.queue = state.queue.filter(function (q) { return q.seq > lastSeq; });
+      }
+      throw new Error(xhr.responseText);
     }
     if (xhr.status === 200) {
       // Main has dispatched everything up to lastSeq.

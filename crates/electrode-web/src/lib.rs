@@ -30,6 +30,7 @@ mod outbound;
 mod page;
 mod routes;
 mod security;
+mod sync;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -66,6 +67,7 @@ pub struct WebConfig {
     pub(crate) app_dir: Option<PathBuf>,
     pub(crate) sync_deadline: Duration,
     pub(crate) connect_deadline: Duration,
+    pub(crate) max_pending_syncs: usize,
 }
 
 impl Default for WebConfig {
@@ -75,6 +77,7 @@ impl Default for WebConfig {
             app_dir: None,
             sync_deadline: Duration::from_secs(30),
             connect_deadline: Duration::from_secs(30),
+            max_pending_syncs: 8,
         }
     }
 }
@@ -101,6 +104,14 @@ impl WebConfig {
     /// an error itself (a synchronous XHR in a page cannot time out on its own). Default 30 s.
     pub fn sync_deadline(mut self, d: Duration) -> Self {
         self.sync_deadline = d;
+        self
+    }
+
+    /// How many `sendSync` requests of one page may wait in the bridge at once (default 8).
+    /// A page's script blocks on each, so more than one means frames of the same page or a
+    /// hand-made client; over the cap the request fails at once with an error saying so.
+    pub fn max_pending_syncs(mut self, n: usize) -> Self {
+        self.max_pending_syncs = n.max(1);
         self
     }
 }

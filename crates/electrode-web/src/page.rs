@@ -2,12 +2,12 @@
 //! messages, which arrive over two transports (WebSocket for async, XHR for sync).
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex};
 
 use electrode::wire::Frame;
 use electrode::{Connection, WebContents};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use crate::outbound::{Out, PageOutbound};
 use crate::security::{parse_token, secret_eq};
@@ -20,6 +20,10 @@ pub(crate) struct Page {
     pub(crate) rx: Mutex<Option<mpsc::UnboundedReceiver<Out>>>,
     /// Sequence number of the last async message dispatched to listeners.
     pub(crate) dispatched: Mutex<u64>,
+    /// Woken whenever `dispatched` moves or the link closes (sync requests wait on it).
+    pub(crate) advanced: Notify,
+    /// `sendSync` requests of this page in the bridge now.
+    pub(crate) pending_syncs: AtomicUsize,
     /// Largest frame accepted from this page (main's limit).
     pub(crate) limit: usize,
     /// A `<webview>` guest's next page took over this page's `WebContents`.
@@ -68,7 +72,9 @@ impl Page {
             return Err(format!("frame {:?} is not an async message", frame.kind()));
         }
         *last = seq;
-        self.conn.handle_frame(frame).map_err(|e| e.to_string())
+        let handled = self.conn.handle_frame(frame).map_err(|e| e.to_string());
+        self.advanced.notify_waiters();
+        handled
     }
 
     /// A guest page went away (reload, navigation): keep its `WebContents` for the next page.
@@ -76,9 +82,17 @@ impl Page {
         self.conn.detached(reason);
     }
 
+    /// The page went away on its own (closed, reloaded, navigated): routine, so `debug`.
+    pub(crate) fn close_ordinary(&self, reason: &str) {
+        tracing::debug!(renderer = self.id(), "closing page link: {reason}");
+        self.conn.closed(reason);
+        self.advanced.notify_waiters();
+    }
+
     pub(crate) fn close(&self, reason: &str) {
         tracing::warn!(renderer = self.id(), "closing page link: {reason}");
         self.conn.closed(reason);
+        self.advanced.notify_waiters();
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -12,7 +12,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use electrode::wire::{Frame, SyncOutcome};
+use electrode::wire::Frame;
 use electrode::{Main, RendererKind};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
@@ -24,10 +24,10 @@ use crate::WebConfig;
 
 #[derive(Clone)]
 pub(crate) struct Bridge {
-    main: Arc<Main>,
-    pages: Arc<Pages>,
-    allowed: Allowed,
-    config: WebConfig,
+    pub(crate) main: Arc<Main>,
+    pub(crate) pages: Arc<Pages>,
+    pub(crate) allowed: Allowed,
+    pub(crate) config: WebConfig,
 }
 
 pub(crate) fn router(main: Arc<Main>, config: WebConfig, addr: SocketAddr) -> Router {
@@ -41,7 +41,7 @@ pub(crate) fn router(main: Arc<Main>, config: WebConfig, addr: SocketAddr) -> Ro
         .route("/electrode/ipc-renderer.js", get(shim))
         .route("/electrode/connect", post(connect))
         .route("/electrode/ws", get(ws))
-        .route("/electrode/sync", post(sync))
+        .route("/electrode/sync", post(crate::sync::sync))
         .route("/electrode/webview", post(webview_create))
         .route("/electrode/webview/close", post(webview_close));
     if let Some(dir) = &config.app_dir {
@@ -53,7 +53,7 @@ pub(crate) fn router(main: Arc<Main>, config: WebConfig, addr: SocketAddr) -> Ro
         .with_state(bridge)
 }
 
-fn refuse(status: StatusCode, why: String) -> Response {
+pub(crate) fn refuse(status: StatusCode, why: String) -> Response {
     tracing::warn!("web bridge refused a request: {why}");
     (status, why).into_response()
 }
@@ -82,14 +82,8 @@ async fn shim() -> Response {
 /// Cap on bodies that carry no message (a guest ticket, a guest id).
 const SMALL_BODY: usize = 4 * 1024;
 
-/// A sync body: the call plus the async messages it carries, up to one message's worth of
-/// each, plus their framing.
-pub(crate) fn sync_body_cap(limit: usize) -> usize {
-    limit.saturating_mul(2).saturating_add(64 * 1024)
-}
-
 /// Reads a body only after its request was authorised, and never past `cap` bytes.
-async fn read_body(body: Body, cap: usize, what: &str) -> Result<Bytes, Response> {
+pub(crate) async fn read_body(body: Body, cap: usize, what: &str) -> Result<Bytes, Response> {
     match axum::body::to_bytes(body, cap).await {
         Ok(b) => Ok(b),
         Err(e) => {
@@ -110,7 +104,10 @@ async fn read_body(body: Body, cap: usize, what: &str) -> Result<Bytes, Response
     }
 }
 
-fn page_from_header(b: &Bridge, headers: &HeaderMap) -> Result<Arc<Page>, (StatusCode, String)> {
+pub(crate) fn page_from_header(
+    b: &Bridge,
+    headers: &HeaderMap,
+) -> Result<Arc<Page>, (StatusCode, String)> {
     let unauthorized = |why: &str| (StatusCode::UNAUTHORIZED, why.to_string());
     let token = headers
         .get("x-electrode-token")
@@ -167,6 +164,8 @@ async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Body) -> Res
         out,
         rx: Mutex::new(Some(rx)),
         dispatched: Mutex::new(0),
+        advanced: Default::default(),
+        pending_syncs: Default::default(),
         limit: b.main.limits().max_message_size,
         superseded: Default::default(),
     });
@@ -220,7 +219,7 @@ async fn ws(
             format!("page {} already has a WebSocket", page.id()),
         );
     };
-    let limit = b.main.limits().max_message_size + 4;
+    let limit = b.main.limits().max_message_size + 8;
     let deadline = b.config.connect_deadline;
     upgrade
         .max_message_size(limit)
@@ -272,14 +271,14 @@ async fn run_ws(
                 )
             }
         };
-        if data.len() < 4 {
+        let Some(seq) = data.get(..8) else {
             break format!(
                 "renderer {} sent a WebSocket message without a sequence number",
                 page.id()
             );
-        }
-        let seq = u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as u64;
-        let frame = match Frame::decode(data.slice(4..), limit) {
+        };
+        let seq = u64::from_le_bytes(seq.try_into().expect("8 bytes"));
+        let frame = match Frame::decode(data.slice(8..), limit) {
             Ok(f) => f,
             Err(e) => break format!("renderer {} sent a malformed frame: {e}", page.id()),
         };
@@ -304,158 +303,9 @@ async fn run_ws(
             }
         });
     } else {
-        page.close(&reason);
+        page.close_ordinary(&reason);
     }
     writer.abort();
-}
-
-/// The body of `/electrode/sync`: the async messages main may not have yet, then the call.
-struct SyncRequest {
-    last_seq: u64,
-    carried: Vec<(u64, Frame)>,
-    call: Frame,
-}
-
-fn parse_sync(body: &Bytes, limit: usize) -> Result<SyncRequest, String> {
-    let take = |at: usize, n: usize| {
-        body.get(at..at + n)
-            .ok_or_else(|| "sync request is truncated".to_string())
-    };
-    let last_seq = u64::from_le_bytes(take(0, 8)?.try_into().expect("8 bytes"));
-    let count = u32::from_le_bytes(take(8, 4)?.try_into().expect("4 bytes")) as usize;
-    let mut at = 12;
-    let mut carried = Vec::with_capacity(count.min(1024));
-    for _ in 0..count {
-        let seq = u32::from_le_bytes(take(at, 4)?.try_into().expect("4 bytes")) as u64;
-        let len = u32::from_le_bytes(take(at + 4, 4)?.try_into().expect("4 bytes")) as usize;
-        take(at + 8, len)?;
-        let frame = Frame::decode(body.slice(at + 8..at + 8 + len), limit)
-            .map_err(|e| format!("carried message {seq}: {e}"))?;
-        carried.push((seq, frame));
-        at += 8 + len;
-    }
-    let call = Frame::decode(body.slice(at..), limit).map_err(|e| format!("sync call: {e}"))?;
-    if !matches!(call, Frame::SendSync { .. }) {
-        return Err(format!(
-            "sync request ends with {:?}, not SendSync",
-            call.kind()
-        ));
-    }
-    Ok(SyncRequest {
-        last_seq,
-        carried,
-        call,
-    })
-}
-
-fn sync_error(status: StatusCode, text: String) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        text,
-    )
-        .into_response()
-}
-
-async fn sync(State(b): State<Bridge>, headers: HeaderMap, body: Body) -> Response {
-    if let Err(why) = b.allowed.origin_ok(&headers, false) {
-        return refuse(StatusCode::FORBIDDEN, why);
-    }
-    let page = match page_from_header(&b, &headers) {
-        Ok(p) => p,
-        Err((status, why)) => return refuse(status, why),
-    };
-    let cap = sync_body_cap(page.limit);
-    let what = format!("renderer {}'s /electrode/sync", page.id());
-    let body = match read_body(body, cap, &what).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let req = match parse_sync(&body, page.limit) {
-        Ok(r) => r,
-        Err(why) => {
-            let reason = format!(
-                "renderer {} sent a malformed sendSync request: {why}",
-                page.id()
-            );
-            page.close(&reason);
-            return sync_error(StatusCode::BAD_REQUEST, reason);
-        }
-    };
-    let Frame::SendSync {
-        request,
-        ref channel,
-        ..
-    } = req.call
-    else {
-        unreachable!("parse_sync checked the call")
-    };
-    let channel = channel.clone();
-    let deadline = Instant::now() + b.config.sync_deadline;
-    let reply = page.out.wait_sync(request);
-    // Dispatch the carried messages and the call in sequence order; wait for WebSocket
-    // messages that were fully handed to the network before the call but are not here yet.
-    let mut call = Some(req.call);
-    let mut carried = req.carried.into_iter().peekable();
-    loop {
-        let step = tokio::task::block_in_place(|| -> Result<bool, String> {
-            let mut last = page.dispatched.lock().unwrap_or_else(|e| e.into_inner());
-            while let Some((seq, _)) = carried.peek() {
-                if *seq <= *last {
-                    carried.next();
-                } else if *seq == *last + 1 {
-                    let (seq, frame) = carried.next().expect("peeked");
-                    page.dispatch_next(&mut last, seq, frame)?;
-                } else {
-                    break;
-                }
-            }
-            if *last >= req.last_seq {
-                let frame = call.take().expect("the call is dispatched once");
-                page.conn.handle_frame(frame).map_err(|e| e.to_string())?;
-                return Ok(true);
-            }
-            Ok(false)
-        });
-        match step {
-            Ok(true) => break,
-            Ok(false) => {
-                if Instant::now() >= deadline {
-                    page.out.forget_sync(request);
-                    return sync_error(
-                        StatusCode::GATEWAY_TIMEOUT,
-                        format!("sendSync('{channel}'): earlier messages of this page never reached main"),
-                    );
-                }
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-            Err(e) => {
-                page.close(&e);
-                return sync_error(StatusCode::BAD_REQUEST, e);
-            }
-        }
-    }
-    let left = deadline.saturating_duration_since(Instant::now());
-    match tokio::time::timeout(left, reply).await {
-        Ok(Ok(SyncOutcome::Value(json))) => {
-            ([(header::CONTENT_TYPE, "application/json")], json).into_response()
-        }
-        Ok(Ok(SyncOutcome::Error(text))) => sync_error(StatusCode::INTERNAL_SERVER_ERROR, text),
-        Ok(Err(_)) => sync_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("sendSync('{channel}'): main dropped the call"),
-        ),
-        Err(_) => {
-            page.out.forget_sync(request);
-            sync_error(
-                StatusCode::GATEWAY_TIMEOUT,
-                format!(
-                    "sendSync('{channel}'): main did not answer within {:?}",
-                    b.config.sync_deadline
-                ),
-            )
-        }
-    }
 }
 
 async fn webview_create(State(b): State<Bridge>, headers: HeaderMap) -> Response {
