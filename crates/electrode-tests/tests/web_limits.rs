@@ -191,3 +191,61 @@ async fn authorised_sync_bodies_are_capped_by_the_message_size() {
     );
     tokio::time::sleep(Duration::from_millis(10)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_slow_or_idle_connections_are_cut_and_new_pages_still_connect() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    electrode_tests::init_tracing();
+    let main = Arc::new(Main::builder().ipc(IpcMain::new()).start().unwrap());
+    let config = WebConfig::new()
+        .max_connections(64)
+        .header_timeout(Duration::from_millis(500));
+    let bridge = WebBridge::start(main.clone(), config).unwrap();
+    let addr = bridge.addr();
+    // Half never send a byte, half drip an unfinished request head (slowloris).
+    let mut slow = Vec::new();
+    for i in 0..1000 {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        if i % 2 == 1 {
+            s.write_all(format!("GET / HTTP/1.1\r\nHost: {addr}\r\nX-A: ").as_bytes())
+                .await
+                .ok();
+        }
+        slow.push(s);
+    }
+    // A page arriving now gets in (as soon as the cap has room again).
+    let connect = format!(
+        "POST /electrode/connect HTTP/1.1\r\nHost: {addr}\r\nX-Electrode: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    let answered = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let mut s = TcpStream::connect(addr).await.unwrap();
+            s.write_all(connect.as_bytes()).await.ok();
+            let mut text = String::new();
+            s.read_to_string(&mut text).await.ok();
+            if text.starts_with("HTTP/1.1 200") {
+                break text;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("a new page could not connect while slow connections were open");
+    assert!(answered.contains("token"), "{answered}");
+    // Every slow connection is closed by the bridge (EOF or reset), none left hanging.
+    let cut = tokio::time::timeout(PATIENCE, async {
+        for s in &mut slow {
+            // Keep dripping: the deadline is for the whole head, not per byte.
+            s.write_all(b"x").await.ok();
+            let mut b = [0u8; 256];
+            loop {
+                match s.read(&mut b).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => continue,
+                }
+            }
+        }
+    })
+    .await;
+    assert!(cut.is_ok(), "slow connections stayed open");
+}

@@ -30,6 +30,7 @@ mod outbound;
 mod page;
 mod routes;
 mod security;
+mod server;
 mod sync;
 
 use std::net::SocketAddr;
@@ -68,6 +69,9 @@ pub struct WebConfig {
     pub(crate) sync_deadline: Duration,
     pub(crate) connect_deadline: Duration,
     pub(crate) max_pending_syncs: usize,
+    pub(crate) max_connections: usize,
+    pub(crate) header_timeout: Duration,
+    pub(crate) body_timeout: Duration,
 }
 
 impl Default for WebConfig {
@@ -78,6 +82,9 @@ impl Default for WebConfig {
             sync_deadline: Duration::from_secs(30),
             connect_deadline: Duration::from_secs(30),
             max_pending_syncs: 8,
+            max_connections: 512,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -104,6 +111,28 @@ impl WebConfig {
     /// an error itself (a synchronous XHR in a page cannot time out on its own). Default 30 s.
     pub fn sync_deadline(mut self, d: Duration) -> Self {
         self.sync_deadline = d;
+        self
+    }
+
+    /// Most bridge connections open at once, WebSockets included (default 512). Beyond it a
+    /// new connection is closed at once, so that slow or idle clients cannot use up main's
+    /// file descriptors (Rust renderers need them too); a browser uses a few per origin plus
+    /// one WebSocket per page.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// How long a client may take to send a request's headers, and how long a kept-alive
+    /// connection may sit idle between requests (default 10 s; slowloris).
+    pub fn header_timeout(mut self, d: Duration) -> Self {
+        self.header_timeout = d;
+        self
+    }
+
+    /// How long a client may take to send an authorised request's body (default 30 s).
+    pub fn body_timeout(mut self, d: Duration) -> Self {
+        self.body_timeout = d;
         self
     }
 
@@ -143,6 +172,7 @@ impl WebBridge {
             addr: config.bind,
             source,
         })?;
+        let (max_connections, header_timeout) = (config.max_connections, config.header_timeout);
         let app = routes::router(main, config, addr);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
@@ -153,14 +183,10 @@ impl WebBridge {
                         Ok(l) => l,
                         Err(e) => return tracing::error!("web bridge cannot use its socket: {e}"),
                     };
-                    let served = axum::serve(listener, app)
-                        .with_graceful_shutdown(async {
-                            let _ = stopped.await;
-                        })
-                        .await;
-                    if let Err(e) = served {
-                        tracing::error!("web bridge stopped: {e}");
-                    }
+                    let stop = async {
+                        let _ = stopped.await;
+                    };
+                    server::serve(listener, app, max_connections, header_timeout, stop).await;
                 });
                 runtime.shutdown_timeout(Duration::from_secs(1));
             })

@@ -83,8 +83,20 @@ async fn shim() -> Response {
 const SMALL_BODY: usize = 4 * 1024;
 
 /// Reads a body only after its request was authorised, and never past `cap` bytes.
-pub(crate) async fn read_body(body: Body, cap: usize, what: &str) -> Result<Bytes, Response> {
-    match axum::body::to_bytes(body, cap).await {
+pub(crate) async fn read_body(
+    b: &Bridge,
+    body: Body,
+    cap: usize,
+    what: &str,
+) -> Result<Bytes, Response> {
+    let limit = b.config.body_timeout;
+    let Ok(read) = tokio::time::timeout(limit, axum::body::to_bytes(body, cap)).await else {
+        return Err(refuse(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("{what}: request body not received within {limit:?}"),
+        ));
+    };
+    match read {
         Ok(b) => Ok(b),
         Err(e) => {
             let too_big = std::error::Error::source(&e)
@@ -125,7 +137,7 @@ async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Body) -> Res
     if headers.get("x-electrode").is_none() {
         return refuse(StatusCode::FORBIDDEN, "X-Electrode header missing".into());
     }
-    let body = match read_body(body, SMALL_BODY, "/electrode/connect").await {
+    let body = match read_body(&b, body, SMALL_BODY, "/electrode/connect").await {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -344,7 +356,7 @@ async fn webview_close(State(b): State<Bridge>, headers: HeaderMap, body: Body) 
         Ok(p) => p,
         Err((status, why)) => return refuse(status, why),
     };
-    let body = match read_body(body, SMALL_BODY, "/electrode/webview/close").await {
+    let body = match read_body(&b, body, SMALL_BODY, "/electrode/webview/close").await {
         Ok(b) => b,
         Err(r) => return r,
     };

@@ -125,7 +125,7 @@ pub(crate) async fn sync(State(b): State<Bridge>, headers: HeaderMap, body: Body
     };
     let cap = sync_body_cap(page.limit);
     let what = format!("renderer {}'s /electrode/sync", page.id());
-    let body = match read_body(body, cap, &what).await {
+    let body = match read_body(&b, body, cap, &what).await {
         Ok(b) => b,
         Err(r) => return r,
     };
