@@ -4,7 +4,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use electrode::{IpcMain, Main};
@@ -50,7 +50,7 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOC: Counting = Counting;
 
 /// Tests in this binary measure the allocator one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn start() -> (Arc<Main>, WebBridge) {
     electrode_tests::init_tracing();
@@ -107,7 +107,7 @@ fn head(path: &str, addr: SocketAddr, extra: &str, len: usize) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unauthorised_bodies_are_refused_before_they_are_read() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let (_main, bridge) = start();
     let addr = bridge.addr();
     let big: usize = std::env::var("BODY")
@@ -144,7 +144,7 @@ async fn unauthorised_bodies_are_refused_before_they_are_read() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authorised_sync_bodies_are_capped_by_the_message_size() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     electrode_tests::init_tracing();
     let limits = electrode::Limits {
         max_message_size: 1 << 20,
@@ -194,7 +194,7 @@ async fn authorised_sync_bodies_are_capped_by_the_message_size() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_slow_or_idle_connections_are_cut_and_new_pages_still_connect() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     electrode_tests::init_tracing();
     let main = Arc::new(Main::builder().ipc(IpcMain::new()).start().unwrap());
     let config = WebConfig::new()
