@@ -12,7 +12,8 @@
  *
  * Transport (the Rust bridge in crates/electrode-web implements the other side):
  *   - POST /electrode/connect (synchronous XHR at load, header `X-Electrode: 1`, body "" or the
- *     guest ticket of a <webview> guest) -> {"id": <webContentsId>, "token": "<hex>"};
+ *     guest ticket of a <webview> guest) -> {"id": <webContentsId>, "token": "<hex>",
+ *     "maxMessageSize": <bytes>, "ticket": "<hex>" (guests: the ticket for their next page)};
  *   - WebSocket /electrode/ws?token=<token>: every async message (send, sendTo, sendToHost,
  *     <webview>.send) is one binary message `u64 LE sequence number` + frame body; main's
  *     messages are bare frame bodies;
@@ -1126,6 +1127,7 @@
     queue: [], // {seq, msg} made before the socket opened
     history: [], // {seq, msg} sent, possibly still in ws.bufferedAmount
     request: 0, // last sendSync request number
+    limit: Infinity, // main's max_message_size (frame body bytes), from the connect answer
     unloading: false,
     inBeforeUnload: false
   };
@@ -1185,6 +1187,11 @@
     state.id = info.id;
     state.token = String(info.token);
     state.guest = ticket !== '';
+    if (typeof info.maxMessageSize === 'number') state.limit = info.maxMessageSize;
+    if (state.guest && typeof info.ticket === 'string') {
+      // Each ticket admits one page: the guest's next page (reload, navigation) presents this one.
+      try { root.name = GUEST_PREFIX + info.ticket; } catch (e) { /* no window.name */ }
+    }
     openSocket(loc);
   }
 

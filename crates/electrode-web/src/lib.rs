@@ -26,6 +26,7 @@
 //! `<script src="/electrode/ipc-renderer.js"></script>`, then
 //! `const { ipcRenderer } = require('electron')`.
 
+mod files;
 mod outbound;
 mod page;
 mod routes;
@@ -72,6 +73,9 @@ pub struct WebConfig {
     pub(crate) max_connections: usize,
     pub(crate) header_timeout: Duration,
     pub(crate) body_timeout: Duration,
+    pub(crate) max_pending_pages: usize,
+    pub(crate) symlinks_out: bool,
+    pub(crate) content_security_policy: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -85,6 +89,9 @@ impl Default for WebConfig {
             max_connections: 512,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
+            max_pending_pages: 256,
+            symlinks_out: false,
+            content_security_policy: Some("frame-ancestors 'self'".into()),
         }
     }
 }
@@ -133,6 +140,29 @@ impl WebConfig {
     /// How long a client may take to send an authorised request's body (default 30 s).
     pub fn body_timeout(mut self, d: Duration) -> Self {
         self.body_timeout = d;
+        self
+    }
+
+    /// Most pages connected but without their WebSocket yet (default 256). Each holds a
+    /// `WebContents` until it opens its WebSocket or the connect deadline passes; beyond the
+    /// cap `POST /electrode/connect` is refused with an error saying so.
+    pub fn max_pending_pages(mut self, n: usize) -> Self {
+        self.max_pending_pages = n.max(1);
+        self
+    }
+
+    /// Serve files whose path inside `app_dir` is a symlink to somewhere outside it (default
+    /// `false`: such paths are refused with `403`).
+    pub fn allow_symlinks_out(mut self, allow: bool) -> Self {
+        self.symlinks_out = allow;
+        self
+    }
+
+    /// The `Content-Security-Policy` header of every answer (default
+    /// `frame-ancestors 'self'`: other origins cannot frame the app's pages, which would
+    /// connect as renderers). `None` sends none. A handler's own policy is left alone.
+    pub fn content_security_policy(mut self, policy: Option<impl Into<String>>) -> Self {
+        self.content_security_policy = policy.map(Into::into);
         self
     }
 

@@ -2,7 +2,7 @@
 //! messages, which arrive over two transports (WebSocket for async, XHR for sync).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use electrode::wire::Frame;
@@ -101,6 +101,8 @@ impl Page {
 pub(crate) struct Pages {
     pages: Mutex<HashMap<u64, Arc<Page>>>,
     guest_tickets: Mutex<HashMap<String, WebContents>>,
+    /// Pages connected whose WebSocket is not open yet (each holds a `WebContents`).
+    pending: AtomicUsize,
 }
 
 impl Pages {
@@ -111,8 +113,12 @@ impl Pages {
             .unwrap_or_else(|e| e.into_inner())
             .insert(id, page.clone());
         let me = Arc::downgrade(self);
+        let weak = Arc::downgrade(&page);
         page.contents.on_destroyed(move |_| {
             if let Some(pages) = me.upgrade() {
+                if let Some(page) = weak.upgrade() {
+                    let _ = pages.take_rx(&page);
+                }
                 pages
                     .pages
                     .lock()
@@ -143,6 +149,29 @@ impl Pages {
         secret_eq(&page.secret, secret).then_some(page)
     }
 
+    /// Counts a page that is about to connect, unless `cap` pages are waiting already.
+    pub(crate) fn reserve_pending(&self, cap: usize) -> Result<(), usize> {
+        self.pending
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < cap).then_some(n + 1)
+            })
+            .map(|_| ())
+    }
+
+    /// A reservation that did not become a page.
+    pub(crate) fn unreserve_pending(&self) {
+        self.pending.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Takes the page's WebSocket queue (once): the page is no longer pending.
+    pub(crate) fn take_rx(&self, page: &Page) -> Option<mpsc::UnboundedReceiver<Out>> {
+        let rx = page.rx.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if rx.is_some() {
+            self.pending.fetch_sub(1, Ordering::AcqRel);
+        }
+        rx
+    }
+
     pub(crate) fn add_guest_ticket(&self, ticket: String, guest: WebContents) {
         self.guest_tickets
             .lock()
@@ -150,20 +179,23 @@ impl Pages {
             .insert(ticket, guest);
     }
 
-    /// The guest a ticket belongs to. Tickets stay valid while the guest lives, so a guest
-    /// page that reloads or navigates reconnects to the same `WebContents`.
-    pub(crate) fn guest(&self, ticket: &str) -> Option<WebContents> {
-        self.guest_tickets
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(ticket)
-            .cloned()
+    /// Uses up a guest ticket: the guest it belongs to and the ticket for the guest's next
+    /// page (a reload or navigation), so a ticket admits exactly one page.
+    pub(crate) fn use_guest_ticket(&self, ticket: &str) -> Option<(WebContents, String)> {
+        let mut tickets = self.guest_tickets.lock().unwrap_or_else(|e| e.into_inner());
+        let guest = tickets.remove(ticket)?;
+        if guest.is_destroyed() {
+            return None;
+        }
+        let next = crate::security::random_hex(16);
+        tickets.insert(next.clone(), guest.clone());
+        Some((guest, next))
     }
 
-    pub(crate) fn forget_guest(&self, ticket: &str) {
+    pub(crate) fn forget_guest(&self, guest: u64) {
         self.guest_tickets
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(ticket);
+            .retain(|_, g| g.id() != guest);
     }
 }

@@ -1,13 +1,14 @@
 //! HTTP routes: the shim, connect, WebSocket, sync XHR, `<webview>` guests, static files.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{DefaultBodyLimit, Query, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -28,6 +29,9 @@ pub(crate) struct Bridge {
     pub(crate) pages: Arc<Pages>,
     pub(crate) allowed: Allowed,
     pub(crate) config: WebConfig,
+    /// `app_dir`, canonical, when symlinks may not lead out of it.
+    confine: Option<Arc<PathBuf>>,
+    csp: Option<HeaderValue>,
 }
 
 pub(crate) fn router(main: Arc<Main>, config: WebConfig, addr: SocketAddr) -> Router {
@@ -36,6 +40,15 @@ pub(crate) fn router(main: Arc<Main>, config: WebConfig, addr: SocketAddr) -> Ro
         pages: Arc::new(Pages::default()),
         allowed: Allowed::for_addr(addr),
         config: config.clone(),
+        confine: config
+            .app_dir
+            .as_ref()
+            .filter(|_| !config.symlinks_out)
+            .map(|d| Arc::new(std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()))),
+        csp: config
+            .content_security_policy
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok()),
     };
     let mut app = Router::new()
         .route("/electrode/ipc-renderer.js", get(shim))
@@ -59,10 +72,36 @@ pub(crate) fn refuse(status: StatusCode, why: String) -> Response {
 }
 
 async fn check_host(State(b): State<Bridge>, req: Request, next: Next) -> Response {
+    // `GET http://evil.example/x`: this is not a proxy.
+    if req.uri().scheme().is_some() || req.uri().authority().is_some() {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "absolute-form request target {:?} refused: the bridge is not a proxy",
+                req.uri().to_string()
+            ),
+        );
+    }
     if let Err(why) = b.allowed.host_ok(req.headers()) {
         return refuse(StatusCode::MISDIRECTED_REQUEST, why);
     }
-    next.run(req).await
+    if let Some(root) = &b.confine {
+        let path = req.uri().path();
+        if !path.starts_with("/electrode/") {
+            if let Some(real) = crate::files::escapes(root, path).await {
+                return refuse(
+                    StatusCode::FORBIDDEN,
+                    format!(
+                        "{path} resolves to {} outside app_dir through a symlink (WebConfig::allow_symlinks_out)",
+                        real.display()
+                    ),
+                );
+            }
+        }
+    }
+    let mut r = next.run(req).await;
+    crate::files::harden(&mut r, b.csp.as_ref());
+    r
 }
 
 async fn shim() -> Response {
@@ -141,25 +180,37 @@ async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Body) -> Res
         Ok(b) => b,
         Err(r) => return r,
     };
+    if let Err(n) = b.pages.reserve_pending(b.config.max_pending_pages) {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "{n} pages are connected without their WebSocket yet (WebConfig::max_pending_pages); try again later"
+            ),
+        );
+    }
+    let mut next_ticket = None;
     let contents = if body.is_empty() {
         b.main.create_contents(RendererKind::Page, None)
     } else {
         let ticket = String::from_utf8_lossy(&body).to_string();
-        match b.pages.guest(&ticket) {
-            Some(guest) if !guest.is_destroyed() => {
+        match b.pages.use_guest_ticket(&ticket) {
+            Some((guest, next)) => {
                 // A navigating guest's new page may arrive before the old one has gone.
                 if let Some(old) = b.pages.get(guest.id()) {
                     old.superseded
                         .store(true, std::sync::atomic::Ordering::Release);
+                    let _ = b.pages.take_rx(&old);
                     old.detach("replaced by the guest's next page");
                 }
+                next_ticket = Some(next);
                 guest
             }
-            _ => {
+            None => {
+                b.pages.unreserve_pending();
                 return refuse(
                     StatusCode::FORBIDDEN,
-                    "unknown <webview> guest ticket".into(),
-                )
+                    "unknown, used or expired <webview> guest ticket".into(),
+                );
             }
         }
     };
@@ -167,7 +218,10 @@ async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Body) -> Res
     let out = Arc::new(out);
     let conn = match b.main.attach(&contents, out.clone()) {
         Ok(c) => c,
-        Err(e) => return refuse(StatusCode::CONFLICT, e.to_string()),
+        Err(e) => {
+            b.pages.unreserve_pending();
+            return refuse(StatusCode::CONFLICT, e.to_string());
+        }
     };
     let page = Arc::new(Page {
         secret: random_hex(32),
@@ -197,7 +251,14 @@ async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Body) -> Res
             waiting.close("the page did not open its WebSocket in time");
         }
     });
-    let json = serde_json::json!({ "id": page.id(), "token": page.token() });
+    let mut json = serde_json::json!({
+        "id": page.id(),
+        "token": page.token(),
+        "maxMessageSize": page.limit,
+    });
+    if let Some(t) = next_ticket {
+        json["ticket"] = t.into();
+    }
     (
         [(header::CONTENT_TYPE, "application/json")],
         json.to_string(),
@@ -225,7 +286,7 @@ async fn ws(
             "unknown or wrong page token".into(),
         );
     };
-    let Some(rx) = page.rx.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+    let Some(rx) = b.pages.take_rx(&page) else {
         return refuse(
             StatusCode::CONFLICT,
             format!("page {} already has a WebSocket", page.id()),
@@ -334,8 +395,8 @@ async fn webview_create(State(b): State<Bridge>, headers: HeaderMap) -> Response
     let ticket = random_hex(16);
     b.pages.add_guest_ticket(ticket.clone(), guest.clone());
     let pages = b.pages.clone();
-    let t = ticket.clone();
-    guest.on_destroyed(move |_| pages.forget_guest(&t));
+    let id = guest.id();
+    guest.on_destroyed(move |_| pages.forget_guest(id));
     // Destroying the host destroys its guests.
     let g = guest.clone();
     host.contents
