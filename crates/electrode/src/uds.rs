@@ -110,15 +110,23 @@ struct BeforeDeadline<'a> {
 
 impl Read for BeforeDeadline<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let too_long = || io::Error::new(io::ErrorKind::TimedOut, "the handshake took too long");
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "the handshake took too long",
-            ));
+            return Err(too_long());
         }
         self.stream.set_read_timeout(Some(left))?;
-        (&mut &*self.stream).read(buf)
+        match (&mut &*self.stream).read(buf) {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                Err(too_long())
+            }
+            other => other,
+        }
     }
 }
 
