@@ -28,6 +28,42 @@ use crate::Error;
 struct Waits {
     waiting: HashSet<u64>,
     replies: HashMap<u64, SyncOutcome>,
+    /// Counts releases of the reader lock seen by waiting `send_sync` callers: one that found
+    /// the reader busy sleeps until its reply is routed to it or the reader is free again.
+    reader_released: u64,
+}
+
+/// The reader lock; on release it wakes `send_sync` callers that wait for the reader.
+struct ReaderGuard<'a> {
+    link: &'a Link,
+    guard: Option<MutexGuard<'a, FrameReader<UnixStream>>>,
+}
+
+impl std::ops::Deref for ReaderGuard<'_> {
+    type Target = FrameReader<UnixStream>;
+    fn deref(&self) -> &Self::Target {
+        self.guard.as_ref().expect("held until drop")
+    }
+}
+
+impl std::ops::DerefMut for ReaderGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.guard.as_mut().expect("held until drop")
+    }
+}
+
+impl Drop for ReaderGuard<'_> {
+    fn drop(&mut self) {
+        drop(self.guard.take());
+        // Pairs with the fence in `wait_for_reader`: either that caller sees the lock free,
+        // or this sees it registered and wakes it.
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if self.link.reader_waiters.load(Ordering::Relaxed) > 0 {
+            let mut w = self.link.waits.lock().unwrap_or_else(|e| e.into_inner());
+            w.reader_released = w.reader_released.wrapping_add(1);
+            self.link.replied.notify_all();
+        }
+    }
 }
 
 pub(crate) struct Link {
@@ -38,11 +74,15 @@ pub(crate) struct Link {
     writer: Mutex<UnixStream>,
     reader: Mutex<FrameReader<UnixStream>>,
     sync_active: AtomicUsize,
+    /// `send_sync` callers sleeping until the reader is free (see [`ReaderGuard`]).
+    reader_waiters: AtomicUsize,
     waits: Mutex<Waits>,
     replied: Condvar,
     inbox: Mutex<VecDeque<Frame>>,
     dead: AtomicBool,
     dead_reason: Mutex<Option<String>>,
+    /// Notified (with `dead_reason`'s lock) when the link dies.
+    died: Condvar,
     close_reason: Mutex<Option<String>>,
     next_request: AtomicU64,
     /// What the dispatch thread sleeps on: the socket (token [`SOCKET`], interest off while a
@@ -57,6 +97,10 @@ pub(crate) struct Link {
 
 const SOCKET: u64 = 0;
 const WAKE: u64 = 1;
+
+/// The largest frame read before main's Welcome has told its limit: the Welcome and a Close
+/// with its reason are small.
+const MAX_HANDSHAKE_FRAME: usize = 64 * 1024;
 
 fn poll_readable(fd: i32, timeout: Option<Duration>) -> bool {
     let mut pfd = libc::pollfd {
@@ -107,11 +151,9 @@ impl Link {
         }
     }
 
-    pub(crate) fn connect(
-        socket: &Path,
-        token: &str,
-        max_message_size: usize,
-    ) -> Result<Link, Error> {
+    /// Connects and authenticates. Frames are limited to main's `max_message_size`, which
+    /// main's Welcome tells.
+    pub(crate) fn connect(socket: &Path, token: &str) -> Result<Link, Error> {
         let stream = UnixStream::connect(socket).map_err(|source| Error::Connect {
             socket: socket.to_path_buf(),
             source,
@@ -125,17 +167,25 @@ impl Link {
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .map_err(hs)?;
-        let mut reader = FrameReader::new(stream.try_clone().map_err(hs)?, max_message_size);
+        let mut reader = FrameReader::new(stream.try_clone().map_err(hs)?, MAX_HANDSHAKE_FRAME);
         let first = match reader.read_frame() {
-            Ok(body) => Frame::decode(body, max_message_size)
+            Ok(body) => Frame::decode(body, MAX_HANDSHAKE_FRAME)
                 .map_err(|e| Error::Handshake(e.to_string()))?,
             Err(ReadError::Closed) => {
                 return Err(Error::Refused("main closed the connection".into()))
             }
-            Err(e) => return Err(Error::Handshake(format!("{e:?}"))),
+            Err(e) => return Err(Error::Handshake(e.to_string())),
         };
-        let (id, embedder) = match first {
-            Frame::Welcome { id, embedder } => (id, (embedder != 0).then_some(embedder)),
+        let (id, embedder, max_message_size) = match first {
+            Frame::Welcome {
+                id,
+                embedder,
+                max_message_size,
+            } => (
+                id,
+                (embedder != 0).then_some(embedder),
+                usize::try_from(max_message_size).unwrap_or(usize::MAX),
+            ),
             Frame::Close { reason } => return Err(Error::Refused(reason)),
             other => {
                 return Err(Error::Handshake(format!(
@@ -145,6 +195,7 @@ impl Link {
             }
         };
         stream.set_read_timeout(None).map_err(hs)?;
+        reader.set_max_size(max_message_size);
         let watch = Epoll::new().map_err(hs)?;
         let wake = EventFd::new().map_err(hs)?;
         watch
@@ -159,11 +210,13 @@ impl Link {
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             sync_active: AtomicUsize::new(0),
+            reader_waiters: AtomicUsize::new(0),
             waits: Mutex::new(Waits::default()),
             replied: Condvar::new(),
             inbox: Mutex::new(VecDeque::new()),
             dead: AtomicBool::new(false),
             dead_reason: Mutex::new(None),
+            died: Condvar::new(),
             close_reason: Mutex::new(None),
             next_request: AtomicU64::new(1),
             watch,
@@ -199,16 +252,31 @@ impl Link {
                     Some(reason) => {
                         tracing::info!(renderer = self.id, "main closed the link: {reason}")
                     }
-                    None => tracing::warn!(renderer = self.id, "link to main closed: {why}"),
+                    None => electrode_wire::warn_visible!(
+                        renderer = self.id,
+                        "link to main closed: {why}"
+                    ),
                 }
                 *r = Some(told.unwrap_or(why));
             }
+            self.dead.store(true, Ordering::Release);
+            self.died.notify_all();
         }
-        self.dead.store(true, Ordering::Release);
         self.wake.signal();
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
         let _w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
         self.replied.notify_all();
+    }
+
+    /// Blocks until the link is dead; returns why.
+    pub(crate) fn wait_dead(&self) -> Error {
+        let mut reason = self.dead_reason.lock().unwrap_or_else(|e| e.into_inner());
+        while reason.is_none() {
+            reason = self.died.wait(reason).unwrap_or_else(|e| e.into_inner());
+        }
+        Error::Disconnected {
+            reason: reason.clone().unwrap_or_default(),
+        }
     }
 
     /// Closes the link from this side.
@@ -254,7 +322,7 @@ impl Link {
                     .unwrap_or_else(|e| e.into_inner())
                     .push_back(frame);
             }
-            other => tracing::warn!(
+            other => electrode_wire::warn_visible!(
                 renderer = self.id,
                 "unexpected frame {:?} from main ignored",
                 other.kind()
@@ -349,7 +417,11 @@ impl Link {
                 return Ok(None);
             }
             match self.reader.try_lock() {
-                Ok(mut reader) => {
+                Ok(guard) => {
+                    let mut reader = ReaderGuard {
+                        link: self,
+                        guard: Some(guard),
+                    };
                     if self
                         .waits
                         .lock()
@@ -370,26 +442,52 @@ impl Link {
                         return Ok(Some(outcome));
                     }
                 }
-                Err(TryLockError::WouldBlock) => {
-                    // Another thread is reading; it routes our reply to us and notifies.
-                    let w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
-                    if !w.replies.contains_key(&request) {
-                        let wait = left
-                            .unwrap_or(Duration::from_millis(5))
-                            .min(Duration::from_millis(5));
-                        let _ = self.replied.wait_timeout(w, wait);
-                    }
-                }
+                // Another thread is reading; it routes our reply to us, or frees the reader.
+                Err(TryLockError::WouldBlock) => self.wait_for_reader(request, deadline),
                 Err(TryLockError::Poisoned(p)) => drop(p.into_inner()),
             }
         }
     }
 
-    fn lock_reader_if_idle(&self) -> Option<MutexGuard<'_, FrameReader<UnixStream>>> {
+    /// Sleeps until `request` has its reply, the reader lock is released, the link dies or
+    /// the deadline passes. No timer: the thread holding the reader wakes us.
+    fn wait_for_reader(&self, request: u64, deadline: Option<Instant>) {
+        let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
+        self.reader_waiters.fetch_add(1, Ordering::Relaxed);
+        std::sync::atomic::fence(Ordering::SeqCst);
+        let seen = w.reader_released;
+        // Released before we registered? Then nobody will wake us: look again at once.
+        let busy = matches!(self.reader.try_lock(), Err(TryLockError::WouldBlock));
+        while busy
+            && !w.replies.contains_key(&request)
+            && w.reader_released == seen
+            && !self.dead.load(Ordering::Acquire)
+        {
+            w = match deadline {
+                None => self.replied.wait(w).unwrap_or_else(|e| e.into_inner()),
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    self.replied
+                        .wait_timeout(w, left)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            };
+        }
+        self.reader_waiters.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    fn lock_reader_if_idle(&self) -> Option<ReaderGuard<'_>> {
         if self.sync_active.load(Ordering::Acquire) > 0 {
             return None;
         }
-        self.reader.try_lock().ok()
+        self.reader.try_lock().ok().map(|guard| ReaderGuard {
+            link: self,
+            guard: Some(guard),
+        })
     }
 
     /// The background loop: delivers inbox frames to `dispatch` (only while no `send_sync` is

@@ -1,12 +1,13 @@
 //! The public `IpcRenderer` API.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use electrode_wire::report::catch_panic;
+
 use electrode_wire::emitter::{Emitter, ListenerId};
-use electrode_wire::{Args, Frame, SyncOutcome, DEFAULT_MAX_MESSAGE_SIZE, ENV_SOCKET, ENV_TOKEN};
+use electrode_wire::{Args, Frame, SyncOutcome, ENV_SOCKET, ENV_TOKEN};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -132,7 +133,7 @@ impl IpcRenderer {
         token: &str,
         setup: impl FnOnce(&IpcRenderer),
     ) -> Result<IpcRenderer, Error> {
-        let link = Link::connect(socket, token, DEFAULT_MAX_MESSAGE_SIZE)?;
+        let link = Link::connect(socket, token)?;
         let ipc = IpcRenderer(Arc::new(Inner {
             link,
             listeners: Emitter::new("ipcRenderer"),
@@ -169,12 +170,7 @@ impl IpcRenderer {
 
     /// Blocks until the link to main is gone, then returns why.
     pub fn wait_disconnected(&self) -> String {
-        loop {
-            if let Some(e) = self.0.link.disconnected() {
-                return e.to_string();
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.0.link.wait_dead().to_string()
     }
 
     /// Calls `listener(event, args)` for every message on `channel`.
@@ -394,11 +390,7 @@ impl IpcRenderer {
                     channel,
                 };
                 self.0.listeners.emit(&event.channel, |l| {
-                    report(
-                        &event.channel,
-                        self.id(),
-                        catch_unwind(AssertUnwindSafe(|| l(&event, &args))),
-                    )
+                    report(&event.channel, self.id(), catch_panic(|| l(&event, &args)))
                 });
             }
             Frame::HostMessage {
@@ -411,11 +403,7 @@ impl IpcRenderer {
                     channel,
                 };
                 let n = self.0.host_listeners.emit(IPC_MESSAGE, |l| {
-                    report(
-                        &event.channel,
-                        self.id(),
-                        catch_unwind(AssertUnwindSafe(|| l(&event, &args))),
-                    )
+                    report(&event.channel, self.id(), catch_panic(|| l(&event, &args)))
                 });
                 if n == 0 {
                     tracing::debug!(
@@ -435,10 +423,18 @@ impl IpcRenderer {
     }
 }
 
-fn report(channel: &str, renderer: u64, outcome: std::thread::Result<Result<(), BoxError>>) {
+/// A listener's failure is shown by default: to `tracing` when a subscriber is set, else on
+/// standard error (see `electrode_wire::report`).
+fn report(channel: &str, renderer: u64, outcome: Result<Result<(), BoxError>, String>) {
     match outcome {
         Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::error!(renderer, "listener on channel '{channel}' failed: {e}"),
-        Err(_) => tracing::error!(renderer, "listener on channel '{channel}' panicked"),
+        Ok(Err(e)) => electrode_wire::error_visible!(
+            renderer = renderer,
+            "listener on channel '{channel}' failed: {e}"
+        ),
+        Err(panic) => electrode_wire::error_visible!(
+            renderer = renderer,
+            "listener on channel '{channel}' panicked: {panic}"
+        ),
     }
 }

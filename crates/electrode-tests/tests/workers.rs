@@ -11,7 +11,7 @@ use std::time::Instant;
 
 mod common;
 
-use common::expect_welcome;
+use common::{expect_welcome, threads_named};
 use electrode::wire::{Args, Frame, SyncOutcome};
 use electrode::{IpcMain, Main};
 use electrode_renderer::IpcRenderer;
@@ -20,15 +20,6 @@ use electrode_tests::{init_tracing, PATIENCE};
 fn connect(main: &Main) -> IpcRenderer {
     let (_, ticket) = main.issue_ticket(None);
     IpcRenderer::connect(&ticket.socket, &ticket.token).expect("connects")
-}
-
-/// Names of this process's threads that start with `prefix`.
-fn threads_named(prefix: &str) -> usize {
-    std::fs::read_dir("/proc/self/task")
-        .expect("procfs")
-        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
-        .filter(|name| name.starts_with(prefix))
-        .count()
 }
 
 /// Waits until `done` holds, up to `PATIENCE`.

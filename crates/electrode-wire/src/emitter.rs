@@ -67,7 +67,7 @@ impl<L: ?Sized> Emitter<L> {
         if max > 0 && count > max {
             let mut warned = self.warned.lock().unwrap_or_else(|e| e.into_inner());
             if warned.insert(channel.to_string()) {
-                tracing::warn!(
+                crate::warn_visible!(
                     "possible listener leak: {count} listeners on {} channel '{channel}' (limit {max}; raise it with set_max_listeners)",
                     self.name
                 );

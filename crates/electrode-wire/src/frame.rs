@@ -121,6 +121,9 @@ pub enum Frame {
         id: u64,
         /// The id of its embedder when the renderer is a `<webview>` guest, else 0.
         embedder: u64,
+        /// Main's largest accepted frame body: the renderer checks its messages against it
+        /// before sending. Absent on the wire from older mains (then the default).
+        max_message_size: u64,
     },
     /// Main → renderer: asynchronous message.
     Message {
@@ -266,7 +269,15 @@ impl Frame {
                 channel,
                 args,
             } => head.u64(*id).text(channel).finish(args.raw().clone()),
-            Frame::Welcome { id, embedder } => head.u64(*id).u64(*embedder).finish(Bytes::new()),
+            Frame::Welcome {
+                id,
+                embedder,
+                max_message_size,
+            } => head
+                .u64(*id)
+                .u64(*embedder)
+                .u64(*max_message_size)
+                .finish(Bytes::new()),
             Frame::SyncReply { request, outcome } => {
                 let mut head = head.u64(*request);
                 match outcome {
@@ -327,6 +338,12 @@ impl Frame {
             FrameKind::Welcome => Frame::Welcome {
                 id: u64_field(b)?,
                 embedder: u64_field(b)?,
+                // A main from before the limit travelled sends no third field.
+                max_message_size: if b.is_empty() {
+                    crate::DEFAULT_MAX_MESSAGE_SIZE as u64
+                } else {
+                    u64_field(b)?
+                },
             },
             FrameKind::Message => Frame::Message {
                 channel: text(b)?,

@@ -24,11 +24,13 @@ pub fn write_frame<W: Write>(w: &mut W, frame: &Encoded) -> io::Result<()> {
 }
 
 /// Why a frame could not be read.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The peer closed the stream cleanly between frames.
+    #[error("the peer closed the connection")]
     Closed,
     /// The announced frame size is over the limit; the stream is no longer usable.
+    #[error("the peer announced a frame of {size} bytes, over the limit of {limit} bytes")]
     TooLarge {
         /// Announced body size.
         size: usize,
@@ -36,6 +38,7 @@ pub enum ReadError {
         limit: usize,
     },
     /// An I/O error (including a stream cut in the middle of a frame).
+    #[error("{0}")]
     Io(io::Error),
 }
 
@@ -84,6 +87,12 @@ impl FrameDecoder {
             large: None,
             max_size,
         }
+    }
+
+    /// Changes the largest body accepted from now on: a handshake reads its first frame with a
+    /// small limit, then hands the decoder on with the link's limit.
+    pub fn set_max_size(&mut self, max_size: usize) {
+        self.max_size = max_size;
     }
 
     fn buffered(&self) -> &[u8] {
@@ -256,6 +265,12 @@ impl<R: Read> FrameReader<R> {
             inner,
             decoder: FrameDecoder::new(max_size),
         }
+    }
+
+    /// Changes the largest frame body accepted from now on (after a handshake has told the
+    /// peer's limit).
+    pub fn set_max_size(&mut self, max_size: usize) {
+        self.decoder.set_max_size(max_size);
     }
 
     /// The wrapped reader.

@@ -29,6 +29,8 @@ pub mod emitter;
 mod error;
 mod frame;
 pub mod io;
+#[doc(hidden)]
+pub mod report;
 mod ser;
 pub mod sys;
 mod value;

@@ -344,7 +344,11 @@ fn write_errors_are_reported() {
 #[test]
 fn write_frame_with_an_empty_body() {
     // Welcome has no body part; the head alone is written.
-    let frame = Frame::Welcome { id: 1, embedder: 2 };
+    let frame = Frame::Welcome {
+        id: 1,
+        embedder: 2,
+        max_message_size: 3,
+    };
     let enc = frame.encode();
     assert!(enc.body.is_empty());
     let mut out = Vec::new();

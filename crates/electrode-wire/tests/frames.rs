@@ -160,8 +160,30 @@ fn layout_matches_the_adr() {
     );
 
     assert_eq!(
-        body(&Frame::Welcome { id: 7, embedder: 9 }),
-        cat(&[&[0x81], &7u64.to_le_bytes(), &9u64.to_le_bytes()])
+        body(&Frame::Welcome {
+            id: 7,
+            embedder: 9,
+            max_message_size: 1 << 20,
+        }),
+        cat(&[
+            &[0x81],
+            &7u64.to_le_bytes(),
+            &9u64.to_le_bytes(),
+            &(1u64 << 20).to_le_bytes()
+        ])
+    );
+    // A Welcome from a main that did not send its limit yet: the default limit.
+    assert_eq!(
+        Frame::decode(
+            Bytes::from(cat(&[&[0x81], &7u64.to_le_bytes(), &9u64.to_le_bytes()])),
+            LIMIT
+        )
+        .unwrap(),
+        Frame::Welcome {
+            id: 7,
+            embedder: 9,
+            max_message_size: electrode_wire::DEFAULT_MAX_MESSAGE_SIZE as u64,
+        }
     );
     assert_eq!(
         body(&Frame::SyncReply {
@@ -226,13 +248,14 @@ fn empty_argument_lists() {
 }
 
 #[test]
-fn welcome_is_exactly_sixteen_bytes_of_fields() {
+fn welcome_is_exactly_twenty_four_bytes_of_fields() {
     let enc = Frame::Welcome {
         id: u64::MAX,
         embedder: 0,
+        max_message_size: 5,
     }
     .encode();
-    assert_eq!(enc.body_len(), 1 + 16);
+    assert_eq!(enc.body_len(), 1 + 24);
     let mut short = enc.to_message();
     short.pop();
     assert!(matches!(

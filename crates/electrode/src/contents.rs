@@ -29,6 +29,9 @@ enum State {
 
 type DestroyCallback = Box<dyn FnOnce(&str) + Send>;
 
+/// A hook that runs for a `WebContents` (created, finished loading).
+pub(crate) type ContentsHook = Arc<dyn Fn(&WebContents) + Send + Sync>;
+
 pub(crate) struct ContentsInner {
     id: u64,
     kind: RendererKind,
@@ -37,6 +40,8 @@ pub(crate) struct ContentsInner {
     state: Mutex<State>,
     changed: Condvar,
     on_destroyed: Mutex<Vec<DestroyCallback>>,
+    on_did_finish_load: Mutex<Vec<ContentsHook>>,
+    loads: AtomicU64,
     registry: Weak<Registry>,
     pid: OnceLock<u32>,
 }
@@ -109,6 +114,67 @@ impl WebContents {
             args,
         };
         self.send_encoded(channel, &frame.encode())
+    }
+
+    /// Like [`send`](Self::send), but when the renderer's queue is full, waits up to `timeout`
+    /// for room instead of failing at once with [`Error::QueueFull`]: for producers that must
+    /// not lose a message to a slow renderer (no sleep-and-retry loop needed).
+    ///
+    /// ```no_run
+    /// # fn demo(wc: &electrode::WebContents) -> Result<(), electrode::Error> {
+    /// for chunk in 0..10_000u32 {
+    ///     wc.send_timeout("chunk", &(chunk,), std::time::Duration::from_secs(30))?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn send_timeout<T: Serialize + ?Sized>(
+        &self,
+        channel: &str,
+        args: &T,
+        timeout: Duration,
+    ) -> Result<(), Error> {
+        check_channel(channel, self.id())?;
+        let args = Args::encode(args).map_err(|source| Error::Encode {
+            channel: channel.to_string(),
+            source,
+        })?;
+        let frame = Frame::Message {
+            channel: channel.to_string(),
+            args,
+        }
+        .encode();
+        let deadline = Instant::now() + timeout;
+        loop {
+            match self.send_encoded(channel, &frame) {
+                Err(Error::QueueFull { .. }) if self.wait_for_room(frame.len(), deadline) => {}
+                done => return done,
+            }
+        }
+    }
+
+    /// Waits for room for `bytes` more; `false` once there is no point in trying again.
+    fn wait_for_room(&self, bytes: usize, deadline: Instant) -> bool {
+        let out = {
+            let state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+            match &*state {
+                State::Connected { out } => out.clone(),
+                // Not connected yet: its queue empties when it connects.
+                State::Pending { .. } => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return false;
+                    }
+                    let _ = self
+                        .0
+                        .changed
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(|e| e.into_inner());
+                    return Instant::now() < deadline;
+                }
+                State::Destroyed { .. } => return true,
+            }
+        };
+        out.wait_for_room(bytes, deadline)
     }
 
     pub(crate) fn send_encoded(&self, channel: &str, frame: &Encoded) -> Result<(), Error> {
@@ -261,6 +327,63 @@ impl WebContents {
         }
     }
 
+    /// Electron's `did-finish-load`: runs `f` each time the renderer has finished loading, that
+    /// is when its listeners are in place and messages sent now reach them. For a page this is
+    /// after the window's `load` event (a `<webview>` guest that navigates loads again); for a
+    /// Rust renderer it is when it has connected. If it has loaded already, `f` also runs once
+    /// at once, so a hook added late is not left waiting for an event that has passed.
+    ///
+    /// ```no_run
+    /// # fn demo(main: &electrode::Main) {
+    /// main.on_web_contents_created(|wc| {
+    ///     wc.on_did_finish_load(|wc| {
+    ///         let _ = wc.send("hello", &("welcome",));
+    ///     });
+    /// });
+    /// # }
+    /// ```
+    pub fn on_did_finish_load(&self, f: impl Fn(&WebContents) + Send + Sync + 'static) {
+        let hook: ContentsHook = Arc::new(f);
+        let already = {
+            let mut hooks = self
+                .0
+                .on_did_finish_load
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            hooks.push(hook.clone());
+            self.0.loads.load(Ordering::Acquire) > 0
+        };
+        if already {
+            hook(self);
+        }
+    }
+
+    /// How many times the renderer has finished loading (see [`on_did_finish_load`]).
+    ///
+    /// [`on_did_finish_load`]: WebContents::on_did_finish_load
+    pub fn load_count(&self) -> u64 {
+        self.0.loads.load(Ordering::Acquire)
+    }
+
+    /// Called by transports when the renderer reports that it finished loading; runs the
+    /// `did-finish-load` hooks. Not for applications.
+    #[doc(hidden)]
+    pub fn notify_did_finish_load(&self) {
+        let hooks = {
+            let hooks = self
+                .0
+                .on_did_finish_load
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            self.0.loads.fetch_add(1, Ordering::AcqRel);
+            hooks.clone()
+        };
+        self.0.changed.notify_all();
+        for hook in hooks {
+            run_hook("did-finish-load", self, &hook);
+        }
+    }
+
     /// Closes the renderer's link; the renderer is destroyed with `reason`.
     pub fn close(&self, reason: &str) {
         self.destroy(reason);
@@ -367,11 +490,23 @@ impl WebContents {
     }
 }
 
+/// Runs a user hook; a panic in it is caught and reported, as for listeners.
+fn run_hook(what: &str, wc: &WebContents, hook: &ContentsHook) {
+    if let Err(message) = crate::report::catch_panic(|| hook(wc)) {
+        crate::error_visible!(
+            renderer = wc.id(),
+            "the {what} hook for renderer {} panicked: {message}",
+            wc.id()
+        );
+    }
+}
+
 /// All live `WebContents` of a main process, and the id counter.
 pub(crate) struct Registry {
     contents: RwLock<HashMap<u64, WebContents>>,
     next_id: AtomicU64,
     limits: Limits,
+    created_hooks: RwLock<Vec<ContentsHook>>,
 }
 
 impl Registry {
@@ -380,7 +515,15 @@ impl Registry {
             contents: RwLock::new(HashMap::new()),
             next_id: AtomicU64::new(1),
             limits,
+            created_hooks: RwLock::new(Vec::new()),
         })
+    }
+
+    pub(crate) fn on_created(&self, hook: ContentsHook) {
+        self.created_hooks
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(hook);
     }
 
     pub(crate) fn create(
@@ -400,6 +543,8 @@ impl Registry {
             }),
             changed: Condvar::new(),
             on_destroyed: Mutex::new(Vec::new()),
+            on_did_finish_load: Mutex::new(Vec::new()),
+            loads: AtomicU64::new(0),
             registry: Arc::downgrade(self),
             pid: OnceLock::new(),
         }));
@@ -407,6 +552,14 @@ impl Registry {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(id, wc.clone());
+        let hooks = self
+            .created_hooks
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for hook in hooks {
+            run_hook("web-contents-created", &wc, &hook);
+        }
         wc
     }
 

@@ -97,6 +97,17 @@ pub enum Error {
         /// What it did.
         reason: String,
     },
+    /// A broadcast reached only some renderers; `missed` has one error per renderer that did
+    /// not get it (each names the renderer and why).
+    #[error("broadcast on channel '{channel}' reached {delivered} renderer(s) but not {}: {}", missed.len(), list(missed))]
+    Undelivered {
+        /// Channel of the message.
+        channel: String,
+        /// Renderers that took the message.
+        delivered: usize,
+        /// Why each of the others did not.
+        missed: Vec<Error>,
+    },
     /// An operating-system call failed.
     #[error("{context}: {source}")]
     Io {
@@ -105,6 +116,14 @@ pub enum Error {
         /// The OS error.
         source: io::Error,
     },
+}
+
+fn list(errors: &[Error]) -> String {
+    errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl Error {

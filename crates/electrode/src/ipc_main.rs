@@ -1,7 +1,8 @@
 //! `ipcMain`: the main process's channel → listeners table.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::{Arc, Mutex, RwLock};
 
 use electrode_wire::emitter::{Emitter, ListenerId};
 use electrode_wire::Args;
@@ -29,6 +30,125 @@ pub type MainListener = dyn Fn(&IpcEvent, &Args) -> Result<(), BoxError> + Send 
 #[derive(Clone)]
 pub struct IpcMain {
     emitter: Arc<Emitter<MainListener>>,
+    errors: Arc<ErrorReporting>,
+}
+
+/// What went wrong in the main process's handling of one message (see [`IpcMain::on_error`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ListenerFailure {
+    /// A listener returned `Err`.
+    Failed {
+        /// The sending renderer.
+        renderer: u64,
+        /// The channel.
+        channel: String,
+        /// The error's text.
+        message: String,
+    },
+    /// A listener panicked (caught; the other listeners still ran).
+    Panicked {
+        /// The sending renderer.
+        renderer: u64,
+        /// The channel.
+        channel: String,
+        /// The panic's message and source location.
+        message: String,
+    },
+    /// A renderer sent on a channel that has no listener: the message went nowhere. Reported
+    /// once per channel (a renderer must not be able to flood the log with channel names).
+    NoListener {
+        /// The sending renderer.
+        renderer: u64,
+        /// The channel.
+        channel: String,
+    },
+}
+
+impl fmt::Display for ListenerFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ListenerFailure::Failed {
+                renderer,
+                channel,
+                message,
+            } => write!(
+                f,
+                "listener on channel '{channel}' failed (message from renderer {renderer}): {message}"
+            ),
+            ListenerFailure::Panicked {
+                renderer,
+                channel,
+                message,
+            } => write!(
+                f,
+                "listener on channel '{channel}' panicked (message from renderer {renderer}): {message}"
+            ),
+            ListenerFailure::NoListener { renderer, channel } => write!(
+                f,
+                "renderer {renderer} sent a message on channel '{channel}', which has no listener in the main process; it was dropped (later messages on this channel without a listener are not reported)"
+            ),
+        }
+    }
+}
+
+impl ListenerFailure {
+    /// What a pending `sendSync` of the renderer is answered with (it knows who it is).
+    fn reply_text(&self) -> String {
+        match self {
+            ListenerFailure::Failed {
+                channel, message, ..
+            } => format!("listener on channel '{channel}' failed: {message}"),
+            ListenerFailure::Panicked {
+                channel, message, ..
+            } => format!("listener on channel '{channel}' panicked: {message}"),
+            ListenerFailure::NoListener { channel, .. } => {
+                format!("no listener on channel '{channel}' in the main process")
+            }
+        }
+    }
+}
+
+type ErrorHook = Arc<dyn Fn(&ListenerFailure) + Send + Sync>;
+
+/// Channels reported for having no listener are remembered up to this many, so that a renderer
+/// sending on endless fresh channel names costs main a bounded amount of memory.
+const MAX_UNLISTENED_CHANNELS_REPORTED: usize = 1024;
+
+#[derive(Default)]
+struct ErrorReporting {
+    hook: RwLock<Option<ErrorHook>>,
+    unlistened: Mutex<HashSet<String>>,
+}
+
+impl ErrorReporting {
+    fn report(&self, failure: ListenerFailure) {
+        let hook = self.hook.read().unwrap_or_else(|e| e.into_inner()).clone();
+        match (hook, &failure) {
+            (Some(hook), _) => hook(&failure),
+            (None, ListenerFailure::NoListener { renderer, .. }) => {
+                crate::warn_visible!(renderer = renderer, "{failure}")
+            }
+            (
+                None,
+                ListenerFailure::Failed { renderer, .. }
+                | ListenerFailure::Panicked { renderer, .. },
+            ) => crate::error_visible!(renderer = renderer, "{failure}"),
+        }
+    }
+
+    fn no_listener(&self, renderer: u64, channel: &str) {
+        {
+            let mut seen = self.unlistened.lock().unwrap_or_else(|e| e.into_inner());
+            if seen.len() >= MAX_UNLISTENED_CHANNELS_REPORTED || !seen.insert(channel.to_string()) {
+                return;
+            }
+        }
+        self.report(ListenerFailure::NoListener {
+            renderer,
+            channel: channel.to_string(),
+        });
+    }
 }
 
 impl Default for IpcMain {
@@ -42,7 +162,27 @@ impl IpcMain {
     pub fn new() -> Self {
         IpcMain {
             emitter: Arc::new(Emitter::new("ipcMain")),
+            errors: Arc::default(),
         }
+    }
+
+    /// Takes over the reporting of listener failures: `f` is called for every listener that
+    /// returns `Err` or panics, and once per channel for a message that had no listener.
+    ///
+    /// Without a hook these go to `tracing` (`error` / `warn`) when a subscriber is installed,
+    /// and to standard error otherwise, so they are never silent.
+    ///
+    /// ```
+    /// use electrode::{IpcMain, ListenerFailure};
+    /// let ipc = IpcMain::new();
+    /// ipc.on_error(|failure| {
+    ///     if let ListenerFailure::Failed { channel, message, .. } = failure {
+    ///         eprintln!("my app: '{channel}' failed: {message}");
+    ///     }
+    /// });
+    /// ```
+    pub fn on_error(&self, f: impl Fn(&ListenerFailure) + Send + Sync + 'static) {
+        *self.errors.hook.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(f));
     }
 
     /// Calls `listener(event, args)` for every message on `channel`.
@@ -97,28 +237,29 @@ impl IpcMain {
     /// answered with an error.
     pub(crate) fn dispatch(&self, event: &IpcEvent, args: &Args) -> usize {
         let channel = event.channel();
-        self.emitter.emit(channel, |listener| {
-            let outcome = catch_unwind(AssertUnwindSafe(|| listener(event, args)));
-            let failure = match outcome {
+        let renderer = event.sender().id();
+        let ran = self.emitter.emit(channel, |listener| {
+            let failure = match crate::report::catch_panic(|| listener(event, args)) {
                 Ok(Ok(())) => return,
-                Ok(Err(e)) => format!("listener on channel '{channel}' failed: {e}"),
-                Err(panic) => format!(
-                    "listener on channel '{channel}' panicked: {}",
-                    panic_message(&panic)
-                ),
+                Ok(Err(e)) => ListenerFailure::Failed {
+                    renderer,
+                    channel: channel.to_string(),
+                    message: e.to_string(),
+                },
+                Err(message) => ListenerFailure::Panicked {
+                    renderer,
+                    channel: channel.to_string(),
+                    message,
+                },
             };
-            tracing::error!(renderer = event.sender().id(), "{failure}");
-            event.fail(&failure);
-        })
-    }
-}
-
-pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".into()
+            event.fail(&failure.reply_text());
+            self.errors.report(failure);
+        });
+        // A sendSync without listeners is answered with its own error; an async message would
+        // vanish without a word.
+        if ran == 0 && !event.is_sync() {
+            self.errors.no_listener(renderer, channel);
+        }
+        ran
     }
 }

@@ -35,6 +35,7 @@ mod error;
 mod event;
 mod ipc_main;
 mod main_process;
+mod reaper;
 mod transport;
 mod uds;
 mod workers;
@@ -44,9 +45,14 @@ pub use electrode_wire::emitter::ListenerId;
 pub use electrode_wire::{ArgList, Args, Value, WireError};
 pub use error::{BoxError, Error};
 pub use event::{IpcEvent, SyncReply};
-pub use ipc_main::{IpcMain, MainListener};
+pub use ipc_main::{IpcMain, ListenerFailure, MainListener};
 pub use main_process::{Limits, Main, MainBuilder, Ticket};
 pub use transport::{Connection, Outbound, SendFailure};
+
+#[doc(hidden)]
+pub use electrode_wire::report;
+#[doc(hidden)]
+pub use electrode_wire::{error_visible, warn_visible};
 
 /// The wire protocol, for transports built outside this crate.
 pub use electrode_wire as wire;

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::auth::Tickets;
 use crate::contents::Registry;
+use crate::reaper::Reaper;
 use crate::transport::{Connection, Outbound};
 use crate::workers::Workers;
 use crate::{Error, IpcMain, RendererKind, WebContents};
@@ -28,8 +29,11 @@ pub struct Limits {
     pub pending_bytes: usize,
     /// Bytes that may wait for a connected renderer that does not read (default 256 MiB).
     pub outbound_queue_bytes: usize,
-    /// How long a new connection may take to authenticate (default 5 s).
+    /// How long a new connection may take to authenticate, in total (default 5 s).
     pub handshake_timeout: Duration,
+    /// Connections that may be authenticating at once (default 64); more wait in the socket's
+    /// backlog until a slot frees, so silent clients cost a bounded number of threads.
+    pub max_concurrent_handshakes: usize,
 }
 
 impl Default for Limits {
@@ -39,6 +43,7 @@ impl Default for Limits {
             pending_bytes: 64 * 1024 * 1024,
             outbound_queue_bytes: 256 * 1024 * 1024,
             handshake_timeout: Duration::from_secs(5),
+            max_concurrent_handshakes: 64,
         }
     }
 }
@@ -50,6 +55,8 @@ pub(crate) struct Shared {
     pub(crate) limits: Limits,
     pub(crate) shutting_down: AtomicBool,
     pub(crate) workers: Workers,
+    pub(crate) handshakes: crate::uds::HandshakeSlots,
+    reaper: Reaper,
 }
 
 /// Configures a [`Main`].
@@ -79,7 +86,12 @@ impl MainBuilder {
     }
 
     /// Creates the private socket directory (mode 0700), binds the socket and starts accepting.
+    ///
+    /// Also raises the process's soft limit on open files to its hard limit: every renderer
+    /// link and bridge connection is a descriptor, and the common soft limit of 1024 is reached
+    /// by a few hundred renderers or an idle-connection flood.
     pub fn start(self) -> Result<Main, Error> {
+        raise_open_file_limit();
         let dir = tempfile::Builder::new()
             .prefix("electrode-")
             .tempdir()
@@ -97,6 +109,8 @@ impl MainBuilder {
             shutting_down: AtomicBool::new(false),
             workers: Workers::start(self.limits.max_message_size)
                 .map_err(|e| Error::io("starting the renderer-link workers", e))?,
+            handshakes: crate::uds::HandshakeSlots::new(self.limits.max_concurrent_handshakes),
+            reaper: Reaper::new(),
         });
         let accept = {
             let shared = shared.clone();
@@ -197,30 +211,54 @@ impl Main {
     ) -> Result<WebContents, Error> {
         let (contents, ticket) = self.issue_ticket(embedder);
         ticket.apply(&mut cmd);
-        let mut child = match cmd.spawn() {
+        // Never `{cmd:?}`: its Debug form lists the environment, and so the token.
+        let what = describe_command(&cmd);
+        let child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) => {
                 self.shared.tickets.revoke(contents.id());
-                contents.destroy(&format!("could not start {cmd:?}: {e}"));
-                return Err(Error::io(format!("spawning renderer {cmd:?}"), e));
+                contents.destroy(&format!("could not start {what}: {e}"));
+                return Err(Error::io(format!("spawning renderer {what}"), e));
             }
         };
         contents.set_pid(child.id());
-        let reaper = contents.clone();
+        let exited = contents.clone();
         let shared = self.shared.clone();
-        std::thread::Builder::new()
-            .name("electrode-reap".into())
-            .spawn(move || {
-                let status = child.wait();
-                shared.tickets.revoke(reaper.id());
-                let reason = match status {
-                    Ok(s) => format!("renderer process exited ({s})"),
-                    Err(e) => format!("renderer process lost: {e}"),
-                };
-                reaper.destroy(&reason);
-            })
-            .map_err(|e| Error::io("starting the reaper thread", e))?;
+        let on_exit = Box::new(move |status: std::io::Result<std::process::ExitStatus>| {
+            shared.tickets.revoke(exited.id());
+            let reason = match status {
+                Ok(s) => format!("renderer process exited ({s})"),
+                Err(e) => format!("renderer process lost: {e}"),
+            };
+            exited.destroy(&reason);
+        });
+        if let Err(e) = self.shared.reaper.watch(child, on_exit) {
+            // The child runs but nobody would notice it exit: do not pretend it is fine.
+            let reason = format!("cannot watch renderer process {what}: {e}");
+            self.shared.tickets.revoke(contents.id());
+            contents.destroy(&reason);
+            return Err(Error::io(reason, e));
+        }
         Ok(contents)
+    }
+
+    /// Electron's `app.on('web-contents-created')`: runs `f` for every `WebContents` created
+    /// from now on (spawned renderers, pages, guests), before it has connected. Messages sent
+    /// from `f` are queued until the renderer is ready; use
+    /// [`WebContents::on_did_finish_load`] to wait until its listeners are in place.
+    ///
+    /// ```no_run
+    /// # let main = electrode::Main::builder().start()?;
+    /// main.on_web_contents_created(|wc| {
+    ///     println!("renderer {} ({:?}) created", wc.id(), wc.kind());
+    ///     wc.on_did_finish_load(|wc| {
+    ///         let _ = wc.send("greeting", &("hello",));
+    ///     });
+    /// });
+    /// # Ok::<(), electrode::Error>(())
+    /// ```
+    pub fn on_web_contents_created(&self, f: impl Fn(&WebContents) + Send + Sync + 'static) {
+        self.shared.registry.on_created(Arc::new(f));
     }
 
     /// Reserves a `WebContents` for a renderer started some other way, and the ticket it must
@@ -272,8 +310,10 @@ impl Main {
         self.shared.registry.get(id)
     }
 
-    /// Sends one message to every live renderer, encoding it once. Returns how many took it;
-    /// failures (destroyed, queue full) are logged.
+    /// Sends one message to every live renderer, encoding it once, and returns how many took
+    /// it. If any renderer did not (its queue is full, it was destroyed meanwhile), the result
+    /// is [`Error::Undelivered`], which lists each one with its reason; the others have the
+    /// message.
     pub fn broadcast<T: Serialize + ?Sized>(
         &self,
         channel: &str,
@@ -289,13 +329,21 @@ impl Main {
         }
         .encode();
         let mut delivered = 0;
+        let mut missed = Vec::new();
         for wc in self.web_contents() {
             match wc.send_encoded(channel, &frame) {
                 Ok(()) => delivered += 1,
-                Err(e) => tracing::warn!(renderer = wc.id(), "broadcast: {e}"),
+                Err(e) => missed.push(e),
             }
         }
-        Ok(delivered)
+        if missed.is_empty() {
+            return Ok(delivered);
+        }
+        Err(Error::Undelivered {
+            channel: channel.to_string(),
+            delivered,
+            missed,
+        })
     }
 
     /// Closes every renderer link and stops accepting. Also done on drop.
@@ -312,6 +360,30 @@ impl Main {
             wc.destroy("main process is shutting down");
         }
         self.shared.workers.stop();
+        self.shared.reaper.stop();
+    }
+}
+
+/// The program and its arguments, for messages: not the environment, which holds the token.
+fn describe_command(cmd: &Command) -> String {
+    let mut text = format!("{:?}", cmd.get_program());
+    for arg in cmd.get_args() {
+        text.push(' ');
+        text.push_str(&format!("{arg:?}"));
+    }
+    text
+}
+
+fn raise_open_file_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current == limit.maximum {
+        return;
+    }
+    let before = limit.current;
+    limit.current = limit.maximum;
+    if let Err(e) = setrlimit(Resource::Nofile, limit) {
+        tracing::debug!("could not raise the open-file limit from {before:?}: {e}");
     }
 }
 

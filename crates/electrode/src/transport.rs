@@ -1,6 +1,7 @@
 //! The seam between `WebContents` and the links that carry frames (Unix sockets, WebSockets).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use electrode_wire::{Encoded, Frame, SyncOutcome};
 
@@ -46,6 +47,14 @@ pub trait Outbound: Send + Sync + 'static {
 
     /// Closes the link, telling the peer why when it can.
     fn close(&self, reason: &str);
+
+    /// Waits until `bytes` more could be queued, the link closed, or `deadline` passed;
+    /// `false` if there is still no room at the deadline. Links that cannot wait return
+    /// `false` at once.
+    fn wait_for_room(&self, bytes: usize, deadline: Instant) -> bool {
+        let _ = (bytes, deadline);
+        false
+    }
 }
 
 /// The receiving half of a renderer link, held by the transport: it feeds frames in.

@@ -2,11 +2,12 @@
 //! writer. Reading and running listeners is the workers' job (`workers.rs`).
 
 use std::collections::VecDeque;
-use std::io;
+use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use electrode_wire::io::FrameReader;
@@ -16,6 +17,56 @@ use crate::main_process::Shared;
 use crate::transport::{Connection, Outbound, SendFailure};
 use crate::workers::{describe, handle_whole_frames};
 
+/// The largest Hello accepted: a token is 64 hex characters; anything much bigger is not a
+/// renderer of ours, and must not make main buffer megabytes before it is refused.
+pub(crate) const MAX_HELLO_SIZE: usize = 512;
+
+/// Counts connections that are authenticating, so silent clients cost a bounded number of
+/// threads: the accept loop waits for a free slot (the kernel's backlog holds the rest).
+pub(crate) struct HandshakeSlots {
+    busy: Mutex<usize>,
+    freed: Condvar,
+    max: usize,
+}
+
+/// Gives a taken handshake slot back when dropped (also if the handshake panics).
+struct Slot<'a>(&'a HandshakeSlots);
+
+impl HandshakeSlots {
+    pub(crate) fn new(max: usize) -> Self {
+        HandshakeSlots {
+            busy: Mutex::new(0),
+            freed: Condvar::new(),
+            max: max.max(1),
+        }
+    }
+
+    /// Takes a slot, waiting while all are busy; give it back with a [`Slot`].
+    fn take(&self) {
+        let mut busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
+        while *busy >= self.max {
+            busy = self.freed.wait(busy).unwrap_or_else(|e| e.into_inner());
+        }
+        *busy += 1;
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        *self.0.busy.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        self.0.freed.notify_one();
+    }
+}
+
+/// Whether an accept or clone failed for want of resources that may come back (descriptors,
+/// memory): the right answer is to wait and retry, not to give up on a renderer.
+fn is_transient(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+    )
+}
+
 pub(crate) fn accept_loop(listener: UnixListener, shared: Arc<Shared>) {
     for stream in listener.incoming() {
         if shared.shutting_down.load(Ordering::Acquire) {
@@ -23,21 +74,64 @@ pub(crate) fn accept_loop(listener: UnixListener, shared: Arc<Shared>) {
         }
         match stream {
             Ok(stream) => {
-                let shared = shared.clone();
+                // Waits while the maximum number of handshakes is running.
+                shared.handshakes.take();
+                let conn_shared = shared.clone();
                 let spawned = std::thread::Builder::new()
                     .name("electrode-conn".into())
-                    .spawn(move || serve(stream, shared));
+                    .spawn(move || {
+                        let _slot = Slot(&conn_shared.handshakes);
+                        serve(stream, &conn_shared)
+                    });
                 if let Err(e) = spawned {
-                    tracing::error!("cannot start a thread for a new renderer connection: {e}");
+                    drop(Slot(&shared.handshakes));
+                    crate::error_visible!(
+                        "cannot start a thread for a new renderer connection: {e}"
+                    );
                 }
             }
-            Err(e) => tracing::warn!("accept on the renderer socket failed: {e}"),
+            Err(e) if is_transient(&e) => {
+                // Out of descriptors: accepting again at once would spin. The connection stays
+                // in the backlog; renderers that hang up meanwhile free descriptors.
+                crate::warn_visible!("accept on the renderer socket failed, retrying: {e}");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => crate::warn_visible!("accept on the renderer socket failed: {e}"),
+        }
+    }
+}
+
+/// Reads from the socket with one deadline for the whole handshake, however the bytes are
+/// dripped in (a per-read timeout would let one byte every few seconds go on forever).
+struct BeforeDeadline<'a> {
+    stream: &'a UnixStream,
+    deadline: Instant,
+}
+
+impl Read for BeforeDeadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let too_long = || io::Error::new(io::ErrorKind::TimedOut, "the handshake took too long");
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(too_long());
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        match (&mut &*self.stream).read(buf) {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                Err(too_long())
+            }
+            other => other,
         }
     }
 }
 
 fn refuse(stream: &UnixStream, reason: &str) {
-    tracing::warn!("refused a renderer connection: {reason}");
+    crate::warn_visible!("refused a renderer connection: {reason}");
     let frame = Frame::Close {
         reason: format!("connection refused: {reason}"),
     }
@@ -48,13 +142,18 @@ fn refuse(stream: &UnixStream, reason: &str) {
 
 /// Authenticates a new connection on its own short-lived thread (a slow or silent client
 /// delays nobody else), then hands the link to the workers.
-fn serve(stream: UnixStream, shared: Arc<Shared>) {
+fn serve(stream: UnixStream, shared: &Shared) {
     let limits = shared.limits;
-    let _ = stream.set_read_timeout(Some(limits.handshake_timeout));
-    let mut hello_reader = FrameReader::new(&stream, limits.max_message_size);
+    let mut hello_reader = FrameReader::new(
+        BeforeDeadline {
+            stream: &stream,
+            deadline: Instant::now() + limits.handshake_timeout,
+        },
+        MAX_HELLO_SIZE,
+    );
     let token = match hello_reader
         .read_frame()
-        .map(|b| Frame::decode(b, limits.max_message_size))
+        .map(|b| Frame::decode(b, MAX_HELLO_SIZE))
     {
         Ok(Ok(Frame::Hello { token })) => token,
         Ok(Ok(other)) => {
@@ -68,20 +167,26 @@ fn serve(stream: UnixStream, shared: Arc<Shared>) {
     };
     // Bytes that came right behind the hello stay in the decoder, for the workers.
     let mut decoder = hello_reader.into_decoder();
+    decoder.set_max_size(limits.max_message_size);
+    let _ = stream.set_read_timeout(None);
+    // Before the token is spent: if this fails for want of descriptors, the renderer is
+    // refused but keeps its ticket and may connect again.
+    let write_half = match stream.try_clone() {
+        Ok(s) => s,
+        Err(e) => {
+            let why = if is_transient(&e) {
+                format!("main is short of resources ({e}); connect again")
+            } else {
+                format!("cannot clone the socket: {e}")
+            };
+            return refuse(&stream, &why);
+        }
+    };
     let contents = match shared.tickets.redeem(&token) {
         Ok(c) => c,
         Err(why) => return refuse(&stream, &why),
     };
-    let _ = stream.set_read_timeout(None);
     let id = contents.id();
-    let write_half = match stream.try_clone() {
-        Ok(s) => s,
-        Err(e) => {
-            let reason = format!("cannot clone the socket of renderer {id}: {e}");
-            tracing::error!("{reason}");
-            return contents.destroy(&reason);
-        }
-    };
     let out = Arc::new(UdsOutbound::new(
         write_half,
         id,
@@ -90,10 +195,11 @@ fn serve(stream: UnixStream, shared: Arc<Shared>) {
     let welcome = Frame::Welcome {
         id,
         embedder: contents.embedder().map_or(0, |e| e.id()),
+        max_message_size: limits.max_message_size as u64,
     };
     if let Err(e) = out.send(&welcome.encode()) {
         let reason = format!("renderer {id} hung up before the handshake finished ({e})");
-        tracing::warn!(renderer = id, "{reason}");
+        crate::warn_visible!(renderer = id, "{reason}");
         return contents.destroy(&reason);
     }
     if contents.attach(out.clone()).is_err() {
@@ -101,6 +207,9 @@ fn serve(stream: UnixStream, shared: Arc<Shared>) {
         return;
     }
     tracing::info!(renderer = id, "renderer connected");
+    // A Rust renderer registers its listeners before it connects (`connect_from_env_with`):
+    // once connected it has "finished loading".
+    contents.notify_did_finish_load();
     let conn = Connection::new(contents, shared.ipc.clone(), shared.registry.clone());
     // Frames that came in with the hello run here, before any worker can see the link, so
     // they keep their place in the renderer's order.
@@ -119,7 +228,7 @@ struct WriteQueue {
 
 /// Writes frames to a renderer without blocking the caller: a direct non-blocking `sendmsg`
 /// when nothing is queued (the fast path), otherwise a bounded queue drained by a flusher thread
-/// that is started the first time the socket is full.
+/// that runs while the queue is not empty.
 pub(crate) struct UdsOutbound(Arc<Writer>);
 
 struct Writer {
@@ -127,7 +236,8 @@ struct Writer {
     renderer: u64,
     limit: usize,
     queue: Mutex<WriteQueue>,
-    wake: Condvar,
+    /// Notified when queued bytes were written (senders waiting for room).
+    drained: Condvar,
 }
 
 fn send_nonblocking(fd: i32, parts: &[&[u8]]) -> io::Result<usize> {
@@ -176,24 +286,28 @@ impl UdsOutbound {
                 closed: None,
                 flusher: false,
             }),
-            wake: Condvar::new(),
+            drained: Condvar::new(),
         }))
     }
 }
 
 impl Writer {
+    /// Writes the queue out (blocking on the socket), and leaves once it is empty: a renderer
+    /// that was slow once does not keep a thread for the rest of its life.
     fn flush_loop(self: Arc<Self>) {
         loop {
             let parts = {
                 let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-                loop {
-                    if q.closed.is_some() {
+                if q.closed.is_some() {
+                    q.flusher = false;
+                    return;
+                }
+                match q.frames.front() {
+                    Some(front) => front.clone(),
+                    None => {
+                        q.flusher = false;
                         return;
                     }
-                    if let Some(front) = q.frames.front() {
-                        break front.clone();
-                    }
-                    q = self.wake.wait(q).unwrap_or_else(|e| e.into_inner());
                 }
             };
             let len = parts[0].len() + parts[1].len();
@@ -206,10 +320,13 @@ impl Writer {
             if let Err(e) = result {
                 q.closed
                     .get_or_insert_with(|| format!("write to renderer failed: {e}"));
+                q.flusher = false;
+                self.drained.notify_all();
                 return;
             }
             q.frames.pop_front();
             q.bytes -= len;
+            self.drained.notify_all();
         }
     }
 }
@@ -261,8 +378,26 @@ impl Outbound for UdsOutbound {
                 return Err(SendFailure::Closed(reason));
             }
         }
-        w.wake.notify_one();
         Ok(())
+    }
+
+    fn wait_for_room(&self, bytes: usize, deadline: Instant) -> bool {
+        let w = &self.0;
+        let mut q = w.queue.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if q.closed.is_some() || q.frames.is_empty() || q.bytes + bytes <= w.limit {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            q = w
+                .drained
+                .wait_timeout(q, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
     }
 
     fn close(&self, reason: &str) {
@@ -280,6 +415,6 @@ impl Outbound for UdsOutbound {
             let _ = send_nonblocking(w.stream.as_raw_fd(), &[&frame.head, &frame.body]);
         }
         let _ = w.stream.shutdown(std::net::Shutdown::Both);
-        w.wake.notify_all();
+        w.drained.notify_all();
     }
 }

@@ -22,6 +22,41 @@ pub fn harness_with(ipc: IpcMain, limits: Limits) -> Harness {
 pub fn expect_welcome(s: &UnixStream, id: u64) -> FrameReader<UnixStream> {
     let mut reader = FrameReader::new(s.try_clone().unwrap(), 1 << 20);
     let welcome = Frame::decode(reader.read_frame().unwrap(), 1 << 20).unwrap();
-    assert_eq!(welcome, Frame::Welcome { id, embedder: 0 });
+    assert!(
+        matches!(welcome, Frame::Welcome { id: got, embedder: 0, .. } if got == id),
+        "{welcome:?}"
+    );
     reader
+}
+
+/// Names of this process's threads that start with `prefix`.
+pub fn threads_named(prefix: &str) -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .expect("procfs")
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .filter(|name| name.starts_with(prefix))
+        .count()
+}
+
+/// A field of `/proc/self/status` in KiB (`VmHWM`, `VmRSS`) or as a count (`Threads`).
+pub fn proc_status(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("procfs");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
+}
+
+/// Waits (up to `PATIENCE`) until `done()` holds; returns whether it did. For conditions that
+/// become true eventually (a thread leaving); it bounds a hang and measures nothing.
+pub fn eventually(done: impl Fn() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while std::time::Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    done()
 }

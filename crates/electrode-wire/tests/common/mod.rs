@@ -112,7 +112,13 @@ pub fn arb_frame() -> impl Strategy<Value = Frame> {
             channel,
             args
         }),
-        (any::<u64>(), any::<u64>()).prop_map(|(id, embedder)| Frame::Welcome { id, embedder }),
+        (any::<u64>(), any::<u64>(), any::<u64>()).prop_map(|(id, embedder, max_message_size)| {
+            Frame::Welcome {
+                id,
+                embedder,
+                max_message_size,
+            }
+        }),
         (ch(), arb_args()).prop_map(|(channel, args)| Frame::Message { channel, args }),
         (any::<u64>(), arb_sync_outcome())
             .prop_map(|(request, outcome)| Frame::SyncReply { request, outcome }),
