@@ -1129,7 +1129,10 @@
     request: 0, // last sendSync request number
     limit: Infinity, // main's max_message_size (frame body bytes), from the connect answer
     unloading: false,
-    inBeforeUnload: false
+    inBeforeUnload: false,
+    loaded: false, // the document has loaded and main's held messages were delivered
+    held: [], // main's messages that arrived before that, in order
+    toldLoaded: false // main was told the page has loaded
   };
 
   function markGone(reason) {
@@ -1215,6 +1218,7 @@
         ws.send(q[i].msg);
         rememberSent(q[i]);
       }
+      tellLoaded();
     };
     ws.onmessage = function (ev) {
       onMainMessage(ev.data);
@@ -1332,6 +1336,44 @@
     throw new Error(xhr.responseText || "ipcRenderer.sendSync('" + channel + "') failed: HTTP " + xhr.status);
   }
 
+  // Sequence number 0 is never a message: `u64 0 | "loaded"` tells main the page has loaded
+  // (its did-finish-load), after every async message the page sent before.
+  var LOADED_SIGNAL = (function () {
+    var b = new Uint8Array(14);
+    b.set([108, 111, 97, 100, 101, 100], 8); // "loaded"
+    return b;
+  })();
+
+  function tellLoaded() {
+    if (!state.loaded || state.toldLoaded || !state.open || state.gone) return;
+    state.toldLoaded = true;
+    state.ws.send(LOADED_SIGNAL);
+  }
+
+  /**
+   * Main's messages wait until the document has loaded, so that listeners registered by the
+   * page's own scripts (at the end of <body>, in window.onload) hear them, as in Electron,
+   * where a page's messages come after its scripts ran. The release runs in a task after the
+   * load event, after every load listener (this shim's runs first: it is in <head>).
+   */
+  function releaseHeld() {
+    if (state.loaded) return;
+    state.loaded = true;
+    var held = state.held;
+    state.held = [];
+    for (var i = 0; i < held.length; i++) deliver(held[i]);
+    tellLoaded();
+  }
+
+  function whenLoaded() {
+    var doc = root.document;
+    if (!doc || doc.readyState === 'complete') {
+      setTimeout(releaseHeld, 0);
+      return;
+    }
+    root.addEventListener('load', function () { setTimeout(releaseHeld, 0); });
+  }
+
   function onMainMessage(data) {
     var f;
     try {
@@ -1340,6 +1382,14 @@
       console.error('ipcRenderer: malformed message from main:', e);
       return;
     }
+    if (!state.loaded && (f.type === FRAME.MESSAGE || f.type === FRAME.HOST_MESSAGE)) {
+      state.held.push(f);
+      return;
+    }
+    deliver(f);
+  }
+
+  function deliver(f) {
     switch (f.type) {
       case FRAME.MESSAGE:
         // Electron 1.7.8: the renderer-side event is { sender: ipcRenderer } and nothing else.
@@ -1688,6 +1738,7 @@
   }
 
   if (root.document) installWebview(root.document);
+  whenLoaded();
   connect();
 
   /*
@@ -1703,6 +1754,9 @@
    *  - A missing channel (null/undefined) throws 'Missing required channel argument' for send,
    *    sendSync, sendTo, sendToHost and <webview>.send; other channels are String()-ed.
    *  - sendToHost from a page that is no <webview> guest warns (1.7.8 dropped silently).
+   *  - Messages from main that arrive before the document has loaded are held and delivered
+   *    in order in a task after the window's load event (Electron's own page messages could not
+   *    arrive before the page's scripts ran); main's did-finish-load follows that delivery.
    *  - -0 is sent as 0 (1.7.8 kept -0 as a double). `Math.round(-0.4)` is -0, and "-0" would
    *    not deserialize into a Rust integer.
    *  - Received bytes are Uint8Array (Buffer in Electron) unless the page has a global Buffer.

@@ -28,6 +28,8 @@ pub(crate) struct Page {
     pub(crate) limit: usize,
     /// A `<webview>` guest's next page took over this page's `WebContents`.
     pub(crate) superseded: AtomicBool,
+    /// The page reported its `load` (main's did-finish-load ran for it).
+    pub(crate) loaded: AtomicBool,
 }
 
 impl Page {

@@ -234,6 +234,7 @@ async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Body) -> Res
         pending_syncs: Default::default(),
         limit: b.main.limits().max_message_size,
         superseded: Default::default(),
+        loaded: Default::default(),
     });
     b.pages.insert(page.clone());
     tracing::info!(renderer = page.id(), "page connected");
@@ -351,6 +352,20 @@ async fn run_ws(
             );
         };
         let seq = u64::from_le_bytes(seq.try_into().expect("8 bytes"));
+        if seq == 0 {
+            // Outside the sequence: a control signal from the shim.
+            if &data[8..] != b"loaded" {
+                break format!(
+                    "renderer {} sent an unknown control message (sequence number 0)",
+                    page.id()
+                );
+            }
+            if !page.loaded.swap(true, std::sync::atomic::Ordering::AcqRel) {
+                let contents = page.contents.clone();
+                tokio::task::block_in_place(|| contents.notify_did_finish_load());
+            }
+            continue;
+        }
         let frame = match Frame::decode(data.slice(8..), limit) {
             Ok(f) => f,
             Err(e) => break format!("renderer {} sent a malformed frame: {e}", page.id()),
