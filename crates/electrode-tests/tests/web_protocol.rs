@@ -21,6 +21,10 @@ struct App {
 }
 
 fn start(config: WebConfig) -> App {
+    start_with(config, electrode::Limits::default())
+}
+
+fn start_with(config: WebConfig, limits: electrode::Limits) -> App {
     electrode_tests::init_tracing();
     let ipc = IpcMain::new();
     let (tx, seen) = channel();
@@ -41,7 +45,7 @@ fn start(config: WebConfig) -> App {
         Ok(())
     });
     ipc.on("fail", |_, _| Err("designed failure".into()));
-    let main = Arc::new(Main::builder().ipc(ipc).start().unwrap());
+    let main = Arc::new(Main::builder().ipc(ipc).limits(limits).start().unwrap());
     let bridge = WebBridge::start(main.clone(), config).unwrap();
     App { main, bridge, seen }
 }
@@ -243,27 +247,21 @@ async fn a_waiting_sync_wakes_when_its_message_arrives_and_waiting_syncs_are_cap
     let addr = app.bridge.addr();
     let (id, token) = connect(addr).await;
     let mut ws = Ws::open(addr, &token).await;
-    // Two requests wait for message 1, which is still "on the WebSocket".
-    let waiting: Vec<_> = (1..=2)
-        .map(|n| {
-            let token = token.clone();
-            tokio::spawn(async move {
-                post_sync(addr, &token, &sync_body(1, &[], &sync_frame(n, "ask"))).await
-            })
-        })
-        .collect();
-    // Both are in the bridge once a third is refused (retry until the two have arrived).
-    let over = loop {
-        let r = post_sync(addr, &token, &sync_body(1, &[], &sync_frame(9, "ask"))).await;
-        if r.status == 429 {
-            break r;
-        }
-        assert!(
-            r.status != 200,
-            "a sync ran before its earlier message: {}",
-            r.body
-        );
-    };
+    // Three requests wait for message 1, which is still "on the WebSocket": the one that
+    // finds both slots taken is refused at once.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    for n in 1..=3 {
+        let (token, tx) = (token.clone(), tx.clone());
+        tokio::spawn(async move {
+            let r = post_sync(addr, &token, &sync_body(1, &[], &sync_frame(n, "ask"))).await;
+            tx.send(r).ok();
+        });
+    }
+    let over = tokio::time::timeout(PATIENCE, rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(over.status, 429, "{}", over.body);
     assert!(over.body.contains("sendSync('ask')"), "{}", over.body);
     assert!(
         over.body.contains(&format!("renderer {id}")),
@@ -272,8 +270,11 @@ async fn a_waiting_sync_wakes_when_its_message_arrives_and_waiting_syncs_are_cap
     );
     assert!(over.body.contains("limit"), "{}", over.body);
     ws.send(&ws_message(1, &send_frame("note", "one"))).await;
-    for w in waiting {
-        let r = tokio::time::timeout(PATIENCE, w).await.unwrap().unwrap();
+    for _ in 0..2 {
+        let r = tokio::time::timeout(PATIENCE, rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((r.status, r.body.as_str()), (200, "\"answer\""));
     }
     assert_eq!(
@@ -297,4 +298,48 @@ async fn a_designed_sync_error_is_not_a_server_fault() {
     assert_eq!((r.status, r.body.as_str()), (200, "\"answer\""));
     tokio::time::sleep(Duration::from_millis(1)).await;
     let _ = &r.head;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hand_made_oversized_message_closes_only_its_link_and_connect_tells_the_limit() {
+    const LIMIT: usize = 64 * 1024;
+    let limits = electrode::Limits {
+        max_message_size: LIMIT,
+        ..Default::default()
+    };
+    let app = start_with(WebConfig::new(), limits);
+    let addr = app.bridge.addr();
+    let r = http(
+        addr,
+        "POST",
+        "/electrode/connect",
+        "X-Electrode: 1\r\n",
+        b"",
+    )
+    .await;
+    let j: Json = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(
+        j["maxMessageSize"].as_u64(),
+        Some(LIMIT as u64),
+        "{}",
+        r.body
+    );
+    let (bad, bad_token) = (j["id"].as_u64().unwrap(), j["token"].as_str().unwrap());
+    let (good, good_token) = connect(addr).await;
+    let mut ws = Ws::open(addr, bad_token).await;
+    let mut ok = Ws::open(addr, &good_token).await;
+    let bad_page = app.main.from_id(bad).unwrap();
+    ws.send(&ws_message(1, &send_frame("lost", &"x".repeat(LIMIT))))
+        .await;
+    let why = bad_page
+        .wait_destroyed(PATIENCE)
+        .expect("the sender's link is closed");
+    assert!(why.contains(&format!("renderer {bad}")), "{why}");
+    assert!(why.contains(&LIMIT.to_string()), "{why}");
+    ok.send(&ws_message(1, &send_frame("note", "fine"))).await;
+    assert_eq!(
+        app.seen.recv_timeout(PATIENCE).unwrap().1,
+        Json::from("fine")
+    );
+    assert!(!app.main.from_id(good).unwrap().is_destroyed());
 }

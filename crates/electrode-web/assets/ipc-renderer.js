@@ -794,6 +794,10 @@
    * Builds a frame body that carries a message: type | u64 fixed fields | channel | arguments,
    * after `reserve` leading bytes (room for the WebSocket sequence number).
    */
+  function frameSize(fixed, channel, parts) {
+    return 1 + 8 * fixed.length + 4 + utf8Encoder.encode(channel).length + parts.size;
+  }
+
   function buildMessage(type, fixed, channel, parts, reserve) {
     var ch = utf8Encoder.encode(channel);
     var size = reserve + 1 + 8 * fixed.length + 4 + ch.length + parts.size;
@@ -1240,14 +1244,26 @@
     if (i > 0) state.history = h.slice(i);
   }
 
+  /**
+   * Main closes the link of a renderer that sends a frame over its limit, so the shim checks
+   * first: an Error for the caller, and the link stays open (as for Rust renderers).
+   */
+  function checkSize(api, channel, size) {
+    if (size > state.limit) {
+      throw new Error(api + "('" + channel + "'): message on channel '" + channel + "' is " + size +
+        ' bytes, over the limit of ' + state.limit + ' bytes (main\'s max_message_size); not sent');
+    }
+  }
+
   /** Sends one async message (Send, SendToHost, SendTo, WebviewSend). */
   function postAsync(type, fixed, channel, parts) {
     if (state.gone) {
       console.warn('ipcRenderer: message on channel ' + JSON.stringify(channel) + ' dropped: main process is gone: ' + state.gone);
       return;
     }
-    var seq = ++state.seq;
+    checkSize(API_NAMES[type], channel, frameSize(fixed, channel, parts));
     var msg = buildMessage(type, fixed, channel, parts, 8);
+    var seq = ++state.seq;
     putU64(new DataView(msg.buffer), 0, seq);
     var entry = { seq: seq, msg: msg };
     if (state.open) {
@@ -1266,11 +1282,18 @@
     return state.unloading || state.inBeforeUnload;
   }
 
+  var API_NAMES = {};
+  API_NAMES[FRAME.SEND] = 'ipcRenderer.send';
+  API_NAMES[FRAME.SEND_TO_HOST] = 'ipcRenderer.sendToHost';
+  API_NAMES[FRAME.SEND_TO] = 'ipcRenderer.sendTo';
+  API_NAMES[FRAME.WEBVIEW_SEND] = '<webview>.send';
+
   function sendSync(channel) {
     channel = channelName(channel);
     if (dismissing()) throw unloadError(channel);
     if (state.gone) throw new Error('main process is gone: ' + state.gone);
     var parts = encodeArgParts(Array.prototype.slice.call(arguments, 1));
+    checkSize('ipcRenderer.sendSync', channel, frameSize([0], channel, parts));
     var request = ++state.request;
     var frame = buildMessage(FRAME.SEND_SYNC, [request], channel, parts, 0);
 
@@ -1287,6 +1310,11 @@
 
     var size = 12 + frame.length;
     for (i = 0; i < carried.length; i++) size += 12 + carried[i].msg.length - 8;
+    if (size > 2 * state.limit + 65536) {
+      throw new Error("ipcRenderer.sendSync('" + channel + "'): with the " + carried.length +
+        ' earlier message(s) still on their way to main it is ' + size + ' bytes, over the limit of ' +
+        (2 * state.limit + 65536) + " bytes (twice main's max_message_size plus framing); not sent");
+    }
     var body = new Uint8Array(size);
     var dv = new DataView(body.buffer);
     putU64(dv, 0, lastSeq);
@@ -1465,6 +1493,8 @@
     channel = channelName(channel);
     var st = webviewState(this);
     var parts = encodeArgParts(Array.prototype.slice.call(arguments, 1));
+    // Checked now, not when the guest id is known: the caller hears of it.
+    checkSize('<webview>.send', channel, frameSize([0], channel, parts));
     if (st.guest === null) {
       st.pending.push({ channel: channel, parts: parts }); // sent once the guest id is known
       return;
