@@ -30,6 +30,7 @@
 //! socket has room and are queued (bounded) otherwise.
 
 mod auth;
+mod buffer_json;
 mod contents;
 mod error;
 mod event;
