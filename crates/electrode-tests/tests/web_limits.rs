@@ -131,6 +131,7 @@ async fn unauthorised_bodies_are_refused_before_they_are_read() {
         PEAK.store(base, Ordering::Relaxed);
         let status = stream_post(addr, &head(path, addr, extra, big), big).await;
         let grew = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+        eprintln!("{path} {extra:?}: {status}, peak +{grew} bytes for {big}");
         assert!(
             status.starts_with("HTTP/1.1 4"),
             "{path} with {extra:?}: {status:?}"
@@ -184,6 +185,7 @@ async fn authorised_sync_bodies_are_capped_by_the_message_size() {
     )
     .await;
     let grew = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+    eprintln!("authorised sync: {status}, peak +{grew} bytes for {BODY}");
     assert!(status.starts_with("HTTP/1.1 413"), "{status:?}");
     assert!(
         grew < 16 << 20,

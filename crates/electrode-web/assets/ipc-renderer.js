@@ -15,8 +15,9 @@
  *     guest ticket of a <webview> guest) -> {"id": <webContentsId>, "token": "<hex>",
  *     "maxMessageSize": <bytes>, "ticket": "<hex>" (guests: the ticket for their next page)};
  *   - WebSocket /electrode/ws?token=<token>: every async message (send, sendTo, sendToHost,
- *     <webview>.send) is one binary message `u64 LE sequence number` + frame body; main's
- *     messages are bare frame bodies;
+ *     <webview>.send) is one binary message `u64 LE sequence number` (from 1) + frame body;
+ *     `u64 0` + "loaded" tells main the document has loaded (did-finish-load); main's messages
+ *     are bare frame bodies, held by the shim until the document has loaded;
  *   - sendSync: synchronous XHR POST /electrode/sync with header `X-Electrode-Token`, body
  *     `u64 LE last async seq | u32 LE count | count x (u64 seq, u32 len, frame body) |
  *     SendSync frame body`: it carries the async messages main may not have received yet, so a
@@ -869,6 +870,7 @@
       case FRAME.WELCOME:
         head.push(u64Bytes(frame.id));
         if (frame.embedder !== undefined) head.push(u64Bytes(frame.embedder));
+        if (frame.maxMessageSize !== undefined) head.push(u64Bytes(frame.maxMessageSize));
         return concatBytes(head);
       case FRAME.SYNC_REPLY:
         head.push(u64Bytes(frame.request));
@@ -939,6 +941,7 @@
       case FRAME.WELCOME:
         f.id = u64();
         if (off + 8 <= b.length) f.embedder = u64();
+        if (off + 8 <= b.length) f.maxMessageSize = u64(); // mains since the limit travels
         break;
       case FRAME.SYNC_REPLY:
         f.request = u64();
