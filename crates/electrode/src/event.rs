@@ -138,7 +138,7 @@ impl Drop for ReplyState {
                 self.channel
             ),
         };
-        tracing::warn!(renderer = self.sender.id(), "{why}");
+        crate::warn_visible!(renderer = self.sender.id(), "{why}");
         self.deliver(SyncOutcome::Error(why));
     }
 }
