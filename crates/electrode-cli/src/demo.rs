@@ -302,3 +302,49 @@ pub fn run(web: bool, serve_for: Option<u64>) -> Result<(), Box<dyn std::error::
     println!("  all renderers closed; bye.");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use electrode_renderer::IpcRenderer;
+
+    fn peak_kib() -> u64 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap()
+    }
+
+    /// After the scripted part, the demo serves the web demo for as long as the user likes; a
+    /// page flooding main must not grow it (events nobody reads used to pile up: +144 MiB per
+    /// 127 k messages).
+    #[test]
+    fn the_demo_main_stays_flat_under_a_flood_after_its_script() {
+        let traffic = Arc::new(Traffic::quiet());
+        let (tx, _rx) = channel();
+        let feed = Arc::new(Feed(Mutex::new(Some(tx))));
+        let ipc = listeners(&traffic, &feed);
+        ipc.on("done?", |event, _| {
+            event.set_return_value(true)?;
+            Ok(())
+        });
+        let main = Main::builder().ipc(ipc).start().unwrap();
+        feed.close();
+        let (_, ticket) = main.issue_ticket(None);
+        let page = IpcRenderer::connect(&ticket.socket, &ticket.token).unwrap();
+        let before = peak_kib();
+        let note = "a page that floods the demo with messages it listens to; ".repeat(5);
+        for i in 0..130_000u32 {
+            page.send("seen", &(i, &note)).unwrap();
+        }
+        assert!(page.send_sync::<bool, _>("done?", &()).unwrap());
+        let grown = peak_kib().saturating_sub(before);
+        assert_eq!(traffic.counts()["seen"], 130_000);
+        assert!(
+            grown < 16 * 1024,
+            "130 000 messages grew the demo's peak memory by {grown} KiB"
+        );
+    }
+}
