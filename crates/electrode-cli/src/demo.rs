@@ -2,7 +2,7 @@
 //! another) exercising every call, with a live traffic log and a summary.
 
 use std::process::Command;
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,22 @@ use crate::traffic::Traffic;
 struct Events {
     rx: Receiver<(u64, String, Value)>,
     backlog: Mutex<Vec<(u64, String, Value)>>,
+}
+
+/// Where listeners report to the scripted part of the demo. Closed once the script is done, so
+/// traffic that comes later (a page of the web demo flooding main) is logged but not kept.
+struct Feed(Mutex<Option<Sender<(u64, String, Value)>>>);
+
+impl Feed {
+    fn push(&self, from: u64, channel: &str, values: Value) {
+        if let Some(tx) = &*self.0.lock().unwrap() {
+            tx.send((from, channel.to_string(), values)).ok();
+        }
+    }
+
+    fn close(&self) {
+        self.0.lock().unwrap().take();
+    }
 }
 
 const PATIENCE: Duration = Duration::from_secs(15);
@@ -49,12 +65,8 @@ fn wait_for(events: &Events, from: &WebContents, channel: &str) -> Result<Value,
     }
 }
 
-fn listeners(
-    traffic: &Arc<Traffic>,
-    events: std::sync::mpsc::Sender<(u64, String, Value)>,
-) -> IpcMain {
+fn listeners(traffic: &Arc<Traffic>, events: &Arc<Feed>) -> IpcMain {
     let ipc = IpcMain::new();
-    let events = Arc::new(Mutex::new(events));
     for ch in [
         "hello-main",
         "step-done",
@@ -74,10 +86,7 @@ fn listeners(
                 &values.to_string(),
                 "",
             );
-            ev.lock()
-                .unwrap()
-                .send((event.sender().id(), ch.to_string(), values))
-                .ok();
+            ev.push(event.sender().id(), ch, values);
             Ok(())
         });
     }
@@ -95,10 +104,7 @@ fn listeners(
             &args.preview(40),
             &note,
         );
-        ev.lock()
-            .unwrap()
-            .send((event.sender().id(), "bytes".into(), Value::Null))
-            .ok();
+        ev.push(event.sender().id(), "bytes", Value::Null);
         Ok(())
     });
     let t = traffic.clone();
@@ -178,7 +184,8 @@ pub fn run(web: bool, serve_for: Option<u64>) -> Result<(), Box<dyn std::error::
         rx,
         backlog: Mutex::new(Vec::new()),
     };
-    let main = Arc::new(Main::builder().ipc(listeners(&traffic, tx)).start()?);
+    let feed = Arc::new(Feed(Mutex::new(Some(tx))));
+    let main = Arc::new(Main::builder().ipc(listeners(&traffic, &feed)).start()?);
     let exe = std::env::current_exe()?;
     let role = |r: &str| {
         let mut c = Command::new(&exe);
@@ -231,6 +238,9 @@ pub fn run(web: bool, serve_for: Option<u64>) -> Result<(), Box<dyn std::error::
     }
     step(&traffic, &events, &worker, "latency", json!(2000))?;
     let latency = wait_for(&events, &worker, "latency").ok();
+    // The script is over: nothing reads `events` from now on.
+    feed.close();
+    drop(events);
 
     let web_bridge = if web {
         let dir = tempfile::tempdir()?;
@@ -291,4 +301,50 @@ pub fn run(web: bool, serve_for: Option<u64>) -> Result<(), Box<dyn std::error::
     main.shutdown();
     println!("  all renderers closed; bye.");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use electrode_renderer::IpcRenderer;
+
+    fn peak_kib() -> u64 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap()
+    }
+
+    /// After the scripted part, the demo serves the web demo for as long as the user likes; a
+    /// page flooding main must not grow it (events nobody reads used to pile up: +144 MiB per
+    /// 127 k messages).
+    #[test]
+    fn the_demo_main_stays_flat_under_a_flood_after_its_script() {
+        let traffic = Arc::new(Traffic::quiet());
+        let (tx, _rx) = channel();
+        let feed = Arc::new(Feed(Mutex::new(Some(tx))));
+        let ipc = listeners(&traffic, &feed);
+        ipc.on("done?", |event, _| {
+            event.set_return_value(true)?;
+            Ok(())
+        });
+        let main = Main::builder().ipc(ipc).start().unwrap();
+        feed.close();
+        let (_, ticket) = main.issue_ticket(None);
+        let page = IpcRenderer::connect(&ticket.socket, &ticket.token).unwrap();
+        let before = peak_kib();
+        let note = "a page that floods the demo with messages it listens to; ".repeat(5);
+        for i in 0..130_000u32 {
+            page.send("seen", &(i, &note)).unwrap();
+        }
+        assert!(page.send_sync::<bool, _>("done?", &()).unwrap());
+        let grown = peak_kib().saturating_sub(before);
+        assert_eq!(traffic.counts()["seen"], 130_000);
+        assert!(
+            grown < 16 * 1024,
+            "130 000 messages grew the demo's peak memory by {grown} KiB"
+        );
+    }
 }

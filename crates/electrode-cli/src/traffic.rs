@@ -8,6 +8,7 @@ use std::time::Instant;
 pub struct Traffic {
     start: Instant,
     counts: Mutex<BTreeMap<String, u64>>,
+    print: bool,
 }
 
 impl Traffic {
@@ -15,6 +16,16 @@ impl Traffic {
         Traffic {
             start: Instant::now(),
             counts: Mutex::new(BTreeMap::new()),
+            print: true,
+        }
+    }
+
+    /// Counts without printing (tests).
+    #[cfg(test)]
+    pub fn quiet() -> Self {
+        Traffic {
+            print: false,
+            ..Traffic::new()
         }
     }
 
@@ -26,6 +37,9 @@ impl Traffic {
             .unwrap()
             .entry(channel.to_string())
             .or_default() += 1;
+        if !self.print {
+            return;
+        }
         let t = self.start.elapsed().as_secs_f64();
         let args = if args.len() > 60 {
             format!("{}…", &args[..args.floor_char_boundary_compat(60)])

@@ -414,7 +414,7 @@ impl IpcRenderer {
                     );
                 }
             }
-            other => tracing::warn!(
+            other => electrode_wire::warn_visible!(
                 renderer = self.id(),
                 "unexpected frame {:?} dropped",
                 other.kind()

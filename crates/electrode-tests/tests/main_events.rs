@@ -326,3 +326,34 @@ fn a_spawn_failure_names_the_program_but_not_the_token() {
         .unwrap_or(0);
     assert!(longest_hex_run < 32, "a token-like string in: {err}");
 }
+
+#[test]
+fn a_sync_answer_that_cannot_be_queued_closes_the_link_with_the_reason() {
+    let ipc_main = IpcMain::new();
+    ipc_main.on("big-answer", |event, _| {
+        event.set_return_value("a".repeat(64 << 10))?;
+        Ok(())
+    });
+    let main = start(
+        ipc_main,
+        Limits {
+            outbound_queue_bytes: 1 << 20,
+            ..Limits::default()
+        },
+    );
+    // The renderer reads nothing: main's queue for it fills to within 1 KiB of the limit.
+    let (wc, mut s) = silent_renderer(&main);
+    let payload = "q".repeat(1 << 10);
+    while wc.send("unread", &(&payload,)).is_ok() {}
+    let ask = Frame::SendSync {
+        request: 1,
+        channel: "big-answer".into(),
+        args: electrode::Args::empty(),
+    };
+    s.write_all(&ask.encode().to_vec()).unwrap();
+    let reason = wc.wait_destroyed(PATIENCE).expect("the link is closed");
+    assert!(
+        reason.contains("does not read its messages") && reason.contains("'big-answer'"),
+        "{reason}"
+    );
+}

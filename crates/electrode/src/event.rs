@@ -116,8 +116,23 @@ impl ReplyState {
         if self.done.swap(true, Ordering::AcqRel) {
             return false;
         }
-        if let Err(e) = self.sender.sync_reply(self.request, outcome) {
-            tracing::debug!(renderer = self.sender.id(), channel = %self.channel, "sync reply not delivered: {e}");
+        match self.sender.sync_reply(self.request, outcome) {
+            Ok(()) => {}
+            // The renderer waits for this answer but does not read what main sends it: it would
+            // wait forever. Close its link (its sendSync fails with the reason) rather than
+            // drop the answer without a word.
+            Err(Error::QueueFull { queued, limit, .. }) => {
+                let reason = format!(
+                    "renderer {} does not read its messages ({queued} bytes wait, limit {limit}): the answer to its sendSync on channel '{}' cannot be queued",
+                    self.sender.id(),
+                    self.channel
+                );
+                crate::warn_visible!(renderer = self.sender.id(), "{reason}; closing its link");
+                self.sender.close(&reason);
+            }
+            Err(e) => {
+                tracing::debug!(renderer = self.sender.id(), channel = %self.channel, "sync reply not delivered: {e}")
+            }
         }
         true
     }
@@ -138,7 +153,7 @@ impl Drop for ReplyState {
                 self.channel
             ),
         };
-        tracing::warn!(renderer = self.sender.id(), "{why}");
+        crate::warn_visible!(renderer = self.sender.id(), "{why}");
         self.deliver(SyncOutcome::Error(why));
     }
 }

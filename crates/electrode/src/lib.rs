@@ -28,6 +28,15 @@
 //! holds only its own renderer: a watchdog starts another worker. Listeners are therefore
 //! `Send + Sync`. Writes to renderers never block the caller: they go out directly when the
 //! socket has room and are queued (bounded) otherwise.
+//!
+//! # Seeing what goes wrong
+//!
+//! Electrode logs with [`tracing`](https://docs.rs/tracing). Install a subscriber to choose
+//! what you see, for example `tracing_subscriber::fmt().with_env_filter("electrode=info").init()`.
+//! Without one, warnings and errors a renderer or a listener can cause (a listener's `Err` or
+//! panic, a message on a channel nobody listens to, a renderer closed for bad input, a broadcast
+//! that missed someone) are printed to standard error, one line each; `ELECTRODE_LOG=off`
+//! silences that. [`IpcMain::on_error`] hands listener failures to your code instead.
 
 mod auth;
 mod buffer_json;

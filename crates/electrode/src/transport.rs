@@ -115,10 +115,10 @@ impl Connection {
                             args,
                         };
                         if let Err(e) = host.send_encoded(&channel, &frame.encode()) {
-                            tracing::warn!(renderer = me, "sendToHost dropped: {e}");
+                            crate::warn_visible!(renderer = me, "sendToHost dropped: {e}");
                         }
                     }
-                    None => tracing::warn!(
+                    None => crate::warn_visible!(
                         renderer = me,
                         "sendToHost on channel '{channel}' dropped: renderer {me} is not a <webview> guest"
                     ),
@@ -134,10 +134,10 @@ impl Connection {
                 match self.registry.get(target) {
                     Some(t) => {
                         if let Err(e) = t.send_args(&channel, args) {
-                            tracing::warn!(renderer = me, "sendTo {target} dropped: {e}");
+                            crate::warn_visible!(renderer = me, "sendTo {target} dropped: {e}");
                         }
                     }
-                    None => tracing::error!(
+                    None => crate::error_visible!(
                         renderer = me,
                         "Sending message to WebContents with unknown ID {target} (channel '{channel}')"
                     ),
@@ -154,10 +154,10 @@ impl Connection {
                 match self.registry.get(guest) {
                     Some(g) if g.embedder().map(|e| e.id()) == Some(me) => {
                         if let Err(e) = g.send_args(&channel, args) {
-                            tracing::warn!(renderer = me, "<webview>.send to guest {guest} dropped: {e}");
+                            crate::warn_visible!(renderer = me, "<webview>.send to guest {guest} dropped: {e}");
                         }
                     }
-                    _ => tracing::warn!(
+                    _ => crate::warn_visible!(
                         renderer = me,
                         "<webview>.send on channel '{channel}' dropped: renderer {guest} is not a live guest of renderer {me}"
                     ),

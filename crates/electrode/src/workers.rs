@@ -208,7 +208,7 @@ impl Workers {
         if let Err(e) = inner.epoll.add(fd, READABLE_EDGE, token) {
             lock(&inner.links).remove(&token);
             let reason = format!("cannot watch the renderer socket: {e}");
-            tracing::error!("{reason}");
+            crate::error_visible!("{reason}");
             lock(&link.state).conn.closed(&reason);
         }
     }
@@ -246,7 +246,7 @@ impl Inner {
             let n = match self.epoll.wait(&mut events, timeout) {
                 Ok(n) => n,
                 Err(e) => {
-                    tracing::error!("a renderer-link worker stopped: epoll_wait failed: {e}");
+                    crate::error_visible!("a renderer-link worker stopped: epoll_wait failed: {e}");
                     break;
                 }
             };
@@ -456,10 +456,10 @@ impl Inner {
                     "every renderer-link worker is inside a listener for over {STALL:?}; starting another"
                 );
                 if let Err(e) = Self::spawn_worker(&self, true) {
-                    tracing::error!("cannot start another renderer-link worker: {e}");
+                    crate::error_visible!("cannot start another renderer-link worker: {e}");
                 }
             } else if stalled && total >= MAX_WORKERS {
-                tracing::warn!(
+                crate::warn_visible!(
                     "all {total} renderer-link workers are blocked inside listeners; other renderers wait"
                 );
             }
@@ -531,18 +531,18 @@ pub(crate) fn handle_whole_frames(
             Ok(None) => return Ok(handled),
             Err(e) => {
                 let reason = describe(&e);
-                tracing::error!(renderer = id, "{reason}; closing its connection");
+                crate::error_visible!(renderer = id, "{reason}; closing its connection");
                 return Err(reason);
             }
         };
         let frame = Frame::decode(body, max_message_size).map_err(|e| {
             let reason = format!("renderer {id} sent a malformed frame: {e}");
-            tracing::error!(renderer = id, "{reason}; closing its connection");
+            crate::error_visible!(renderer = id, "{reason}; closing its connection");
             reason
         })?;
         handled = true;
         conn.handle_frame(frame).map_err(|e| {
-            tracing::error!(renderer = id, "{e}; closing its connection");
+            crate::error_visible!(renderer = id, "{e}; closing its connection");
             e.to_string()
         })?;
     }
