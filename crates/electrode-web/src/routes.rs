@@ -331,10 +331,12 @@ async fn run_ws(
     let reason = loop {
         let msg = match stream.next().await {
             Some(Ok(m)) => m,
-            Some(Err(e)) => break format!(
+            Some(Err(e)) => {
+                break format!(
                 "renderer {}'s WebSocket failed: {e} (main's max_message_size is {limit} bytes)",
                 page.id()
-            ),
+            )
+            }
             None => break "page disconnected".to_string(),
         };
         let data = match msg {
