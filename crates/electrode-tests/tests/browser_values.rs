@@ -302,3 +302,36 @@ async fn main_to_page_values_arrive_intact_and_bytes_as_uint8array() {
     );
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bytes_in_a_return_value_reach_the_page_as_json_stringify_gives_a_buffer() {
+    let ipc = IpcMain::new();
+    ipc.on("bytes?", |event, _| {
+        let b = Bytes::from_static(&[1, 2, 3]);
+        let mut map = BTreeMap::new();
+        map.insert("k".to_string(), Value::Bytes(b.clone()));
+        event.set_return_value((
+            b,
+            Value::Object(map),
+            vec![4u8, 5],
+            Value::Bytes(Bytes::new()),
+        ))?;
+        Ok(())
+    });
+    let app = App::start(ipc);
+    let b = Browser::start().await;
+    b.open(&app.url("index.html")).await;
+    let r = b
+        .run(
+            "return JSON.stringify(ipcRenderer.sendSync('bytes?'));",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        r,
+        json!(
+            r#"[{"type":"Buffer","data":[1,2,3]},{"k":{"type":"Buffer","data":[1,2,3]}},[4,5],{"type":"Buffer","data":[]}]"#
+        )
+    );
+    b.close().await;
+}

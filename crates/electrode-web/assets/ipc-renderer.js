@@ -12,15 +12,18 @@
  *
  * Transport (the Rust bridge in crates/electrode-web implements the other side):
  *   - POST /electrode/connect (synchronous XHR at load, header `X-Electrode: 1`, body "" or the
- *     guest ticket of a <webview> guest) -> {"id": <webContentsId>, "token": "<hex>"};
+ *     guest ticket of a <webview> guest) -> {"id": <webContentsId>, "token": "<hex>",
+ *     "maxMessageSize": <bytes>, "ticket": "<hex>" (guests: the ticket for their next page)};
  *   - WebSocket /electrode/ws?token=<token>: every async message (send, sendTo, sendToHost,
- *     <webview>.send) is one binary message `u32 LE sequence number` + frame body; main's
- *     messages are bare frame bodies;
+ *     <webview>.send) is one binary message `u64 LE sequence number` (from 1) + frame body;
+ *     `u64 0` + "loaded" tells main the document has loaded (did-finish-load); main's messages
+ *     are bare frame bodies, held by the shim until the document has loaded;
  *   - sendSync: synchronous XHR POST /electrode/sync with header `X-Electrode-Token`, body
- *     `u64 LE last async seq | u32 LE count | count x (u32 seq, u32 len, frame body) |
+ *     `u64 LE last async seq | u32 LE count | count x (u64 seq, u32 len, frame body) |
  *     SendSync frame body`: it carries the async messages main may not have received yet, so a
  *     large WebSocket message stalled behind the blocking XHR cannot deadlock (main dedups by
- *     sequence number);
+ *     sequence number; the carried ones are consecutive and end at the last seq); a listener's
+ *     designed error comes back as HTTP 200 with header `X-Electrode-Error: 1` and its text;
  *   - <webview>: POST /electrode/webview -> {"guest": id, "ticket": "<hex>"}; the guest iframe is
  *     named `electrode-guest:<ticket>` and its shim presents the ticket at connect;
  *     POST /electrode/webview/close (body: the guest id) when the element leaves the DOM.
@@ -792,6 +795,10 @@
    * Builds a frame body that carries a message: type | u64 fixed fields | channel | arguments,
    * after `reserve` leading bytes (room for the WebSocket sequence number).
    */
+  function frameSize(fixed, channel, parts) {
+    return 1 + 8 * fixed.length + 4 + utf8Encoder.encode(channel).length + parts.size;
+  }
+
   function buildMessage(type, fixed, channel, parts, reserve) {
     var ch = utf8Encoder.encode(channel);
     var size = reserve + 1 + 8 * fixed.length + 4 + ch.length + parts.size;
@@ -863,6 +870,7 @@
       case FRAME.WELCOME:
         head.push(u64Bytes(frame.id));
         if (frame.embedder !== undefined) head.push(u64Bytes(frame.embedder));
+        if (frame.maxMessageSize !== undefined) head.push(u64Bytes(frame.maxMessageSize));
         return concatBytes(head);
       case FRAME.SYNC_REPLY:
         head.push(u64Bytes(frame.request));
@@ -933,6 +941,7 @@
       case FRAME.WELCOME:
         f.id = u64();
         if (off + 8 <= b.length) f.embedder = u64();
+        if (off + 8 <= b.length) f.maxMessageSize = u64(); // mains since the limit travels
         break;
       case FRAME.SYNC_REPLY:
         f.request = u64();
@@ -1125,8 +1134,12 @@
     queue: [], // {seq, msg} made before the socket opened
     history: [], // {seq, msg} sent, possibly still in ws.bufferedAmount
     request: 0, // last sendSync request number
+    limit: Infinity, // main's max_message_size (frame body bytes), from the connect answer
     unloading: false,
-    inBeforeUnload: false
+    inBeforeUnload: false,
+    loaded: false, // the document has loaded and main's held messages were delivered
+    held: [], // main's messages that arrived before that, in order
+    toldLoaded: false // main was told the page has loaded
   };
 
   function markGone(reason) {
@@ -1184,6 +1197,11 @@
     state.id = info.id;
     state.token = String(info.token);
     state.guest = ticket !== '';
+    if (typeof info.maxMessageSize === 'number') state.limit = info.maxMessageSize;
+    if (state.guest && typeof info.ticket === 'string') {
+      // Each ticket admits one page: the guest's next page (reload, navigation) presents this one.
+      try { root.name = GUEST_PREFIX + info.ticket; } catch (e) { /* no window.name */ }
+    }
     openSocket(loc);
   }
 
@@ -1207,6 +1225,7 @@
         ws.send(q[i].msg);
         rememberSent(q[i]);
       }
+      tellLoaded();
     };
     ws.onmessage = function (ev) {
       onMainMessage(ev.data);
@@ -1228,15 +1247,27 @@
     if (i > 0) state.history = h.slice(i);
   }
 
+  /**
+   * Main closes the link of a renderer that sends a frame over its limit, so the shim checks
+   * first: an Error for the caller, and the link stays open (as for Rust renderers).
+   */
+  function checkSize(api, channel, size) {
+    if (size > state.limit) {
+      throw new Error(api + "('" + channel + "'): message on channel '" + channel + "' is " + size +
+        ' bytes, over the limit of ' + state.limit + ' bytes (main\'s max_message_size); not sent');
+    }
+  }
+
   /** Sends one async message (Send, SendToHost, SendTo, WebviewSend). */
   function postAsync(type, fixed, channel, parts) {
     if (state.gone) {
       console.warn('ipcRenderer: message on channel ' + JSON.stringify(channel) + ' dropped: main process is gone: ' + state.gone);
       return;
     }
+    checkSize(API_NAMES[type], channel, frameSize(fixed, channel, parts));
+    var msg = buildMessage(type, fixed, channel, parts, 8);
     var seq = ++state.seq;
-    var msg = buildMessage(type, fixed, channel, parts, 4);
-    new DataView(msg.buffer).setUint32(0, seq, true);
+    putU64(new DataView(msg.buffer), 0, seq);
     var entry = { seq: seq, msg: msg };
     if (state.open) {
       state.ws.send(msg);
@@ -1254,11 +1285,18 @@
     return state.unloading || state.inBeforeUnload;
   }
 
+  var API_NAMES = {};
+  API_NAMES[FRAME.SEND] = 'ipcRenderer.send';
+  API_NAMES[FRAME.SEND_TO_HOST] = 'ipcRenderer.sendToHost';
+  API_NAMES[FRAME.SEND_TO] = 'ipcRenderer.sendTo';
+  API_NAMES[FRAME.WEBVIEW_SEND] = '<webview>.send';
+
   function sendSync(channel) {
     channel = channelName(channel);
     if (dismissing()) throw unloadError(channel);
     if (state.gone) throw new Error('main process is gone: ' + state.gone);
     var parts = encodeArgParts(Array.prototype.slice.call(arguments, 1));
+    checkSize('ipcRenderer.sendSync', channel, frameSize([0], channel, parts));
     var request = ++state.request;
     var frame = buildMessage(FRAME.SEND_SYNC, [request], channel, parts, 0);
 
@@ -1274,7 +1312,12 @@
     var lastSeq = state.seq;
 
     var size = 12 + frame.length;
-    for (i = 0; i < carried.length; i++) size += 8 + carried[i].msg.length - 4;
+    for (i = 0; i < carried.length; i++) size += 12 + carried[i].msg.length - 8;
+    if (size > 2 * state.limit + 65536) {
+      throw new Error("ipcRenderer.sendSync('" + channel + "'): with the " + carried.length +
+        ' earlier message(s) still on their way to main it is ' + size + ' bytes, over the limit of ' +
+        (2 * state.limit + 65536) + " bytes (twice main's max_message_size plus framing); not sent");
+    }
     var body = new Uint8Array(size);
     var dv = new DataView(body.buffer);
     putU64(dv, 0, lastSeq);
@@ -1282,10 +1325,10 @@
     var off = 12;
     for (i = 0; i < carried.length; i++) {
       var m = carried[i].msg;
-      dv.setUint32(off, carried[i].seq, true);
-      dv.setUint32(off + 4, m.length - 4, true);
-      body.set(m.subarray(4), off + 8);
-      off += 8 + m.length - 4;
+      putU64(dv, off, carried[i].seq);
+      dv.setUint32(off + 8, m.length - 8, true);
+      body.set(m.subarray(8), off + 12);
+      off += 12 + m.length - 8;
     }
     body.set(frame, off);
 
@@ -1303,6 +1346,14 @@
       if (dismissing() || /dismissal|unload/i.test(msg) || (hidden && e && e.name === 'NetworkError')) throw unloadError(channel);
       throw new Error("ipcRenderer.sendSync('" + channel + "') failed: " + msg);
     }
+    if (xhr.status === 200 && xhr.getResponseHeader('X-Electrode-Error')) {
+      // A listener's designed error: an answer (HTTP 200), thrown as an Error in the page.
+      state.history = [];
+      if (state.queue.length) {
+        state.queue = state.queue.filter(function (q) { return q.seq > lastSeq; });
+      }
+      throw new Error(xhr.responseText);
+    }
     if (xhr.status === 200) {
       // Main has dispatched everything up to lastSeq.
       state.history = [];
@@ -1316,6 +1367,44 @@
     throw new Error(xhr.responseText || "ipcRenderer.sendSync('" + channel + "') failed: HTTP " + xhr.status);
   }
 
+  // Sequence number 0 is never a message: `u64 0 | "loaded"` tells main the page has loaded
+  // (its did-finish-load), after every async message the page sent before.
+  var LOADED_SIGNAL = (function () {
+    var b = new Uint8Array(14);
+    b.set([108, 111, 97, 100, 101, 100], 8); // "loaded"
+    return b;
+  })();
+
+  function tellLoaded() {
+    if (!state.loaded || state.toldLoaded || !state.open || state.gone) return;
+    state.toldLoaded = true;
+    state.ws.send(LOADED_SIGNAL);
+  }
+
+  /**
+   * Main's messages wait until the document has loaded, so that listeners registered by the
+   * page's own scripts (at the end of <body>, in window.onload) hear them, as in Electron,
+   * where a page's messages come after its scripts ran. The release runs in a task after the
+   * load event, after every load listener (this shim's runs first: it is in <head>).
+   */
+  function releaseHeld() {
+    if (state.loaded) return;
+    state.loaded = true;
+    var held = state.held;
+    state.held = [];
+    for (var i = 0; i < held.length; i++) deliver(held[i]);
+    tellLoaded();
+  }
+
+  function whenLoaded() {
+    var doc = root.document;
+    if (!doc || doc.readyState === 'complete') {
+      setTimeout(releaseHeld, 0);
+      return;
+    }
+    root.addEventListener('load', function () { setTimeout(releaseHeld, 0); });
+  }
+
   function onMainMessage(data) {
     var f;
     try {
@@ -1324,6 +1413,14 @@
       console.error('ipcRenderer: malformed message from main:', e);
       return;
     }
+    if (!state.loaded && (f.type === FRAME.MESSAGE || f.type === FRAME.HOST_MESSAGE)) {
+      state.held.push(f);
+      return;
+    }
+    deliver(f);
+  }
+
+  function deliver(f) {
     switch (f.type) {
       case FRAME.MESSAGE:
         // Electron 1.7.8: the renderer-side event is { sender: ipcRenderer } and nothing else.
@@ -1399,6 +1496,8 @@
     channel = channelName(channel);
     var st = webviewState(this);
     var parts = encodeArgParts(Array.prototype.slice.call(arguments, 1));
+    // Checked now, not when the guest id is known: the caller hears of it.
+    checkSize('<webview>.send', channel, frameSize([0], channel, parts));
     if (st.guest === null) {
       st.pending.push({ channel: channel, parts: parts }); // sent once the guest id is known
       return;
@@ -1672,6 +1771,7 @@
   }
 
   if (root.document) installWebview(root.document);
+  whenLoaded();
   connect();
 
   /*
@@ -1687,6 +1787,9 @@
    *  - A missing channel (null/undefined) throws 'Missing required channel argument' for send,
    *    sendSync, sendTo, sendToHost and <webview>.send; other channels are String()-ed.
    *  - sendToHost from a page that is no <webview> guest warns (1.7.8 dropped silently).
+   *  - Messages from main that arrive before the document has loaded are held and delivered
+   *    in order in a task after the window's load event (Electron's own page messages could not
+   *    arrive before the page's scripts ran); main's did-finish-load follows that delivery.
    *  - -0 is sent as 0 (1.7.8 kept -0 as a double). `Math.round(-0.4)` is -0, and "-0" would
    *    not deserialize into a Rust integer.
    *  - Received bytes are Uint8Array (Buffer in Electron) unless the page has a global Buffer.

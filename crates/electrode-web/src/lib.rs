@@ -26,10 +26,13 @@
 //! `<script src="/electrode/ipc-renderer.js"></script>`, then
 //! `const { ipcRenderer } = require('electron')`.
 
+mod files;
 mod outbound;
 mod page;
 mod routes;
 mod security;
+mod server;
+mod sync;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -66,6 +69,13 @@ pub struct WebConfig {
     pub(crate) app_dir: Option<PathBuf>,
     pub(crate) sync_deadline: Duration,
     pub(crate) connect_deadline: Duration,
+    pub(crate) max_pending_syncs: usize,
+    pub(crate) max_connections: usize,
+    pub(crate) header_timeout: Duration,
+    pub(crate) body_timeout: Duration,
+    pub(crate) max_pending_pages: usize,
+    pub(crate) symlinks_out: bool,
+    pub(crate) content_security_policy: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -75,6 +85,13 @@ impl Default for WebConfig {
             app_dir: None,
             sync_deadline: Duration::from_secs(30),
             connect_deadline: Duration::from_secs(30),
+            max_pending_syncs: 8,
+            max_connections: 512,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            max_pending_pages: 256,
+            symlinks_out: false,
+            content_security_policy: Some("frame-ancestors 'self'".into()),
         }
     }
 }
@@ -101,6 +118,59 @@ impl WebConfig {
     /// an error itself (a synchronous XHR in a page cannot time out on its own). Default 30 s.
     pub fn sync_deadline(mut self, d: Duration) -> Self {
         self.sync_deadline = d;
+        self
+    }
+
+    /// Most bridge connections open at once, WebSockets included (default 512). Beyond it a
+    /// new connection is closed at once, so that slow or idle clients cannot use up main's
+    /// file descriptors (Rust renderers need them too); a browser uses a few per origin plus
+    /// one WebSocket per page.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// How long a client may take to send a request's headers, and how long a kept-alive
+    /// connection may sit idle between requests (default 10 s; slowloris).
+    pub fn header_timeout(mut self, d: Duration) -> Self {
+        self.header_timeout = d;
+        self
+    }
+
+    /// How long a client may take to send an authorised request's body (default 30 s).
+    pub fn body_timeout(mut self, d: Duration) -> Self {
+        self.body_timeout = d;
+        self
+    }
+
+    /// Most pages connected but without their WebSocket yet (default 256). Each holds a
+    /// `WebContents` until it opens its WebSocket or the connect deadline passes; beyond the
+    /// cap `POST /electrode/connect` is refused with an error saying so.
+    pub fn max_pending_pages(mut self, n: usize) -> Self {
+        self.max_pending_pages = n.max(1);
+        self
+    }
+
+    /// Serve files whose path inside `app_dir` is a symlink to somewhere outside it (default
+    /// `false`: such paths are refused with `403`).
+    pub fn allow_symlinks_out(mut self, allow: bool) -> Self {
+        self.symlinks_out = allow;
+        self
+    }
+
+    /// The `Content-Security-Policy` header of every answer (default
+    /// `frame-ancestors 'self'`: other origins cannot frame the app's pages, which would
+    /// connect as renderers). `None` sends none. A handler's own policy is left alone.
+    pub fn content_security_policy(mut self, policy: Option<impl Into<String>>) -> Self {
+        self.content_security_policy = policy.map(Into::into);
+        self
+    }
+
+    /// How many `sendSync` requests of one page may wait in the bridge at once (default 8).
+    /// A page's script blocks on each, so more than one means frames of the same page or a
+    /// hand-made client; over the cap the request fails at once with an error saying so.
+    pub fn max_pending_syncs(mut self, n: usize) -> Self {
+        self.max_pending_syncs = n.max(1);
         self
     }
 }
@@ -132,6 +202,7 @@ impl WebBridge {
             addr: config.bind,
             source,
         })?;
+        let (max_connections, header_timeout) = (config.max_connections, config.header_timeout);
         let app = routes::router(main, config, addr);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
@@ -142,14 +213,10 @@ impl WebBridge {
                         Ok(l) => l,
                         Err(e) => return tracing::error!("web bridge cannot use its socket: {e}"),
                     };
-                    let served = axum::serve(listener, app)
-                        .with_graceful_shutdown(async {
-                            let _ = stopped.await;
-                        })
-                        .await;
-                    if let Err(e) = served {
-                        tracing::error!("web bridge stopped: {e}");
-                    }
+                    let stop = async {
+                        let _ = stopped.await;
+                    };
+                    server::serve(listener, app, max_connections, header_timeout, stop).await;
                 });
                 runtime.shutdown_timeout(Duration::from_secs(1));
             })

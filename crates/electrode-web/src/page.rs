@@ -2,12 +2,12 @@
 //! messages, which arrive over two transports (WebSocket for async, XHR for sync).
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use electrode::wire::Frame;
 use electrode::{Connection, WebContents};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use crate::outbound::{Out, PageOutbound};
 use crate::security::{parse_token, secret_eq};
@@ -20,10 +20,16 @@ pub(crate) struct Page {
     pub(crate) rx: Mutex<Option<mpsc::UnboundedReceiver<Out>>>,
     /// Sequence number of the last async message dispatched to listeners.
     pub(crate) dispatched: Mutex<u64>,
+    /// Woken whenever `dispatched` moves or the link closes (sync requests wait on it).
+    pub(crate) advanced: Notify,
+    /// `sendSync` requests of this page in the bridge now.
+    pub(crate) pending_syncs: AtomicUsize,
     /// Largest frame accepted from this page (main's limit).
     pub(crate) limit: usize,
     /// A `<webview>` guest's next page took over this page's `WebContents`.
     pub(crate) superseded: AtomicBool,
+    /// The page reported its `load` (main's did-finish-load ran for it).
+    pub(crate) loaded: AtomicBool,
 }
 
 impl Page {
@@ -68,7 +74,9 @@ impl Page {
             return Err(format!("frame {:?} is not an async message", frame.kind()));
         }
         *last = seq;
-        self.conn.handle_frame(frame).map_err(|e| e.to_string())
+        let handled = self.conn.handle_frame(frame).map_err(|e| e.to_string());
+        self.advanced.notify_waiters();
+        handled
     }
 
     /// A guest page went away (reload, navigation): keep its `WebContents` for the next page.
@@ -76,9 +84,17 @@ impl Page {
         self.conn.detached(reason);
     }
 
+    /// The page went away on its own (closed, reloaded, navigated): routine, so `debug`.
+    pub(crate) fn close_ordinary(&self, reason: &str) {
+        tracing::debug!(renderer = self.id(), "closing page link: {reason}");
+        self.conn.closed(reason);
+        self.advanced.notify_waiters();
+    }
+
     pub(crate) fn close(&self, reason: &str) {
         tracing::warn!(renderer = self.id(), "closing page link: {reason}");
         self.conn.closed(reason);
+        self.advanced.notify_waiters();
     }
 }
 
@@ -87,6 +103,8 @@ impl Page {
 pub(crate) struct Pages {
     pages: Mutex<HashMap<u64, Arc<Page>>>,
     guest_tickets: Mutex<HashMap<String, WebContents>>,
+    /// Pages connected whose WebSocket is not open yet (each holds a `WebContents`).
+    pending: AtomicUsize,
 }
 
 impl Pages {
@@ -97,8 +115,12 @@ impl Pages {
             .unwrap_or_else(|e| e.into_inner())
             .insert(id, page.clone());
         let me = Arc::downgrade(self);
+        let weak = Arc::downgrade(&page);
         page.contents.on_destroyed(move |_| {
             if let Some(pages) = me.upgrade() {
+                if let Some(page) = weak.upgrade() {
+                    let _ = pages.take_rx(&page);
+                }
                 pages
                     .pages
                     .lock()
@@ -129,6 +151,29 @@ impl Pages {
         secret_eq(&page.secret, secret).then_some(page)
     }
 
+    /// Counts a page that is about to connect, unless `cap` pages are waiting already.
+    pub(crate) fn reserve_pending(&self, cap: usize) -> Result<(), usize> {
+        self.pending
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < cap).then_some(n + 1)
+            })
+            .map(|_| ())
+    }
+
+    /// A reservation that did not become a page.
+    pub(crate) fn unreserve_pending(&self) {
+        self.pending.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Takes the page's WebSocket queue (once): the page is no longer pending.
+    pub(crate) fn take_rx(&self, page: &Page) -> Option<mpsc::UnboundedReceiver<Out>> {
+        let rx = page.rx.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if rx.is_some() {
+            self.pending.fetch_sub(1, Ordering::AcqRel);
+        }
+        rx
+    }
+
     pub(crate) fn add_guest_ticket(&self, ticket: String, guest: WebContents) {
         self.guest_tickets
             .lock()
@@ -136,20 +181,23 @@ impl Pages {
             .insert(ticket, guest);
     }
 
-    /// The guest a ticket belongs to. Tickets stay valid while the guest lives, so a guest
-    /// page that reloads or navigates reconnects to the same `WebContents`.
-    pub(crate) fn guest(&self, ticket: &str) -> Option<WebContents> {
-        self.guest_tickets
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(ticket)
-            .cloned()
+    /// Uses up a guest ticket: the guest it belongs to and the ticket for the guest's next
+    /// page (a reload or navigation), so a ticket admits exactly one page.
+    pub(crate) fn use_guest_ticket(&self, ticket: &str) -> Option<(WebContents, String)> {
+        let mut tickets = self.guest_tickets.lock().unwrap_or_else(|e| e.into_inner());
+        let guest = tickets.remove(ticket)?;
+        if guest.is_destroyed() {
+            return None;
+        }
+        let next = crate::security::random_hex(16);
+        tickets.insert(next.clone(), guest.clone());
+        Some((guest, next))
     }
 
-    pub(crate) fn forget_guest(&self, ticket: &str) {
+    pub(crate) fn forget_guest(&self, guest: u64) {
         self.guest_tickets
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(ticket);
+            .retain(|_, g| g.id() != guest);
     }
 }

@@ -1,18 +1,19 @@
 //! HTTP routes: the shim, connect, WebSocket, sync XHR, `<webview>` guests, static files.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{DefaultBodyLimit, Query, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use electrode::wire::{Frame, SyncOutcome};
+use electrode::wire::Frame;
 use electrode::{Main, RendererKind};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
@@ -24,47 +25,83 @@ use crate::WebConfig;
 
 #[derive(Clone)]
 pub(crate) struct Bridge {
-    main: Arc<Main>,
-    pages: Arc<Pages>,
-    allowed: Allowed,
-    config: WebConfig,
+    pub(crate) main: Arc<Main>,
+    pub(crate) pages: Arc<Pages>,
+    pub(crate) allowed: Allowed,
+    pub(crate) config: WebConfig,
+    /// `app_dir`, canonical, when symlinks may not lead out of it.
+    confine: Option<Arc<PathBuf>>,
+    csp: Option<HeaderValue>,
 }
 
 pub(crate) fn router(main: Arc<Main>, config: WebConfig, addr: SocketAddr) -> Router {
-    let limit = main.limits().max_message_size;
     let bridge = Bridge {
         main,
         pages: Arc::new(Pages::default()),
         allowed: Allowed::for_addr(addr),
         config: config.clone(),
+        confine: config
+            .app_dir
+            .as_ref()
+            .filter(|_| !config.symlinks_out)
+            .map(|d| Arc::new(std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()))),
+        csp: config
+            .content_security_policy
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok()),
     };
     let mut app = Router::new()
         .route("/electrode/ipc-renderer.js", get(shim))
         .route("/electrode/connect", post(connect))
         .route("/electrode/ws", get(ws))
-        .route("/electrode/sync", post(sync))
+        .route("/electrode/sync", post(crate::sync::sync))
         .route("/electrode/webview", post(webview_create))
         .route("/electrode/webview/close", post(webview_close));
     if let Some(dir) = &config.app_dir {
         app = app.fallback_service(tower_http::services::ServeDir::new(dir));
     }
-    app.layer(DefaultBodyLimit::max(
-        limit.saturating_mul(4).saturating_add(1 << 20),
-    ))
-    .layer(middleware::from_fn_with_state(bridge.clone(), check_host))
-    .with_state(bridge)
+    // Handlers read their bodies themselves, after authorisation, with their own caps.
+    app.layer(DefaultBodyLimit::max(SMALL_BODY))
+        .layer(middleware::from_fn_with_state(bridge.clone(), check_host))
+        .with_state(bridge)
 }
 
-fn refuse(status: StatusCode, why: String) -> Response {
+pub(crate) fn refuse(status: StatusCode, why: String) -> Response {
     tracing::warn!("web bridge refused a request: {why}");
     (status, why).into_response()
 }
 
 async fn check_host(State(b): State<Bridge>, req: Request, next: Next) -> Response {
+    // `GET http://evil.example/x`: this is not a proxy.
+    if req.uri().scheme().is_some() || req.uri().authority().is_some() {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "absolute-form request target {:?} refused: the bridge is not a proxy",
+                req.uri().to_string()
+            ),
+        );
+    }
     if let Err(why) = b.allowed.host_ok(req.headers()) {
         return refuse(StatusCode::MISDIRECTED_REQUEST, why);
     }
-    next.run(req).await
+    if let Some(root) = &b.confine {
+        let path = req.uri().path();
+        if !path.starts_with("/electrode/") {
+            if let Some(real) = crate::files::escapes(root, path).await {
+                return refuse(
+                    StatusCode::FORBIDDEN,
+                    format!(
+                        "{path} resolves to {} outside app_dir through a symlink (WebConfig::allow_symlinks_out)",
+                        real.display()
+                    ),
+                );
+            }
+        }
+    }
+    let mut r = next.run(req).await;
+    crate::files::harden(&mut r, b.csp.as_ref());
+    r
 }
 
 async fn shim() -> Response {
@@ -81,7 +118,47 @@ async fn shim() -> Response {
         .into_response()
 }
 
-fn page_from_header(b: &Bridge, headers: &HeaderMap) -> Result<Arc<Page>, (StatusCode, String)> {
+/// Cap on bodies that carry no message (a guest ticket, a guest id).
+const SMALL_BODY: usize = 4 * 1024;
+
+/// Reads a body only after its request was authorised, and never past `cap` bytes.
+pub(crate) async fn read_body(
+    b: &Bridge,
+    body: Body,
+    cap: usize,
+    what: &str,
+) -> Result<Bytes, Response> {
+    let limit = b.config.body_timeout;
+    let Ok(read) = tokio::time::timeout(limit, axum::body::to_bytes(body, cap)).await else {
+        return Err(refuse(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("{what}: request body not received within {limit:?}"),
+        ));
+    };
+    match read {
+        Ok(b) => Ok(b),
+        Err(e) => {
+            let too_big = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if too_big {
+                Err(refuse(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("{what}: request body exceeds its limit of {cap} bytes"),
+                ))
+            } else {
+                Err(refuse(
+                    StatusCode::BAD_REQUEST,
+                    format!("{what}: cannot read the request body: {e}"),
+                ))
+            }
+        }
+    }
+}
+
+pub(crate) fn page_from_header(
+    b: &Bridge,
+    headers: &HeaderMap,
+) -> Result<Arc<Page>, (StatusCode, String)> {
     let unauthorized = |why: &str| (StatusCode::UNAUTHORIZED, why.to_string());
     let token = headers
         .get("x-electrode-token")
@@ -92,32 +169,48 @@ fn page_from_header(b: &Bridge, headers: &HeaderMap) -> Result<Arc<Page>, (Statu
         .ok_or_else(|| unauthorized("unknown or wrong page token"))
 }
 
-async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Bytes) -> Response {
+async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Body) -> Response {
     if let Err(why) = b.allowed.origin_ok(&headers, false) {
         return refuse(StatusCode::FORBIDDEN, why);
     }
     if headers.get("x-electrode").is_none() {
         return refuse(StatusCode::FORBIDDEN, "X-Electrode header missing".into());
     }
+    let body = match read_body(&b, body, SMALL_BODY, "/electrode/connect").await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    if let Err(n) = b.pages.reserve_pending(b.config.max_pending_pages) {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "{n} pages are connected without their WebSocket yet (WebConfig::max_pending_pages); try again later"
+            ),
+        );
+    }
+    let mut next_ticket = None;
     let contents = if body.is_empty() {
         b.main.create_contents(RendererKind::Page, None)
     } else {
         let ticket = String::from_utf8_lossy(&body).to_string();
-        match b.pages.guest(&ticket) {
-            Some(guest) if !guest.is_destroyed() => {
+        match b.pages.use_guest_ticket(&ticket) {
+            Some((guest, next)) => {
                 // A navigating guest's new page may arrive before the old one has gone.
                 if let Some(old) = b.pages.get(guest.id()) {
                     old.superseded
                         .store(true, std::sync::atomic::Ordering::Release);
+                    let _ = b.pages.take_rx(&old);
                     old.detach("replaced by the guest's next page");
                 }
+                next_ticket = Some(next);
                 guest
             }
-            _ => {
+            None => {
+                b.pages.unreserve_pending();
                 return refuse(
                     StatusCode::FORBIDDEN,
-                    "unknown <webview> guest ticket".into(),
-                )
+                    "unknown, used or expired <webview> guest ticket".into(),
+                );
             }
         }
     };
@@ -125,7 +218,10 @@ async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Bytes) -> Re
     let out = Arc::new(out);
     let conn = match b.main.attach(&contents, out.clone()) {
         Ok(c) => c,
-        Err(e) => return refuse(StatusCode::CONFLICT, e.to_string()),
+        Err(e) => {
+            b.pages.unreserve_pending();
+            return refuse(StatusCode::CONFLICT, e.to_string());
+        }
     };
     let page = Arc::new(Page {
         secret: random_hex(32),
@@ -134,8 +230,11 @@ async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Bytes) -> Re
         out,
         rx: Mutex::new(Some(rx)),
         dispatched: Mutex::new(0),
+        advanced: Default::default(),
+        pending_syncs: Default::default(),
         limit: b.main.limits().max_message_size,
         superseded: Default::default(),
+        loaded: Default::default(),
     });
     b.pages.insert(page.clone());
     tracing::info!(renderer = page.id(), "page connected");
@@ -153,7 +252,14 @@ async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Bytes) -> Re
             waiting.close("the page did not open its WebSocket in time");
         }
     });
-    let json = serde_json::json!({ "id": page.id(), "token": page.token() });
+    let mut json = serde_json::json!({
+        "id": page.id(),
+        "token": page.token(),
+        "maxMessageSize": page.limit,
+    });
+    if let Some(t) = next_ticket {
+        json["ticket"] = t.into();
+    }
     (
         [(header::CONTENT_TYPE, "application/json")],
         json.to_string(),
@@ -181,13 +287,13 @@ async fn ws(
             "unknown or wrong page token".into(),
         );
     };
-    let Some(rx) = page.rx.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+    let Some(rx) = b.pages.take_rx(&page) else {
         return refuse(
             StatusCode::CONFLICT,
             format!("page {} already has a WebSocket", page.id()),
         );
     };
-    let limit = b.main.limits().max_message_size + 4;
+    let limit = b.main.limits().max_message_size + 8;
     let deadline = b.config.connect_deadline;
     upgrade
         .max_message_size(limit)
@@ -225,7 +331,12 @@ async fn run_ws(
     let reason = loop {
         let msg = match stream.next().await {
             Some(Ok(m)) => m,
-            Some(Err(e)) => break format!("page WebSocket failed: {e}"),
+            Some(Err(e)) => {
+                break format!(
+                "renderer {}'s WebSocket failed: {e} (main's max_message_size is {limit} bytes)",
+                page.id()
+            )
+            }
             None => break "page disconnected".to_string(),
         };
         let data = match msg {
@@ -239,14 +350,28 @@ async fn run_ws(
                 )
             }
         };
-        if data.len() < 4 {
+        let Some(seq) = data.get(..8) else {
             break format!(
                 "renderer {} sent a WebSocket message without a sequence number",
                 page.id()
             );
+        };
+        let seq = u64::from_le_bytes(seq.try_into().expect("8 bytes"));
+        if seq == 0 {
+            // Outside the sequence: a control signal from the shim.
+            if &data[8..] != b"loaded" {
+                break format!(
+                    "renderer {} sent an unknown control message (sequence number 0)",
+                    page.id()
+                );
+            }
+            if !page.loaded.swap(true, std::sync::atomic::Ordering::AcqRel) {
+                let contents = page.contents.clone();
+                tokio::task::block_in_place(|| contents.notify_did_finish_load());
+            }
+            continue;
         }
-        let seq = u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as u64;
-        let frame = match Frame::decode(data.slice(4..), limit) {
+        let frame = match Frame::decode(data.slice(8..), limit) {
             Ok(f) => f,
             Err(e) => break format!("renderer {} sent a malformed frame: {e}", page.id()),
         };
@@ -271,152 +396,9 @@ async fn run_ws(
             }
         });
     } else {
-        page.close(&reason);
+        page.close_ordinary(&reason);
     }
     writer.abort();
-}
-
-/// The body of `/electrode/sync`: the async messages main may not have yet, then the call.
-struct SyncRequest {
-    last_seq: u64,
-    carried: Vec<(u64, Frame)>,
-    call: Frame,
-}
-
-fn parse_sync(body: &Bytes, limit: usize) -> Result<SyncRequest, String> {
-    let take = |at: usize, n: usize| {
-        body.get(at..at + n)
-            .ok_or_else(|| "sync request is truncated".to_string())
-    };
-    let last_seq = u64::from_le_bytes(take(0, 8)?.try_into().expect("8 bytes"));
-    let count = u32::from_le_bytes(take(8, 4)?.try_into().expect("4 bytes")) as usize;
-    let mut at = 12;
-    let mut carried = Vec::with_capacity(count.min(1024));
-    for _ in 0..count {
-        let seq = u32::from_le_bytes(take(at, 4)?.try_into().expect("4 bytes")) as u64;
-        let len = u32::from_le_bytes(take(at + 4, 4)?.try_into().expect("4 bytes")) as usize;
-        take(at + 8, len)?;
-        let frame = Frame::decode(body.slice(at + 8..at + 8 + len), limit)
-            .map_err(|e| format!("carried message {seq}: {e}"))?;
-        carried.push((seq, frame));
-        at += 8 + len;
-    }
-    let call = Frame::decode(body.slice(at..), limit).map_err(|e| format!("sync call: {e}"))?;
-    if !matches!(call, Frame::SendSync { .. }) {
-        return Err(format!(
-            "sync request ends with {:?}, not SendSync",
-            call.kind()
-        ));
-    }
-    Ok(SyncRequest {
-        last_seq,
-        carried,
-        call,
-    })
-}
-
-fn sync_error(status: StatusCode, text: String) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        text,
-    )
-        .into_response()
-}
-
-async fn sync(State(b): State<Bridge>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(why) = b.allowed.origin_ok(&headers, false) {
-        return refuse(StatusCode::FORBIDDEN, why);
-    }
-    let page = match page_from_header(&b, &headers) {
-        Ok(p) => p,
-        Err((status, why)) => return refuse(status, why),
-    };
-    let req = match parse_sync(&body, page.limit) {
-        Ok(r) => r,
-        Err(why) => {
-            let reason = format!(
-                "renderer {} sent a malformed sendSync request: {why}",
-                page.id()
-            );
-            page.close(&reason);
-            return sync_error(StatusCode::BAD_REQUEST, reason);
-        }
-    };
-    let Frame::SendSync {
-        request,
-        ref channel,
-        ..
-    } = req.call
-    else {
-        unreachable!("parse_sync checked the call")
-    };
-    let channel = channel.clone();
-    let deadline = Instant::now() + b.config.sync_deadline;
-    let reply = page.out.wait_sync(request);
-    // Dispatch the carried messages and the call in sequence order; wait for WebSocket
-    // messages that were fully handed to the network before the call but are not here yet.
-    let mut call = Some(req.call);
-    let mut carried = req.carried.into_iter().peekable();
-    loop {
-        let step = tokio::task::block_in_place(|| -> Result<bool, String> {
-            let mut last = page.dispatched.lock().unwrap_or_else(|e| e.into_inner());
-            while let Some((seq, _)) = carried.peek() {
-                if *seq <= *last {
-                    carried.next();
-                } else if *seq == *last + 1 {
-                    let (seq, frame) = carried.next().expect("peeked");
-                    page.dispatch_next(&mut last, seq, frame)?;
-                } else {
-                    break;
-                }
-            }
-            if *last >= req.last_seq {
-                let frame = call.take().expect("the call is dispatched once");
-                page.conn.handle_frame(frame).map_err(|e| e.to_string())?;
-                return Ok(true);
-            }
-            Ok(false)
-        });
-        match step {
-            Ok(true) => break,
-            Ok(false) => {
-                if Instant::now() >= deadline {
-                    page.out.forget_sync(request);
-                    return sync_error(
-                        StatusCode::GATEWAY_TIMEOUT,
-                        format!("sendSync('{channel}'): earlier messages of this page never reached main"),
-                    );
-                }
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-            Err(e) => {
-                page.close(&e);
-                return sync_error(StatusCode::BAD_REQUEST, e);
-            }
-        }
-    }
-    let left = deadline.saturating_duration_since(Instant::now());
-    match tokio::time::timeout(left, reply).await {
-        Ok(Ok(SyncOutcome::Value(json))) => {
-            ([(header::CONTENT_TYPE, "application/json")], json).into_response()
-        }
-        Ok(Ok(SyncOutcome::Error(text))) => sync_error(StatusCode::INTERNAL_SERVER_ERROR, text),
-        Ok(Err(_)) => sync_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("sendSync('{channel}'): main dropped the call"),
-        ),
-        Err(_) => {
-            page.out.forget_sync(request);
-            sync_error(
-                StatusCode::GATEWAY_TIMEOUT,
-                format!(
-                    "sendSync('{channel}'): main did not answer within {:?}",
-                    b.config.sync_deadline
-                ),
-            )
-        }
-    }
 }
 
 async fn webview_create(State(b): State<Bridge>, headers: HeaderMap) -> Response {
@@ -433,8 +415,8 @@ async fn webview_create(State(b): State<Bridge>, headers: HeaderMap) -> Response
     let ticket = random_hex(16);
     b.pages.add_guest_ticket(ticket.clone(), guest.clone());
     let pages = b.pages.clone();
-    let t = ticket.clone();
-    guest.on_destroyed(move |_| pages.forget_guest(&t));
+    let id = guest.id();
+    guest.on_destroyed(move |_| pages.forget_guest(id));
     // Destroying the host destroys its guests.
     let g = guest.clone();
     host.contents
@@ -447,13 +429,17 @@ async fn webview_create(State(b): State<Bridge>, headers: HeaderMap) -> Response
         .into_response()
 }
 
-async fn webview_close(State(b): State<Bridge>, headers: HeaderMap, body: Bytes) -> Response {
+async fn webview_close(State(b): State<Bridge>, headers: HeaderMap, body: Body) -> Response {
     if let Err(why) = b.allowed.origin_ok(&headers, false) {
         return refuse(StatusCode::FORBIDDEN, why);
     }
     let host = match page_from_header(&b, &headers) {
         Ok(p) => p,
         Err((status, why)) => return refuse(status, why),
+    };
+    let body = match read_body(&b, body, SMALL_BODY, "/electrode/webview/close").await {
+        Ok(b) => b,
+        Err(r) => return r,
     };
     let id: u64 = match String::from_utf8_lossy(&body).trim().parse() {
         Ok(id) => id,

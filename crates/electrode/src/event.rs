@@ -164,7 +164,13 @@ impl SyncReply {
         if self.is_done() {
             return Ok(false);
         }
-        let json = serde_json::to_vec(&value).map_err(|e| Error::BadReturnValue {
+        // Pages get Electron's JSON.stringify shape for bytes; Rust renderers decode the
+        // reply with serde_json, where a number array reads into Vec<u8> or Bytes.
+        let json = match self.0.sender.kind() {
+            crate::RendererKind::Page => crate::buffer_json::to_vec(&value),
+            crate::RendererKind::Process => serde_json::to_vec(&value),
+        }
+        .map_err(|e| Error::BadReturnValue {
             channel: self.0.channel.clone(),
             renderer: self.0.sender.id(),
             message: e.to_string(),

@@ -39,6 +39,7 @@
 //! silences that. [`IpcMain::on_error`] hands listener failures to your code instead.
 
 mod auth;
+mod buffer_json;
 mod contents;
 mod error;
 mod event;

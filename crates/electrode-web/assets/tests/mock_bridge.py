@@ -185,8 +185,8 @@ class Main:
         carried = []
         with self.lock:
             for _ in range(count):
-                seq, n = struct.unpack_from("<II", body, off)
-                off += 8
+                seq, n = struct.unpack_from("<QI", body, off)
+                off += 12
                 carried.append(seq)
                 self.async_message(c, seq, bytes(body[off:off + n]))
                 off += n
@@ -339,9 +339,9 @@ def make_handler(main):
                 c.outbox = []
             try:
                 for msg in ws.messages(self.rfile):
-                    (seq,) = struct.unpack_from("<I", msg, 0)
+                    (seq,) = struct.unpack_from("<Q", msg, 0)
                     with main.lock:
-                        main.async_message(c, seq, msg[4:])
+                        main.async_message(c, seq, msg[8:])
             except (EOFError, ConnectionError, OSError):
                 pass
             finally:
