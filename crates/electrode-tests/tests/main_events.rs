@@ -71,16 +71,23 @@ fn web_contents_created_and_did_finish_load_let_main_greet_every_renderer() {
         .unwrap();
         renderers.push((wc, ipc));
     }
+    let mut greeted: Vec<u64> = (0..renderers.len())
+        .map(|_| {
+            let (me, greeting) = rx
+                .recv_timeout(PATIENCE)
+                .expect("every renderer is greeted");
+            assert_eq!(me, greeting, "each renderer is greeted with its own id");
+            me
+        })
+        .collect();
+    greeted.sort_unstable();
     for (wc, ipc) in &renderers {
-        let (me, greeted) = rx
-            .recv_timeout(PATIENCE)
-            .expect("every renderer is greeted");
-        assert_eq!(me, greeted, "each renderer is greeted with its own id");
-        assert!(renderers.iter().any(|(w, _)| w.id() == me));
-        assert_eq!(wc.load_count(), 1);
         assert_eq!(ipc.id(), wc.id());
+        // Greeted, so it has loaded, exactly once.
+        assert_eq!(wc.load_count(), 1);
     }
     let ids: Vec<u64> = renderers.iter().map(|(wc, _)| wc.id()).collect();
+    assert_eq!(greeted, ids);
     assert_eq!(*created.lock().unwrap(), ids);
     // A hook added after the load still runs, once, at once.
     let late = Arc::new(Mutex::new(0));

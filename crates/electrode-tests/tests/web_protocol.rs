@@ -137,6 +137,29 @@ impl Ws {
         f.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
         self.0.write_all(&f).await.unwrap();
     }
+
+    /// The next binary message from the bridge (server frames are not masked).
+    async fn recv(&mut self) -> Vec<u8> {
+        let mut head = [0u8; 2];
+        self.0.read_exact(&mut head).await.unwrap();
+        assert_eq!(head[0], 0x82, "a final binary frame");
+        let n = match head[1] & 0x7f {
+            126 => {
+                let mut b = [0u8; 2];
+                self.0.read_exact(&mut b).await.unwrap();
+                u16::from_be_bytes(b) as usize
+            }
+            127 => {
+                let mut b = [0u8; 8];
+                self.0.read_exact(&mut b).await.unwrap();
+                u64::from_be_bytes(b) as usize
+            }
+            n => n as usize,
+        };
+        let mut payload = vec![0u8; n];
+        self.0.read_exact(&mut payload).await.unwrap();
+        payload
+    }
 }
 
 fn send_frame(channel: &str, arg: &str) -> Vec<u8> {
@@ -342,4 +365,42 @@ async fn a_hand_made_oversized_message_closes_only_its_link_and_connect_tells_th
         Json::from("fine")
     );
     assert!(!app.main.from_id(good).unwrap().is_destroyed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_timeout_waits_for_a_page_that_reads_late() {
+    let app = start_with(
+        WebConfig::new(),
+        electrode::Limits {
+            outbound_queue_bytes: 1 << 20,
+            ..electrode::Limits::default()
+        },
+    );
+    let addr = app.bridge.addr();
+    let (id, token) = connect(addr).await;
+    let mut ws = Ws::open(addr, &token).await;
+    let wc = app.main.from_id(id).unwrap();
+    assert!(wc.wait_ready(PATIENCE));
+    // The page reads nothing for a while; 64 x 256 KiB is more than the socket buffers and
+    // main's 1 MiB queue hold, so plain sends would fail. send_timeout waits instead.
+    let sender = std::thread::spawn(move || {
+        let payload = "w".repeat(256 << 10);
+        for i in 0..64u32 {
+            wc.send_timeout("waited", &(i, &payload), PATIENCE)?;
+        }
+        Ok::<_, electrode::Error>(())
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut next = 0u32;
+    while next < 64 {
+        let body = ws.recv().await;
+        match Frame::decode(body.into(), 64 << 20).unwrap() {
+            Frame::Message { channel, args } if channel == "waited" => {
+                assert_eq!(args.get::<u32>(0).unwrap(), next, "in order, none lost");
+                next += 1;
+            }
+            _ => {}
+        }
+    }
+    sender.join().unwrap().expect("every send waited for room");
 }

@@ -211,7 +211,11 @@ impl WebBridge {
                 runtime.block_on(async move {
                     let listener = match tokio::net::TcpListener::from_std(listener) {
                         Ok(l) => l,
-                        Err(e) => return tracing::error!("web bridge cannot use its socket: {e}"),
+                        Err(e) => {
+                            return electrode::error_visible!(
+                                "web bridge cannot use its socket: {e}"
+                            )
+                        }
                     };
                     let stop = async {
                         let _ = stopped.await;

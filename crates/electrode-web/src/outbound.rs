@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
+use std::time::Instant;
 
 use bytes::Bytes;
 use electrode::wire::{Encoded, Frame, SyncOutcome};
@@ -22,6 +23,10 @@ pub(crate) struct PageOutbound {
     limit: usize,
     closed: Mutex<Option<String>>,
     sync_waiters: Mutex<HashMap<u64, oneshot::Sender<SyncOutcome>>>,
+    /// Senders waiting for room (`WebContents::send_timeout`), woken as the writer sends.
+    room: Condvar,
+    room_lock: Mutex<()>,
+    room_waiters: AtomicUsize,
 }
 
 impl PageOutbound {
@@ -34,6 +39,9 @@ impl PageOutbound {
                 limit,
                 closed: Mutex::new(None),
                 sync_waiters: Mutex::new(HashMap::new()),
+                room: Condvar::new(),
+                room_lock: Mutex::new(()),
+                room_waiters: AtomicUsize::new(0),
             },
             rx,
         )
@@ -41,7 +49,23 @@ impl PageOutbound {
 
     /// The writer task took `n` bytes off the queue.
     pub(crate) fn sent(&self, n: usize) {
-        self.queued.fetch_sub(n, Ordering::AcqRel);
+        // SeqCst with the waiter's side: either it sees this decrement, or this sees it waiting.
+        self.queued.fetch_sub(n, Ordering::SeqCst);
+        self.wake_room_waiters();
+    }
+
+    fn wake_room_waiters(&self) {
+        if self.room_waiters.load(Ordering::SeqCst) > 0 {
+            let _lock = self.room_lock.lock().unwrap_or_else(|e| e.into_inner());
+            self.room.notify_all();
+        }
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
     }
 
     pub(crate) fn wait_sync(&self, request: u64) -> oneshot::Receiver<SyncOutcome> {
@@ -94,6 +118,28 @@ impl Outbound for PageOutbound {
         }
     }
 
+    fn wait_for_room(&self, bytes: usize, deadline: Instant) -> bool {
+        let mut lock = self.room_lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.room_waiters.fetch_add(1, Ordering::SeqCst);
+        let room = loop {
+            let queued = self.queued.load(Ordering::SeqCst);
+            if self.is_closed() || queued == 0 || queued + bytes <= self.limit {
+                break true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break false;
+            }
+            lock = self
+                .room
+                .wait_timeout(lock, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        };
+        self.room_waiters.fetch_sub(1, Ordering::AcqRel);
+        room
+    }
+
     fn close(&self, reason: &str) {
         let mut closed = self.closed.lock().unwrap_or_else(|e| e.into_inner());
         if closed.is_none() {
@@ -105,6 +151,8 @@ impl Outbound for PageOutbound {
             let _ = self.tx.send(Out::Frame(Bytes::from(bye.to_message())));
             let _ = self.tx.send(Out::Close);
         }
+        drop(closed);
+        self.wake_room_waiters();
         // Unblock pending sync requests: their renderer is gone.
         for (_, w) in self
             .sync_waiters

@@ -92,7 +92,7 @@ impl Page {
     }
 
     pub(crate) fn close(&self, reason: &str) {
-        tracing::warn!(renderer = self.id(), "closing page link: {reason}");
+        electrode::warn_visible!(renderer = self.id(), "closing page link: {reason}");
         self.conn.closed(reason);
         self.advanced.notify_waiters();
     }

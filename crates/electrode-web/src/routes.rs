@@ -67,7 +67,7 @@ pub(crate) fn router(main: Arc<Main>, config: WebConfig, addr: SocketAddr) -> Ro
 }
 
 pub(crate) fn refuse(status: StatusCode, why: String) -> Response {
-    tracing::warn!("web bridge refused a request: {why}");
+    electrode::warn_visible!("web bridge refused a request: {why}");
     (status, why).into_response()
 }
 
@@ -383,7 +383,7 @@ async fn run_ws(
     if page.superseded.load(std::sync::atomic::Ordering::Acquire) {
         // The guest's next page owns the WebContents now.
     } else if reason != "page disconnected" {
-        tracing::error!(renderer = page.id(), "{reason}; closing its connection");
+        electrode::error_visible!(renderer = page.id(), "{reason}; closing its connection");
         page.close(&reason);
     } else if page.contents.embedder().is_some() {
         // A guest that reloads or navigates comes back with the same ticket and id.

@@ -81,14 +81,14 @@ pub(crate) async fn serve(
             Ok((s, _)) => s,
             Err(e) => {
                 // Out of file descriptors, most likely: let some close before trying again.
-                tracing::error!("web bridge cannot accept a connection: {e}");
+                electrode::error_visible!("web bridge cannot accept a connection: {e}");
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             if !warned {
-                tracing::warn!(
+                electrode::warn_visible!(
                     "web bridge refuses new connections: {max_connections} are open (WebConfig::max_connections)"
                 );
                 warned = true;

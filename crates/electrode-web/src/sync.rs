@@ -136,7 +136,7 @@ pub(crate) async fn sync(State(b): State<Bridge>, headers: HeaderMap, body: Body
                 "renderer {} sent a malformed sendSync request: {why}",
                 page.id()
             );
-            tracing::error!(renderer = page.id(), "{reason}; closing its connection");
+            electrode::error_visible!(renderer = page.id(), "{reason}; closing its connection");
             page.close(&reason);
             return sync_error(StatusCode::BAD_REQUEST, reason);
         }
@@ -221,7 +221,7 @@ pub(crate) async fn sync(State(b): State<Bridge>, headers: HeaderMap, body: Body
             }
             Err(e) => {
                 let reason = format!("renderer {} broke the protocol: {e}", page.id());
-                tracing::error!(renderer = page.id(), "{reason}; closing its connection");
+                electrode::error_visible!(renderer = page.id(), "{reason}; closing its connection");
                 page.close(&reason);
                 return sync_error(StatusCode::BAD_REQUEST, reason);
             }
