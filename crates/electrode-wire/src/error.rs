@@ -40,6 +40,24 @@ pub enum WireError {
         /// What serde said.
         message: String,
     },
+    /// Decoding argument `index` into a [`Value`](crate::Value) would cost more memory than
+    /// its budget, a small multiple of the argument's size (see
+    /// [`DECODE_BUDGET_FACTOR`](crate::DECODE_BUDGET_FACTOR)). Reading it into a typed struct
+    /// with `get::<T>` costs only what `T` needs.
+    #[error(
+        "argument {index}: decoding its {size}-byte JSON as a Value needs more than the budget \
+         of {limit} bytes ({factor}x its size plus {floor} bytes); read it into a typed struct instead",
+        factor = crate::DECODE_BUDGET_FACTOR,
+        floor = crate::DECODE_BUDGET_FLOOR
+    )]
+    OverBudget {
+        /// Index of the argument.
+        index: usize,
+        /// Size of the argument's JSON text in bytes.
+        size: usize,
+        /// The budget in bytes.
+        limit: usize,
+    },
     /// A value could not be serialized.
     #[error("cannot serialize: {0}")]
     Serialize(String),

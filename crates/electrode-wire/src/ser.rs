@@ -8,6 +8,9 @@ use serde::ser::{self, Serialize};
 use crate::args::{Args, BYTES_MARKER, FLAG_ATTACHMENTS, FLAG_ESCAPED_KEYS, MAX_DEPTH};
 use crate::WireError;
 
+/// The struct name serde_json gives a `RawValue` (pre-serialized JSON) when serializing it.
+pub(crate) const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
 /// Room kept in front of the JSON so the argument table can be written in place without
 /// copying the (possibly large) JSON behind it.
 const TABLE_ROOM: usize = 64;
