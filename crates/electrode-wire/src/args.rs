@@ -217,7 +217,13 @@ impl Args {
     fn value_in(&self, index: usize, cx: &Ctx<'_>) -> Result<Value, WireError> {
         let json = self.json_of(index)?;
         let scope = BudgetScope::enter(budget(json.len()));
-        let r = read_wire(json, cx);
+        // Without flags the JSON is the value, as for `get` and `validate`: a key that looks
+        // like a marker is just a key.
+        let r = if self.is_plain_json() {
+            serde_json::from_slice(json)
+        } else {
+            read_wire(json, cx)
+        };
         conclude(index, json.len(), &scope, Some(cx), r)
     }
 
