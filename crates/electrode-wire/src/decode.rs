@@ -130,7 +130,7 @@ pub(crate) fn shared_attachment(v: &[u8]) -> Option<Bytes> {
 }
 
 /// Gives `bytes` to `visit` with [`shared_attachment`] able to find them.
-fn hand_out<R>(bytes: Bytes, visit: impl FnOnce(&[u8]) -> R) -> R {
+pub(crate) fn hand_out<R>(bytes: Bytes, visit: impl FnOnce(&[u8]) -> R) -> R {
     struct Clear;
     impl Drop for Clear {
         fn drop(&mut self) {

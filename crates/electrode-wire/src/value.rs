@@ -275,7 +275,8 @@ impl<'de> de::Deserializer<'de> for Value {
                 .deserialize_any(v)
                 .map_err(<WireError as de::Error>::custom),
             Value::String(s) => v.visit_string(s),
-            Value::Bytes(b) => v.visit_byte_buf(b.to_vec()),
+            // Lent rather than copied: a `Value` read from this one keeps sharing the buffer.
+            Value::Bytes(b) => crate::decode::hand_out(b, |b| v.visit_bytes(b)),
             Value::Array(a) => v.visit_seq(de::value::SeqDeserializer::new(a.into_iter())),
             Value::Object(o) => v.visit_map(de::value::MapDeserializer::new(
                 o.into_iter().map(|(k, x)| (Key(k), x)),
