@@ -25,10 +25,10 @@ pub const PEAK_FACTOR: usize = 12;
 /// The oracle still catches a read that copies or amplifies without bound.
 pub const TYPED_PEAK_FACTOR: usize = 48;
 
-/// Allowance independent of the input size: small messages may decode into small values
-/// that are many times their size (a 7-byte `{"a":0}` is a whole map node), and the
-/// decoding budget has the same floor.
-pub const PEAK_FLOOR: usize = 128 * 1024;
+/// Allowance independent of the input size: small messages may decode into values many
+/// times their size (a 7-byte `{"a":0}` is a whole map node), and the decoding budget has a
+/// floor of 1 MiB per message for that.
+pub const PEAK_FLOOR: usize = 1024 * 1024 + 256 * 1024;
 
 /// Body limit the stream target gives its decoder. A frame announced up to this size gets
 /// its whole buffer when its header arrives (zeroed lazily by the system, so it costs

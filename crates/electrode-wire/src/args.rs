@@ -194,15 +194,16 @@ impl Args {
     /// over it fails with [`WireError::OverBudget`].
     pub fn get<T: DeserializeOwned>(&self, index: usize) -> Result<T, WireError> {
         let json = self.json_of(index)?;
-        let scope = BudgetScope::enter(budget(json.len()));
+        let (size, limit) = self.budget_of(json);
+        let scope = BudgetScope::enter(limit);
         if self.is_plain_json() {
             let r = serde_json::from_slice(json);
-            return conclude(index, json.len(), &scope, None, r);
+            return conclude(index, size, limit, &scope, None, r);
         }
         let attachment = |i: usize| self.attachment(i);
         let cx = self.context(&attachment);
         let r = read_wire(json, &cx);
-        conclude(index, json.len(), &scope, Some(&cx), r)
+        conclude(index, size, limit, &scope, Some(&cx), r)
     }
 
     /// Reads argument `index` as a dynamic [`Value`]. Byte values share the received buffer
@@ -211,12 +212,27 @@ impl Args {
     pub fn value(&self, index: usize) -> Result<Value, WireError> {
         let attachment = |i: usize| self.attachment(i);
         let cx = self.context(&attachment);
-        self.value_in(index, &cx)
+        self.value_in(index, &cx, None)
     }
 
-    fn value_in(&self, index: usize, cx: &Ctx<'_>) -> Result<Value, WireError> {
+    /// Reads argument `index` as a [`Value`] within `budget` (the bytes decoded, the limit
+    /// and its scope), or within the argument's own budget when `budget` is `None`.
+    fn value_in(
+        &self,
+        index: usize,
+        cx: &Ctx<'_>,
+        budget: Option<(usize, usize, &BudgetScope)>,
+    ) -> Result<Value, WireError> {
         let json = self.json_of(index)?;
-        let scope = BudgetScope::enter(budget(json.len()));
+        let own;
+        let (size, limit, scope) = match budget {
+            Some(b) => b,
+            None => {
+                let (size, limit) = self.budget_of(json);
+                own = BudgetScope::enter(limit);
+                (size, limit, &own)
+            }
+        };
         // Without flags the JSON is the value, as for `get` and `validate`: a key that looks
         // like a marker is just a key.
         let r = if self.is_plain_json() {
@@ -224,19 +240,35 @@ impl Args {
         } else {
             read_wire(json, cx)
         };
-        conclude(index, json.len(), &scope, Some(cx), r)
+        conclude(index, size, limit, scope, Some(cx), r)
     }
 
-    /// All arguments as dynamic values. Fails, like [`validate`](Self::validate), if an
-    /// attachment is referenced twice or not at all.
+    /// All arguments as dynamic values, within one budget for the whole message. Fails, like
+    /// [`validate`](Self::validate), if an attachment is referenced twice or not at all.
     pub fn values(&self) -> Result<Vec<Value>, WireError> {
         let attachment = |i: usize| self.attachment(i);
         let cx = self.context(&attachment);
+        let size = self.raw.len();
+        let limit = crate::DECODE_BUDGET_FACTOR
+            .saturating_mul(size)
+            .saturating_add(crate::DECODE_BUDGET_FLOOR);
+        let scope = BudgetScope::enter(limit);
         let values = (0..self.len())
-            .map(|i| self.value_in(i, &cx))
+            .map(|i| self.value_in(i, &cx, Some((size, limit, &scope))))
             .collect::<Result<Vec<_>, _>>()?;
         cx.check_all_used()?;
         Ok(values)
+    }
+
+    /// The budget of one argument read: its size, and the limit: the factor times that size
+    /// plus the argument's share of the floor. Shares, so that reading every argument of a
+    /// message of many tiny ones is bounded by the floor once, not once per argument.
+    fn budget_of(&self, json: &[u8]) -> (usize, usize) {
+        let share = crate::DECODE_BUDGET_FLOOR / self.len().max(1);
+        let limit = crate::DECODE_BUDGET_FACTOR
+            .saturating_mul(json.len())
+            .saturating_add(share);
+        (json.len(), limit)
     }
 
     /// Checks that every argument is well-formed JSON, that every byte marker points at an
@@ -324,13 +356,6 @@ impl Args {
     }
 }
 
-/// The decoding budget of an argument whose JSON is `len` bytes.
-fn budget(len: usize) -> usize {
-    crate::DECODE_BUDGET_FACTOR
-        .saturating_mul(len)
-        .saturating_add(crate::DECODE_BUDGET_FLOOR)
-}
-
 /// Reads wire JSON into `T` through the wire rules, refusing trailing bytes.
 fn read_wire<T: DeserializeOwned>(json: &[u8], cx: &Ctx<'_>) -> Result<T, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(json);
@@ -344,6 +369,7 @@ fn read_wire<T: DeserializeOwned>(json: &[u8], cx: &Ctx<'_>) -> Result<T, serde_
 fn conclude<T>(
     index: usize,
     size: usize,
+    limit: usize,
     scope: &BudgetScope,
     cx: Option<&Ctx<'_>>,
     r: Result<T, serde_json::Error>,
@@ -353,11 +379,7 @@ fn conclude<T>(
         Err(e) => e,
     };
     if scope.exceeded() {
-        return Err(WireError::OverBudget {
-            index,
-            size,
-            limit: budget(size),
-        });
+        return Err(WireError::OverBudget { index, size, limit });
     }
     if let Some(w) = cx.and_then(Ctx::take_error) {
         return Err(at_index(w, index));

@@ -43,15 +43,16 @@ pub use value::Value;
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 * 1024 * 1024;
 
 /// A [`Value`] decoded from an argument may take at most this many times the argument's
-/// JSON size (plus [`DECODE_BUDGET_FLOOR`]); beyond that the read fails with
+/// JSON size, plus its share of [`DECODE_BUDGET_FLOOR`]; beyond that the read fails with
 /// [`WireError::OverBudget`], so a small hostile message cannot make its receiver allocate
-/// without bound. Typed reads (`get::<T>`) build only `T` and are charged only for the
-/// `Value`s inside `T`.
+/// without bound. [`Args::values`] has one such budget for the whole message. Typed reads
+/// (`get::<T>`) build only `T` and are charged only for the `Value`s inside `T`.
 pub const DECODE_BUDGET_FACTOR: usize = 8;
 
-/// The part of a decoding budget independent of the argument's size: a short argument may
-/// decode into a value many times its size (a 7-byte `{"a":0}` is a whole map node).
-pub const DECODE_BUDGET_FLOOR: usize = 64 * 1024;
+/// The part of a message's decoding budget independent of its size, shared evenly by its
+/// arguments: a short message may decode into values many times its size (a 7-byte
+/// `{"a":0}` is a whole map node of ~700 bytes, and an object nested 100 deep ~70 KiB).
+pub const DECODE_BUDGET_FLOOR: usize = 1024 * 1024;
 
 /// Environment variable that tells a spawned renderer where main's socket is.
 pub const ENV_SOCKET: &str = "ELECTRODE_SOCKET";
