@@ -149,3 +149,25 @@ fn one_attachment_referenced_many_times_closes_only_that_link() {
         "the message never reached the victim"
     );
 }
+
+/// Issue 9, item 11, through main's senders: pre-serialized JSON arrives as the value it
+/// holds (keys sorted, NUL keys escaped), not as serde_json's private carrier struct.
+#[test]
+fn raw_json_from_main_arrives_as_its_value() {
+    use serde_json::json;
+    use serde_json::value::RawValue;
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let h = harness(IpcMain::new());
+    let r = h.spawn();
+    h.listen(&r, "listen", "raw");
+    let raw = RawValue::from_string(r#"{"b":1,"a":{"\u0000k":[2]}}"#.to_string()).unwrap();
+    r.send("raw", &(&raw,)).unwrap();
+    let want = json!([{"a": {"\u{0}k": [2]}, "b": 1}]);
+    assert_eq!(h.expect(&r, "message")["args"], want);
+    assert_eq!(h.main.broadcast("raw", &(&raw,)).unwrap(), 1);
+    assert_eq!(h.expect(&r, "message")["args"], want);
+    // JSON that holds no value that can travel fails the send with a clear error.
+    let bad = RawValue::from_string("1e999".to_string()).unwrap();
+    let e = r.send("raw", &(&bad,)).unwrap_err();
+    assert!(e.to_string().contains("raw JSON"), "{e}");
+}
