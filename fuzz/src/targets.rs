@@ -116,11 +116,15 @@ pub fn frame_decode(data: &[u8]) {
         check_peak("Frame::decode", data.len(), peak);
         let Ok(frame) = frame else { continue };
         assert!(data.len() <= limit, "a body over the limit decoded");
-        let again = frame.encode().to_message();
-        assert_eq!(
-            again, data,
-            "decode then encode changed the body of {frame:?}"
-        );
+        // A Welcome ignores bytes after its fields (room for fields a newer main adds);
+        // every other frame refuses trailing bytes or owns them.
+        if !matches!(frame, Frame::Welcome { .. }) {
+            let again = frame.encode().to_message();
+            assert_eq!(
+                again, data,
+                "decode then encode changed the body of {frame:?}"
+            );
+        }
         match &frame {
             Frame::Send { args, .. }
             | Frame::SendSync { args, .. }
