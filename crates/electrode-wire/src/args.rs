@@ -215,6 +215,25 @@ impl Args {
         self.value_in(index, &cx, None)
     }
 
+    /// Reads argument `index` as a [`Value`] that may take up to `limit` bytes, for a
+    /// receiver that expects values larger than the default budget allows (records as maps
+    /// take ~20 times their JSON) and trusts its sender with that much memory.
+    ///
+    /// ```
+    /// use electrode_wire::{Args, WireError};
+    /// let records: Vec<_> = (0..2000).map(|i| serde_json::json!({"id": i})).collect();
+    /// let args = Args::encode(&(records,)).unwrap();
+    /// assert!(matches!(args.value(0), Err(WireError::OverBudget { .. })));
+    /// assert!(args.value_within(0, 64 << 20).is_ok());
+    /// ```
+    pub fn value_within(&self, index: usize, limit: usize) -> Result<Value, WireError> {
+        let attachment = |i: usize| self.attachment(i);
+        let cx = self.context(&attachment);
+        let json = self.json_of(index)?;
+        let scope = BudgetScope::enter(limit);
+        self.value_in(index, &cx, Some((json.len(), limit, &scope)))
+    }
+
     /// Reads argument `index` as a [`Value`] within `budget` (the bytes decoded, the limit
     /// and its scope), or within the argument's own budget when `budget` is `None`.
     fn value_in(

@@ -47,7 +47,7 @@ pub enum WireError {
     #[error(
         "argument {index}: decoding {size} bytes of JSON as a Value needs more than the budget \
          of {limit} bytes ({factor}x their size plus a share of {floor} bytes); read the \
-         argument into a typed struct instead",
+         argument into a typed struct, or raise the budget with Args::value_within",
         factor = crate::DECODE_BUDGET_FACTOR,
         floor = crate::DECODE_BUDGET_FLOOR
     )]

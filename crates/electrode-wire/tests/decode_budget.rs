@@ -268,3 +268,27 @@ fn byte_values_share_the_received_buffer() {
     assert_eq!(b[0].len(), 4 * MIB);
     assert!(peak <= 4 * MIB + SLACK, "peak {peak}");
 }
+
+#[test]
+fn a_receiver_can_raise_the_budget_for_one_read() {
+    // 2000 records are ~20x their JSON as maps: over the default budget, within a raised one.
+    let records: Vec<_> = (0..2000)
+        .map(|i| serde_json::json!({"id": i, "name": format!("n{i}"), "tags": ["a", "b"]}))
+        .collect();
+    let args = Args::encode(&(&records, Bytes::from_static(b"x"))).unwrap();
+    assert!(matches!(
+        args.value(0),
+        Err(WireError::OverBudget { index: 0, .. })
+    ));
+    let v = args.value_within(0, 64 * MIB).unwrap();
+    assert_eq!(
+        serde_json::to_value(&v).unwrap(),
+        serde_json::json!(records)
+    );
+    assert!(matches!(
+        args.value_within(0, 1000),
+        Err(WireError::OverBudget { limit: 1000, .. })
+    ));
+    // Typed reads need no budget.
+    assert_eq!(args.get::<Vec<serde_json::Value>>(0).unwrap(), records);
+}
