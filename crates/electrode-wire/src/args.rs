@@ -15,9 +15,10 @@
 //! (the common case) an argument is plain JSON and decodes straight into the caller's type.
 
 use bytes::{BufMut, Bytes, BytesMut};
-use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny};
 use serde::Serialize;
 
+use crate::decode::{BudgetScope, Check, Ctx, WireDe};
 use crate::ser::Encoder;
 use crate::value::Value;
 use crate::WireError;
@@ -185,60 +186,165 @@ impl Args {
     }
 
     /// Reads argument `index` into `T`.
+    ///
+    /// Only `T` is built: the JSON is read straight into it, byte markers become the
+    /// attachments they point at and escaped keys lose their extra NUL on the way. Any
+    /// [`Value`] inside `T` counts against the argument's decoding budget
+    /// ([`DECODE_BUDGET_FACTOR`](crate::DECODE_BUDGET_FACTOR) times its size), and a read
+    /// over it fails with [`WireError::OverBudget`].
     pub fn get<T: DeserializeOwned>(&self, index: usize) -> Result<T, WireError> {
-        let json = self.json(index).ok_or(WireError::MissingArgument {
-            index,
-            count: self.len(),
-        })?;
-        let convert = |e: &dyn std::fmt::Display| WireError::Convert {
-            index,
-            message: e.to_string(),
-        };
+        let json = self.json_of(index)?;
+        let (size, limit) = self.budget_of(json);
+        let scope = BudgetScope::enter(limit);
         if self.is_plain_json() {
-            return serde_json::from_slice(json).map_err(|e| convert(&e));
+            let r = serde_json::from_slice(json);
+            return conclude(index, size, limit, &scope, None, r);
         }
-        let value = self.value(index)?;
-        T::deserialize(value).map_err(|e| convert(&e))
+        let attachment = |i: usize| self.attachment(i);
+        let cx = self.context(&attachment);
+        let r = read_wire(json, &cx);
+        conclude(index, size, limit, &scope, Some(&cx), r)
     }
 
-    /// Reads argument `index` as a dynamic [`Value`].
+    /// Reads argument `index` as a dynamic [`Value`]. Byte values share the received buffer
+    /// (no copy). Fails with [`WireError::OverBudget`] if the value would take more than
+    /// [`DECODE_BUDGET_FACTOR`](crate::DECODE_BUDGET_FACTOR) times the argument's size.
     pub fn value(&self, index: usize) -> Result<Value, WireError> {
-        let json = self.json(index).ok_or(WireError::MissingArgument {
-            index,
-            count: self.len(),
-        })?;
-        let parsed: serde_json::Value =
-            serde_json::from_slice(json).map_err(|e| WireError::Convert {
-                index,
-                message: e.to_string(),
-            })?;
-        // Look attachments up by index rather than collecting them all: a hostile message with
-        // many arguments and many attachments would otherwise cost arguments × attachments.
-        let attachment = |i: usize| self.attachments.get(i).map(|&(a, b)| self.raw.slice(a..b));
-        Value::from_wire_json(parsed, &attachment, self.flags & FLAG_ESCAPED_KEYS != 0)
+        let attachment = |i: usize| self.attachment(i);
+        let cx = self.context(&attachment);
+        self.value_in(index, &cx, None)
     }
 
-    /// All arguments as dynamic values.
+    /// Reads argument `index` as a [`Value`] that may take up to `limit` bytes, for a
+    /// receiver that expects values larger than the default budget allows (records as maps
+    /// take ~20 times their JSON) and trusts its sender with that much memory.
+    ///
+    /// ```
+    /// use electrode_wire::{Args, WireError};
+    /// let records: Vec<_> = (0..2000).map(|i| serde_json::json!({"id": i})).collect();
+    /// let args = Args::encode(&(records,)).unwrap();
+    /// assert!(matches!(args.value(0), Err(WireError::OverBudget { .. })));
+    /// assert!(args.value_within(0, 64 << 20).is_ok());
+    /// ```
+    pub fn value_within(&self, index: usize, limit: usize) -> Result<Value, WireError> {
+        let attachment = |i: usize| self.attachment(i);
+        let cx = self.context(&attachment);
+        let json = self.json_of(index)?;
+        let scope = BudgetScope::enter(limit);
+        self.value_in(index, &cx, Some((json.len(), limit, &scope)))
+    }
+
+    /// Reads argument `index` as a [`Value`] within `budget` (the bytes decoded, the limit
+    /// and its scope), or within the argument's own budget when `budget` is `None`.
+    fn value_in(
+        &self,
+        index: usize,
+        cx: &Ctx<'_>,
+        budget: Option<(usize, usize, &BudgetScope)>,
+    ) -> Result<Value, WireError> {
+        let json = self.json_of(index)?;
+        let own;
+        let (size, limit, scope) = match budget {
+            Some(b) => b,
+            None => {
+                let (size, limit) = self.budget_of(json);
+                own = BudgetScope::enter(limit);
+                (size, limit, &own)
+            }
+        };
+        // Without flags the JSON is the value, as for `get` and `validate`: a key that looks
+        // like a marker is just a key.
+        let r = if self.is_plain_json() {
+            serde_json::from_slice(json)
+        } else {
+            read_wire(json, cx)
+        };
+        conclude(index, size, limit, scope, Some(cx), r)
+    }
+
+    /// All arguments as dynamic values, within one budget for the whole message. Fails, like
+    /// [`validate`](Self::validate), if an attachment is referenced twice or not at all.
     pub fn values(&self) -> Result<Vec<Value>, WireError> {
-        (0..self.len()).map(|i| self.value(i)).collect()
+        let attachment = |i: usize| self.attachment(i);
+        let cx = self.context(&attachment);
+        let size = self.raw.len();
+        let limit = crate::DECODE_BUDGET_FACTOR
+            .saturating_mul(size)
+            .saturating_add(crate::DECODE_BUDGET_FLOOR);
+        let scope = BudgetScope::enter(limit);
+        let values = (0..self.len())
+            .map(|i| self.value_in(i, &cx, Some((size, limit, &scope))))
+            .collect::<Result<Vec<_>, _>>()?;
+        cx.check_all_used()?;
+        Ok(values)
     }
 
-    /// Checks that every argument is well-formed JSON and every byte marker points at an
-    /// attachment. Main runs this before relaying a renderer's message to another renderer, so
-    /// one renderer's garbage is stopped at main and never reaches the others.
+    /// The budget of one argument read: its size, and the limit: the factor times that size
+    /// plus the argument's share of the floor. Shares, so that reading every argument of a
+    /// message of many tiny ones is bounded by the floor once, not once per argument.
+    fn budget_of(&self, json: &[u8]) -> (usize, usize) {
+        let share = crate::DECODE_BUDGET_FLOOR / self.len().max(1);
+        let limit = crate::DECODE_BUDGET_FACTOR
+            .saturating_mul(json.len())
+            .saturating_add(share);
+        (json.len(), limit)
+    }
+
+    /// Checks that every argument is well-formed JSON, that every byte marker points at an
+    /// attachment, and that every attachment is referenced exactly once. Main runs this
+    /// before relaying a renderer's message to another renderer, so one renderer's garbage is
+    /// stopped at main and never reaches the others. It builds no values: its memory does not
+    /// grow with the message.
     pub fn validate(&self) -> Result<(), WireError> {
-        for index in 0..self.len() {
-            if self.is_plain_json() {
+        if self.is_plain_json() {
+            for index in 0..self.len() {
                 let json = self.json(index).unwrap_or_default();
                 serde_json::from_slice::<IgnoredAny>(json).map_err(|e| WireError::Convert {
                     index,
                     message: e.to_string(),
                 })?;
-            } else {
-                self.value(index)?;
+            }
+            return Ok(());
+        }
+        let attachment = |i: usize| self.attachment(i);
+        let cx = self.context(&attachment);
+        for index in 0..self.len() {
+            let json = self.json(index).unwrap_or_default();
+            let mut de = serde_json::Deserializer::from_slice(json);
+            let r = Check(&cx).deserialize(&mut de).and_then(|()| de.end());
+            if let Err(e) = r {
+                return Err(match cx.take_error() {
+                    Some(w) => at_index(w, index),
+                    None => WireError::Convert {
+                        index,
+                        message: e.to_string(),
+                    },
+                });
             }
         }
-        Ok(())
+        cx.check_all_used()
+    }
+
+    fn json_of(&self, index: usize) -> Result<&[u8], WireError> {
+        self.json(index).ok_or(WireError::MissingArgument {
+            index,
+            count: self.len(),
+        })
+    }
+
+    /// Attachment `i` as a slice of the received buffer. Looked up by index rather than
+    /// collected: a hostile message with many arguments and many attachments would otherwise
+    /// cost arguments × attachments.
+    fn attachment(&self, i: usize) -> Option<Bytes> {
+        self.attachments.get(i).map(|&(a, b)| self.raw.slice(a..b))
+    }
+
+    fn context<'a>(&self, attachment: &'a dyn Fn(usize) -> Option<Bytes>) -> Ctx<'a> {
+        Ctx::new(
+            attachment,
+            self.attachments.len(),
+            self.flags & FLAG_ESCAPED_KEYS != 0,
+        )
     }
 
     /// A short human-readable rendering for logs: the JSON of each argument, cut at `max`
@@ -266,6 +372,48 @@ impl Args {
         }
         out.push(']');
         out
+    }
+}
+
+/// Reads wire JSON into `T` through the wire rules, refusing trailing bytes.
+fn read_wire<T: DeserializeOwned>(json: &[u8], cx: &Ctx<'_>) -> Result<T, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let v = T::deserialize(WireDe { de: &mut de, cx })?;
+    de.end()?;
+    Ok(v)
+}
+
+/// Turns serde's result into the error a caller can match: over budget, a protocol error
+/// found on the way, or a conversion error.
+fn conclude<T>(
+    index: usize,
+    size: usize,
+    limit: usize,
+    scope: &BudgetScope,
+    cx: Option<&Ctx<'_>>,
+    r: Result<T, serde_json::Error>,
+) -> Result<T, WireError> {
+    let e = match r {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    if scope.exceeded() {
+        return Err(WireError::OverBudget { index, size, limit });
+    }
+    if let Some(w) = cx.and_then(Ctx::take_error) {
+        return Err(at_index(w, index));
+    }
+    Err(WireError::Convert {
+        index,
+        message: e.to_string(),
+    })
+}
+
+/// Names the argument in a protocol error's text.
+fn at_index(e: WireError, index: usize) -> WireError {
+    match e {
+        WireError::MalformedArgs(m) => WireError::MalformedArgs(format!("argument {index}: {m}")),
+        other => other,
     }
 }
 

@@ -40,6 +40,25 @@ pub enum WireError {
         /// What serde said.
         message: String,
     },
+    /// Decoding argument `index` into a [`Value`](crate::Value) would cost more memory than
+    /// its budget, a small multiple of what is decoded (see
+    /// [`DECODE_BUDGET_FACTOR`](crate::DECODE_BUDGET_FACTOR)). Reading it into a typed struct
+    /// with `get::<T>` costs only what `T` needs.
+    #[error(
+        "argument {index}: decoding {size} bytes of JSON as a Value needs more than the budget \
+         of {limit} bytes ({factor}x their size plus a share of {floor} bytes); read the \
+         argument into a typed struct, or raise the budget with Args::value_within",
+        factor = crate::DECODE_BUDGET_FACTOR,
+        floor = crate::DECODE_BUDGET_FLOOR
+    )]
+    OverBudget {
+        /// Index of the argument being decoded when the budget ran out.
+        index: usize,
+        /// Bytes being decoded: the argument's JSON, or the whole section for `values()`.
+        size: usize,
+        /// The budget in bytes.
+        limit: usize,
+    },
     /// A value could not be serialized.
     #[error("cannot serialize: {0}")]
     Serialize(String),

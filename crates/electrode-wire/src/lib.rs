@@ -25,6 +25,7 @@
 //! ```
 
 mod args;
+mod decode;
 pub mod emitter;
 mod error;
 mod frame;
@@ -42,6 +43,18 @@ pub use value::Value;
 
 /// Default largest frame body a peer accepts or sends: 64 MiB.
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 * 1024 * 1024;
+
+/// A [`Value`] decoded from an argument may take at most this many times the argument's
+/// JSON size, plus its share of [`DECODE_BUDGET_FLOOR`]; beyond that the read fails with
+/// [`WireError::OverBudget`], so a small hostile message cannot make its receiver allocate
+/// without bound. [`Args::values`] has one such budget for the whole message. Typed reads
+/// (`get::<T>`) build only `T` and are charged only for the `Value`s inside `T`.
+pub const DECODE_BUDGET_FACTOR: usize = 8;
+
+/// The part of a message's decoding budget independent of its size, shared evenly by its
+/// arguments: a short message may decode into values many times its size (a 7-byte
+/// `{"a":0}` is a whole map node of ~700 bytes, and an object nested 100 deep ~70 KiB).
+pub const DECODE_BUDGET_FLOOR: usize = 1024 * 1024;
 
 /// Environment variable that tells a spawned renderer where main's socket is.
 pub const ENV_SOCKET: &str = "ELECTRODE_SOCKET";

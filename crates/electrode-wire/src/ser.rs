@@ -8,6 +8,9 @@ use serde::ser::{self, Serialize};
 use crate::args::{Args, BYTES_MARKER, FLAG_ATTACHMENTS, FLAG_ESCAPED_KEYS, MAX_DEPTH};
 use crate::WireError;
 
+/// The struct name serde_json gives a `RawValue` (pre-serialized JSON) when serializing it.
+pub(crate) const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
 /// Room kept in front of the JSON so the argument table can be written in place without
 /// copying the (possibly large) JSON behind it.
 const TABLE_ROOM: usize = 64;
@@ -557,7 +560,10 @@ impl<'a> ser::Serializer for ValueSer<'a> {
         self.enc.out.push(b'{');
         Ok(Compound::map(self.enc, self.depth, start))
     }
-    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Compound<'a>, WireError> {
+    fn serialize_struct(self, name: &'static str, len: usize) -> Result<Compound<'a>, WireError> {
+        if name == RAW_VALUE_TOKEN {
+            return Ok(Compound::new(self.enc, Shape::Raw, self.depth, 0));
+        }
         self.serialize_map(Some(len))
     }
     fn serialize_struct_variant(
@@ -587,6 +593,9 @@ enum Shape {
     ArgList,
     Seq,
     Map,
+    /// Pre-serialized JSON (`serde_json::value::RawValue`): its one field is the JSON text,
+    /// which is written as the value it holds.
+    Raw,
 }
 
 /// One written object entry: its raw key in [`Encoder::keys`] and its `"key":value` text in
@@ -742,6 +751,33 @@ impl<'a> Compound<'a> {
         Ok(())
     }
 
+    /// Writes pre-serialized JSON as the value it holds, through the same rules as any value
+    /// (keys sorted, NUL keys escaped, nesting cut): the receiver sees what the text says,
+    /// never the struct serde_json uses to carry it.
+    fn raw<T: ?Sized + Serialize>(&mut self, text: &T) -> Result<(), WireError> {
+        let text = match serde_json::to_value(text) {
+            Ok(serde_json::Value::String(t)) => t,
+            _ => {
+                return Err(WireError::Serialize(
+                    "raw JSON value without its text".into(),
+                ))
+            }
+        };
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            WireError::Serialize(format!(
+                "raw JSON argument is not a value that can travel: {e}"
+            ))
+        })?;
+        if !self.first {
+            return Err(WireError::Serialize("raw JSON value with two texts".into()));
+        }
+        self.first = false;
+        value.serialize(ValueSer {
+            enc: &mut *self.enc,
+            depth: self.depth,
+        })
+    }
+
     /// Rewrites this object's entries in key order. The sort is stable, so entries with equal
     /// keys keep their order.
     fn sort_entries(&mut self) {
@@ -771,6 +807,12 @@ impl<'a> Compound<'a> {
         }
         match self.shape {
             Shape::ArgList => return Ok(()),
+            Shape::Raw if self.first => {
+                return Err(WireError::Serialize(
+                    "raw JSON value without its text".into(),
+                ))
+            }
+            Shape::Raw => {}
             Shape::Seq => self.enc.out.push(b']'),
             Shape::Map => {
                 if !self.sorted {
@@ -859,6 +901,9 @@ impl ser::SerializeStruct for Compound<'_> {
         k: &'static str,
         v: &T,
     ) -> Result<(), WireError> {
+        if self.shape == Shape::Raw {
+            return self.raw(v);
+        }
         self.key(k)?;
         self.value(v)
     }

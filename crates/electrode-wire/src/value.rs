@@ -158,7 +158,29 @@ impl Serialize for Value {
     }
 }
 
+/// What a `BTreeMap` node costs against the decoding budget: eleven keys and values and the
+/// links. Charged for the first entry of a map and again every five entries (nodes other
+/// than the root are at least half full). Arrays pay for their capacity, strings and keys
+/// for their bytes; a value's own slot is paid by its container.
+const NODE_COST: usize =
+    11 * (std::mem::size_of::<String>() + std::mem::size_of::<Value>()) + 12 * 8 + 16;
+
+fn over_budget<E: de::Error>() -> E {
+    E::custom("the decoding budget of the argument is exhausted")
+}
+
+fn charge<E: de::Error>(n: usize) -> Result<(), E> {
+    if crate::decode::charge(n) {
+        Ok(())
+    } else {
+        Err(over_budget())
+    }
+}
+
 impl<'de> Deserialize<'de> for Value {
+    /// Decodes any value. Inside [`Args`](crate::Args) reads every value is charged against
+    /// the argument's decoding budget, and attachments are kept as slices of the received
+    /// message rather than copied.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
@@ -180,16 +202,23 @@ impl<'de> Deserialize<'de> for Value {
                     .map(Value::Number)
                     .unwrap_or(Value::Number(0.into())))
             }
-            fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+                charge(v.len())?;
                 Ok(Value::String(v.to_owned()))
             }
-            fn visit_string<E>(self, v: String) -> Result<Value, E> {
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+                charge(v.capacity())?;
                 Ok(Value::String(v))
             }
-            fn visit_bytes<E>(self, v: &[u8]) -> Result<Value, E> {
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {
+                if let Some(shared) = crate::decode::shared_attachment(v) {
+                    return Ok(Value::Bytes(shared));
+                }
+                charge(v.len())?;
                 Ok(Value::Bytes(Bytes::copy_from_slice(v)))
             }
-            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Value, E> {
+            fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Value, E> {
+                charge(v.capacity())?;
                 Ok(Value::Bytes(v.into()))
             }
             fn visit_unit<E>(self) -> Result<Value, E> {
@@ -204,13 +233,21 @@ impl<'de> Deserialize<'de> for Value {
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
                 let mut v = Vec::new();
                 while let Some(x) = a.next_element()? {
+                    let before = v.capacity();
                     v.push(x);
+                    // The array pays for its capacity, spare slots included.
+                    charge((v.capacity() - before) * std::mem::size_of::<Value>())?;
                 }
                 Ok(Value::Array(v))
             }
             fn visit_map<A: de::MapAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
                 let mut m = BTreeMap::new();
-                while let Some((k, x)) = a.next_entry::<String, Value>()? {
+                let mut entries = 0usize;
+                while let Some(k) = a.next_key::<String>()? {
+                    let node = if entries % 5 == 0 { NODE_COST } else { 0 };
+                    charge(k.capacity() + node)?;
+                    entries += 1;
+                    let x = a.next_value()?;
                     m.insert(k, x);
                 }
                 Ok(Value::Object(m))
@@ -238,7 +275,8 @@ impl<'de> de::Deserializer<'de> for Value {
                 .deserialize_any(v)
                 .map_err(<WireError as de::Error>::custom),
             Value::String(s) => v.visit_string(s),
-            Value::Bytes(b) => v.visit_byte_buf(b.to_vec()),
+            // Lent rather than copied: a `Value` read from this one keeps sharing the buffer.
+            Value::Bytes(b) => crate::decode::hand_out(b, |b| v.visit_bytes(b)),
             Value::Array(a) => v.visit_seq(de::value::SeqDeserializer::new(a.into_iter())),
             Value::Object(o) => v.visit_map(de::value::MapDeserializer::new(
                 o.into_iter().map(|(k, x)| (Key(k), x)),

@@ -481,7 +481,10 @@ fn preview_cuts_on_character_boundaries() {
 #[test]
 fn many_arguments_and_attachments_stay_linear() {
     let n = 40_000;
-    let json: Vec<&[u8]> = vec![br#"{"\u0000bytes":0}"#.as_slice(); n];
+    let json: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"\u0000bytes":{i}}}"#))
+        .collect();
+    let json: Vec<&[u8]> = json.iter().map(|j| j.as_bytes()).collect();
     let bins: Vec<&[u8]> = vec![b"".as_slice(); n];
     let args = Args::from_parts(&json, &bins, false);
     let start = Instant::now();
