@@ -26,6 +26,7 @@
 //! `<script src="/electrode/ipc-renderer.js"></script>`, then
 //! `const { ipcRenderer } = require('electron')`.
 
+mod dispatch;
 mod files;
 mod outbound;
 mod page;

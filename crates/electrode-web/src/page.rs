@@ -30,6 +30,8 @@ pub(crate) struct Page {
     pub(crate) superseded: AtomicBool,
     /// The page reported its `load` (main's did-finish-load ran for it).
     pub(crate) loaded: AtomicBool,
+    /// Runs its WebSocket messages through the listeners, in order, off the runtime.
+    pub(crate) dispatcher: crate::dispatch::Dispatcher,
 }
 
 impl Page {

@@ -18,6 +18,7 @@ use electrode::{Main, RendererKind};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 
+use crate::dispatch::Job;
 use crate::outbound::{Out, PageOutbound};
 use crate::page::{Page, Pages};
 use crate::security::{random_hex, Allowed};
@@ -235,6 +236,7 @@ async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Body) -> Res
         limit: b.main.limits().max_message_size,
         superseded: Default::default(),
         loaded: Default::default(),
+        dispatcher: Default::default(),
     });
     b.pages.insert(page.clone());
     tracing::info!(renderer = page.id(), "page connected");
@@ -301,6 +303,13 @@ async fn ws(
         .on_upgrade(move |socket| run_ws(page, socket, rx, deadline))
 }
 
+/// Bytes of a page's WebSocket messages that may wait for its dispatch thread before the
+/// reader stops reading (one message of any allowed size always fits).
+const DISPATCH_QUEUE_BYTES: usize = 1 << 20;
+
+/// The WebSocket loop's end when the dispatch thread found a protocol breach.
+const DISPATCH_FAILED: &str = "the page broke the protocol";
+
 async fn run_ws(
     page: Arc<Page>,
     socket: WebSocket,
@@ -365,9 +374,13 @@ async fn run_ws(
                     page.id()
                 );
             }
-            if !page.loaded.swap(true, std::sync::atomic::Ordering::AcqRel) {
-                let contents = page.contents.clone();
-                tokio::task::block_in_place(|| contents.notify_did_finish_load());
+            if !page.loaded.swap(true, std::sync::atomic::Ordering::AcqRel)
+                && !page
+                    .dispatcher
+                    .push(&page, Job::Loaded, DISPATCH_QUEUE_BYTES)
+                    .await
+            {
+                break DISPATCH_FAILED.to_string();
             }
             continue;
         }
@@ -375,13 +388,16 @@ async fn run_ws(
             Ok(f) => f,
             Err(e) => break format!("renderer {} sent a malformed frame: {e}", page.id()),
         };
-        let p = page.clone();
-        if let Err(e) = tokio::task::block_in_place(|| p.dispatch_async(seq, frame)) {
-            break format!("renderer {} broke the protocol: {e}", page.id());
+        let size = data.len();
+        let job = Job::Message { seq, frame, size };
+        if !page.dispatcher.push(&page, job, DISPATCH_QUEUE_BYTES).await {
+            break DISPATCH_FAILED.to_string();
         }
     };
     if page.superseded.load(std::sync::atomic::Ordering::Acquire) {
         // The guest's next page owns the WebContents now.
+    } else if reason == DISPATCH_FAILED {
+        // The dispatch thread closed the link and said why.
     } else if reason != "page disconnected" {
         electrode::error_visible!(renderer = page.id(), "{reason}; closing its connection");
         page.close(&reason);
