@@ -118,6 +118,9 @@ enum Cmd {
         /// Leave out the flooding page (no Chromium).
         #[arg(long)]
         no_page: bool,
+        /// Test only: main forgets every n-th message (the run must then fail).
+        #[arg(long, hide = true, default_value_t = 0)]
+        forget_every: u64,
     },
     /// Internal: a peer's driver process.
     #[command(name = "__driver", hide = true)]
@@ -179,6 +182,7 @@ fn real_main() -> Res<i32> {
             push_ms,
             queue_mib,
             no_page,
+            forget_every,
         }) => {
             if !(minutes.is_finite() && minutes > 0.0) {
                 return Err(format!("--minutes must be a positive number, not {minutes}").into());
@@ -191,6 +195,7 @@ fn real_main() -> Res<i32> {
                 push_ms: push_ms.max(1),
                 queue_mib: queue_mib.max(1),
                 page: !no_page,
+                forget_every,
             });
         }
         Some(Cmd::Extra { args }) => {

@@ -53,7 +53,7 @@ pub fn renderer_main(args: &[String]) -> Res<()> {
     while !pushes.stop.load(Ordering::Acquire) {
         let next = seq + 1;
         let seen = pushes.seen.load(Ordering::Relaxed);
-        let outcome = if sync_every > 0 && next % sync_every == 0 {
+        let outcome = if sync_every > 0 && next.is_multiple_of(sync_every) {
             ipc.send_sync::<u64, _>("soak-sync", &(next, seen))
                 .map(|got| sync_bad += u64::from(got != next))
         } else {

@@ -188,13 +188,17 @@ pub fn verdict(entries: &[Entry]) -> Verdict {
     v
 }
 
+/// Fewer one-second samples than this and growth is not judged (a few seconds say nothing).
+pub const MIN_JUDGED_SAMPLES: usize = 30;
+
 /// RSS over the traffic phase: min, max, and whether it kept growing. Judged on the maxima of
 /// the first and the last third of the samples: growth is "unbounded" when the last third's
 /// peak exceeds the first third's by more than 25 % and more than 16 MiB (allocator noise and
-/// queues that fill once are neither).
-pub fn rss_judgement(samples: &[Sample]) -> (String, Option<String>) {
+/// queues that fill once are neither). The last value is `false` when the run was too short
+/// to judge (then there is no failure).
+pub fn rss_judgement(samples: &[Sample]) -> (String, Option<String>, bool) {
     let Some(min) = samples.iter().map(|s| s.rss_kb).min() else {
-        return ("no RSS samples".into(), Some("no RSS samples".into()));
+        return ("no RSS samples".into(), None, false);
     };
     let max = samples.iter().map(|s| s.rss_kb).max().unwrap_or(min);
     let third = (samples.len() / 3).max(1);
@@ -211,15 +215,16 @@ pub fn rss_judgement(samples: &[Sample]) -> (String, Option<String>) {
         threads.clone().min().unwrap_or(0),
         threads.max().unwrap_or(0),
     );
+    let judged = samples.len() >= MIN_JUDGED_SAMPLES;
     let grew = last as f64 > first as f64 * 1.25 && last > first + 16 * 1024;
-    let failure = grew.then(|| {
+    let failure = (judged && grew).then(|| {
         format!(
             "main RSS grew: last-third peak {:.1} MiB vs first-third peak {:.1} MiB",
             mib(last),
             mib(first)
         )
     });
-    (text, failure)
+    (text, failure, judged)
 }
 
 #[cfg(test)]
@@ -239,13 +244,14 @@ mod tests {
 
     #[test]
     fn flat_rss_passes_and_growth_fails() {
-        assert!(
-            rss_judgement(&samples(&[8000, 9000, 9500, 9000, 9400, 9600]))
-                .1
-                .is_none()
-        );
-        let grow: Vec<u64> = (0..30).map(|i| 8000 + i * 4000).collect();
+        let flat: Vec<u64> = (0..40).map(|i| 8000 + (i % 5) * 900).collect();
+        let (_, failure, judged) = rss_judgement(&samples(&flat));
+        assert!(judged && failure.is_none());
+        let grow: Vec<u64> = (0..40).map(|i| 8000 + i * 4000).collect();
         assert!(rss_judgement(&samples(&grow)).1.is_some());
-        assert!(rss_judgement(&[]).1.is_some());
+        // A few seconds are not judged, however they look.
+        let (_, failure, judged) = rss_judgement(&samples(&grow[..10]));
+        assert!(!judged && failure.is_none());
+        assert!(!rss_judgement(&[]).2);
     }
 }
