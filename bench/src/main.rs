@@ -118,6 +118,9 @@ enum Cmd {
         /// Leave out the flooding page (no Chromium).
         #[arg(long)]
         no_page: bool,
+        /// The page makes a sendSync every n-th burst of 500 sends (0: none).
+        #[arg(long, default_value_t = 20)]
+        page_sync_every: u64,
         /// Test only: main forgets every n-th message (the run must then fail).
         #[arg(long, hide = true, default_value_t = 0)]
         forget_every: u64,
@@ -182,6 +185,7 @@ fn real_main() -> Res<i32> {
             push_ms,
             queue_mib,
             no_page,
+            page_sync_every,
             forget_every,
         }) => {
             if !(minutes.is_finite() && minutes > 0.0) {
@@ -195,6 +199,7 @@ fn real_main() -> Res<i32> {
                 push_ms: push_ms.max(1),
                 queue_mib: queue_mib.max(1),
                 page: !no_page,
+                page_sync_every,
                 forget_every,
             });
         }

@@ -49,6 +49,8 @@ pub struct Options {
     pub queue_mib: usize,
     /// Also run the flooding page in Chromium.
     pub page: bool,
+    /// The page makes a `sendSync` every n-th burst of 500 sends (0: none).
+    pub page_sync_every: u64,
     /// Fault injection for the soak's own test: main's listener forgets every n-th `send`
     /// (0: none), which the accounts must report as lost.
     pub forget_every: u64,
@@ -116,7 +118,7 @@ pub fn run(o: &Options) -> Res<i32> {
         o.queue_mib
     );
     let page = if o.page {
-        Some(Page::start(&main, &tallies)?)
+        Some(Page::start(&main, &tallies, o.page_sync_every)?)
     } else {
         None
     };
@@ -301,7 +303,7 @@ struct Page {
 }
 
 impl Page {
-    fn start(main: &Arc<Main>, tallies: &Tallies) -> Res<Page> {
+    fn start(main: &Arc<Main>, tallies: &Tallies, sync_every: u64) -> Res<Page> {
         if !crate::chromium::available() {
             return Err(format!(
                 "{} is missing: the soak's flooding page needs it (or pass --no-page)",
@@ -320,8 +322,8 @@ impl Page {
             main.clone(),
             electrode_web::WebConfig::new().app_dir(&page.dir),
         )?;
-        // Bursts of 500 sends, at most 20 000 ahead of main, a sendSync every 20th burst.
-        let url = format!("{}soak.html#500,20000,20", bridge.url());
+        // Bursts of 500 sends, at most 20 000 ahead of main.
+        let url = format!("{}soak.html#500,20000,{sync_every}", bridge.url());
         page.bridge = Some(bridge);
         page.browser = Some(crate::chromium::Browser::start(
             &url,
