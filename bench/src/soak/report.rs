@@ -191,11 +191,12 @@ pub fn verdict(entries: &[Entry]) -> Verdict {
 /// Fewer one-second samples than this and growth is not judged (a few seconds say nothing).
 pub const MIN_JUDGED_SAMPLES: usize = 30;
 
-/// RSS over the traffic phase: min, max, and whether it kept growing. Judged on the maxima of
-/// the first and the last third of the samples: growth is "unbounded" when the last third's
-/// peak exceeds the first third's by more than 25 % and more than 16 MiB (allocator noise and
-/// queues that fill once are neither). The last value is `false` when the run was too short
-/// to judge (then there is no failure).
+/// RSS over the traffic phase: min, max, the peak of each third of the samples, and whether it
+/// was still growing. The first third is warm-up (queues fill, threads start); growth is
+/// "without bound" when the last third's peak exceeds the middle third's by more than 10 %
+/// **and** more than 4 MiB: a process that levels off passes however high it went, one that
+/// keeps climbing fails. The last value is `false` when the run was too short to judge (then
+/// there is no failure).
 pub fn rss_judgement(samples: &[Sample]) -> (String, Option<String>, bool) {
     let Some(min) = samples.iter().map(|s| s.rss_kb).min() else {
         return ("no RSS samples".into(), None, false);
@@ -204,24 +205,26 @@ pub fn rss_judgement(samples: &[Sample]) -> (String, Option<String>, bool) {
     let third = (samples.len() / 3).max(1);
     let peak = |v: &[Sample]| v.iter().map(|s| s.rss_kb).max().unwrap_or(0);
     let first = peak(&samples[..third]);
+    let middle = peak(&samples[third.min(samples.len())..(2 * third).min(samples.len())]);
     let last = peak(&samples[samples.len() - third..]);
     let threads = samples.iter().map(|s| s.threads);
     let text = format!(
-        "main RSS min {:.1} MiB, max {:.1} MiB; first-third peak {:.1} MiB, last-third peak {:.1} MiB; threads {}..{}",
+        "main RSS min {:.1} MiB, max {:.1} MiB; peak per third {:.1} / {:.1} / {:.1} MiB; threads {}..{}",
         mib(min),
         mib(max),
         mib(first),
+        mib(middle),
         mib(last),
         threads.clone().min().unwrap_or(0),
         threads.max().unwrap_or(0),
     );
     let judged = samples.len() >= MIN_JUDGED_SAMPLES;
-    let grew = last as f64 > first as f64 * 1.25 && last > first + 16 * 1024;
+    let grew = last as f64 > middle as f64 * 1.10 && last > middle + 4 * 1024;
     let failure = (judged && grew).then(|| {
         format!(
-            "main RSS grew: last-third peak {:.1} MiB vs first-third peak {:.1} MiB",
+            "main RSS still growing: last-third peak {:.1} MiB vs middle-third peak {:.1} MiB",
             mib(last),
-            mib(first)
+            mib(middle)
         )
     });
     (text, failure, judged)
@@ -247,6 +250,9 @@ mod tests {
         let flat: Vec<u64> = (0..40).map(|i| 8000 + (i % 5) * 900).collect();
         let (_, failure, judged) = rss_judgement(&samples(&flat));
         assert!(judged && failure.is_none());
+        // A climb during warm-up that levels off is bounded.
+        let level: Vec<u64> = (0..60).map(|i| 8000 + i.min(15) * 4000).collect();
+        assert!(rss_judgement(&samples(&level)).1.is_none());
         let grow: Vec<u64> = (0..40).map(|i| 8000 + i * 4000).collect();
         assert!(rss_judgement(&samples(&grow)).1.is_some());
         // A few seconds are not judged, however they look.
