@@ -67,8 +67,8 @@ extern "C" fn on_signal(_: libc::c_int) {
 pub fn run(o: &Options) -> Res<i32> {
     // Ctrl-C ends the traffic early but still collects and prints the accounts. The children
     // are in their own process groups, so the terminal's SIGINT reaches only this process.
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
     let handler = on_signal as extern "C" fn(libc::c_int) as *const () as libc::sighandler_t;
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
     unsafe {
         libc::signal(libc::SIGINT, handler);
         libc::signal(libc::SIGTERM, handler);
