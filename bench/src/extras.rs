@@ -85,10 +85,8 @@ fn mono_ns() -> u64 {
 
 /// VmRSS of a process in MB (10^6 B).
 pub(crate) fn rss_mb(pid: u32) -> Option<f64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = text.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024.0 / 1e6)
+    let kb = crate::procfs::status_number(pid, "VmRSS")?;
+    Some(kb as f64 * 1024.0 / 1e6)
 }
 
 fn pct(sorted: &[u64], q: f64) -> f64 {
@@ -238,6 +236,7 @@ pub fn extra_main(args: &[String]) -> Res<()> {
         "w5-renderer" => w5_renderer(),
         "w5-loadgen" => w5_loadgen(),
         "w5-evgen" => crate::w5::evgen(rest),
+        "soak-renderer" => crate::soak::renderer_main(rest),
         other => Err(format!("unknown extra role {other}").into()),
     }
 }
@@ -793,7 +792,6 @@ fn w7_main(mode: &str) -> Res<Vec<ExtraRecord>> {
         "quick" => 500,
         _ => 2000,
     };
-    let chromium = std::path::Path::new("/usr/bin/chromium");
     let mut rec = ExtraRecord {
         peer: "electrode".into(),
         workload: "W7".into(),
@@ -801,7 +799,7 @@ fn w7_main(mode: &str) -> Res<Vec<ExtraRecord>> {
         mode: mode.into(),
         ..ExtraRecord::default()
     };
-    if !chromium.exists() {
+    if !crate::chromium::available() {
         eprintln!("!!! W7: /usr/bin/chromium is missing: the W7 cells are MISSING (no numbers)");
         rec.status = "missing".into();
         rec.note = Some("/usr/bin/chromium not installed".into());
@@ -845,29 +843,9 @@ fn w7_main(mode: &str) -> Res<Vec<ExtraRecord>> {
         electrode_web::WebConfig::new().app_dir(&dir),
     )?;
     let url = format!("{}w7.html#{n},{}", bridge.url(), port.trim());
-    let mut cmd = Command::new(chromium);
-    cmd.args([
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ])
-    .arg(format!("--user-data-dir={}", profile.display()))
-    .arg(&url)
-    .stdout(Stdio::null())
-    .stderr(Stdio::null());
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    let mut child = cmd.spawn()?;
+    let browser = crate::chromium::Browser::start(&url, &profile)?;
     let got = rx.recv_timeout(Duration::from_secs(120));
-    // Chromium and its helpers are in their own process group: end exactly that group.
-    // SAFETY: kill(2) on the process group of the child we started.
-    unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
-    let _ = child.wait();
+    drop(browser);
     drop(bridge);
     drop(ws_children);
     main.shutdown();

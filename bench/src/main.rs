@@ -4,6 +4,7 @@
 //! ```text
 //! electrode-bench --smoke | --quick | --full  [--out FILE.jsonl] [--md FILE.md]
 //! electrode-bench report FILE.jsonl [--md FILE.md]
+//! electrode-bench soak --minutes N [--renderers 100]     (docs/soak.md)
 //! ```
 //!
 //! Progress goes to stderr, one JSON line per cell to stdout (and `--out`), and the
@@ -11,6 +12,7 @@
 
 mod affinity;
 mod cell;
+mod chromium;
 mod driver;
 mod extras;
 mod frame;
@@ -22,6 +24,7 @@ mod procfs;
 mod record;
 mod report;
 mod runner;
+mod soak;
 mod stats;
 mod w5;
 
@@ -90,6 +93,38 @@ enum Cmd {
         #[arg(long)]
         md: Option<PathBuf>,
     },
+    /// Soak: 100 steady renderers, a flooder, a slow reader and a flooding page for N
+    /// minutes; checks every sequence number at both ends (docs/soak.md). Exits non-zero if
+    /// anything was lost or out of order, or main's RSS kept growing.
+    Soak {
+        /// How long the traffic runs, in minutes (fractions allowed).
+        #[arg(long)]
+        minutes: f64,
+        /// Steady renderer processes.
+        #[arg(long, default_value_t = 100)]
+        renderers: usize,
+        /// Pause between two messages of a steady renderer, ms.
+        #[arg(long, default_value_t = 10)]
+        interval_ms: u64,
+        /// Every n-th message of a steady renderer is a sendSync (0: none).
+        #[arg(long, default_value_t = 50)]
+        sync_every: u64,
+        /// Pause between two rounds of main's pushes to every renderer, ms.
+        #[arg(long, default_value_t = 20)]
+        push_ms: u64,
+        /// Main's outbound queue limit per renderer, MiB (the slow reader keeps it full).
+        #[arg(long, default_value_t = 8)]
+        queue_mib: usize,
+        /// Leave out the flooding page (no Chromium).
+        #[arg(long)]
+        no_page: bool,
+        /// The page makes a sendSync every n-th burst of 500 sends (0: none).
+        #[arg(long, default_value_t = 20)]
+        page_sync_every: u64,
+        /// Test only: main forgets every n-th message (the run must then fail).
+        #[arg(long, hide = true, default_value_t = 0)]
+        forget_every: u64,
+    },
     /// Internal: a peer's driver process.
     #[command(name = "__driver", hide = true)]
     Driver {
@@ -141,6 +176,32 @@ fn real_main() -> Res<i32> {
                 Placement::parse(&placement).ok_or(format!("bad placement {placement:?}"))?;
             driver::driver_main(peer(&id)?, placement, children)?;
             return Ok(0);
+        }
+        Some(Cmd::Soak {
+            minutes,
+            renderers,
+            interval_ms,
+            sync_every,
+            push_ms,
+            queue_mib,
+            no_page,
+            page_sync_every,
+            forget_every,
+        }) => {
+            if !(minutes.is_finite() && minutes > 0.0) {
+                return Err(format!("--minutes must be a positive number, not {minutes}").into());
+            }
+            return soak::run(&soak::Options {
+                duration: Duration::from_secs_f64(minutes * 60.0),
+                renderers,
+                interval_ms,
+                sync_every,
+                push_ms: push_ms.max(1),
+                queue_mib: queue_mib.max(1),
+                page: !no_page,
+                page_sync_every,
+                forget_every,
+            });
         }
         Some(Cmd::Extra { args }) => {
             extras::extra_main(&args)?;

@@ -98,6 +98,16 @@ pub fn machine_busy_ns() -> u64 {
     ticks * 1_000_000_000 / clk_tck()
 }
 
+/// The number of a `/proc/<pid>/status` line such as `VmRSS:  1234 kB` or `Threads:  7`
+/// (kB for the memory lines).
+pub fn status_number(pid: u32, key: &str) -> Option<u64> {
+    let text = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = text
+        .lines()
+        .find(|l| l.strip_prefix(key).is_some_and(|r| r.starts_with(':')))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// Facts about the machine recorded in every output line.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Host {
@@ -148,5 +158,7 @@ mod tests {
         assert!(machine_busy_ns() > 0);
         assert!(cpu_snapshot().get(&pid).copied().unwrap_or(0) > 0);
         assert!(Host::read().nproc >= 1);
+        assert!(status_number(pid, "VmRSS").unwrap_or(0) > 0);
+        assert!(status_number(pid, "Threads").unwrap_or(0) >= 1);
     }
 }
