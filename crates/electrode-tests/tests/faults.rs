@@ -17,15 +17,7 @@ use serde_json::json;
 
 /// A hand-driven connection that authenticates properly, then misbehaves.
 fn hostile(h: &Harness) -> (WebContents, UnixStream) {
-    let (wc, ticket) = h.main.issue_ticket(None);
-    let mut s = UnixStream::connect(&ticket.socket).unwrap();
-    let hello = Frame::Hello {
-        token: ticket.token.clone().into_bytes().into(),
-    }
-    .encode();
-    s.write_all(&hello.to_vec()).unwrap();
-    expect_welcome(&s, wc.id());
-    assert!(wc.wait_ready(PATIENCE));
+    let (wc, s, _) = hand_driven(&h.main);
     (wc, s)
 }
 

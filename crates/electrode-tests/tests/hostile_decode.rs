@@ -35,15 +35,7 @@ fn reset_hwm() {
 
 /// A hand-driven connection that authenticated as a renderer.
 fn connect(h: &Harness) -> (WebContents, UnixStream) {
-    let (wc, ticket) = h.main.issue_ticket(None);
-    let mut s = UnixStream::connect(&ticket.socket).unwrap();
-    let hello = Frame::Hello {
-        token: ticket.token.clone().into_bytes().into(),
-    }
-    .encode();
-    s.write_all(&hello.to_vec()).unwrap();
-    expect_welcome(&s, wc.id());
-    assert!(wc.wait_ready(PATIENCE));
+    let (wc, s, _) = hand_driven(&h.main);
     (wc, s)
 }
 

@@ -4,7 +4,6 @@
 //! error.
 
 use std::io::Write;
-use std::os::unix::net::UnixStream;
 use std::process::{Command, Stdio};
 use std::sync::mpsc::channel;
 use std::sync::{Arc, Mutex};
@@ -14,7 +13,7 @@ mod common;
 
 use common::*;
 use electrode::wire::Frame;
-use electrode::{Error, IpcMain, Limits, ListenerFailure, Main, WebContents};
+use electrode::{Error, IpcMain, Limits, ListenerFailure, Main};
 use electrode_renderer::IpcRenderer;
 use electrode_tests::init_tracing;
 
@@ -25,22 +24,6 @@ fn start(ipc: IpcMain, limits: Limits) -> Main {
         .limits(limits)
         .start()
         .expect("main starts")
-}
-
-/// A hand-driven renderer that authenticates and then reads only when told.
-fn silent_renderer(main: &Main) -> (WebContents, UnixStream) {
-    let (wc, ticket) = main.issue_ticket(None);
-    let mut s = UnixStream::connect(&ticket.socket).unwrap();
-    s.write_all(
-        &Frame::Hello {
-            token: ticket.token.clone().into_bytes().into(),
-        }
-        .encode()
-        .to_vec(),
-    )
-    .unwrap();
-    assert!(wc.wait_ready(PATIENCE));
-    (wc, s)
 }
 
 #[test]
@@ -163,7 +146,7 @@ fn a_broadcast_names_each_renderer_it_missed() {
         });
     })
     .unwrap();
-    let (stuck, _socket) = silent_renderer(&main);
+    let (stuck, _socket, _) = hand_driven(&main);
     let payload = "n".repeat(1 << 20);
     let mut sent = 0u32;
     let err = loop {
@@ -207,7 +190,7 @@ fn send_timeout_waits_for_room_instead_of_failing() {
             ..Limits::default()
         },
     );
-    let (wc, s) = silent_renderer(&main);
+    let (wc, _s, mut reader) = hand_driven(&main);
     let payload = "p".repeat(512 << 10);
     // Without waiting, the queue fills.
     let full = (0..100u32).find_map(|i| wc.send("chunk", &(i, &payload)).err());
@@ -217,8 +200,7 @@ fn send_timeout_waits_for_room_instead_of_failing() {
     // A reader that starts late: send_timeout waits for it instead of failing.
     let reading = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(300));
-        let mut reader = electrode::wire::io::FrameReader::new(s, 64 << 20);
-        let _welcome = reader.read_frame().unwrap();
+        reader.set_max_size(64 << 20);
         let mut last = None;
         let mut count = 0;
         while count < 10_000 {
@@ -349,7 +331,7 @@ fn a_sync_answer_that_cannot_be_queued_closes_the_link_with_the_reason() {
         },
     );
     // The renderer reads nothing: main's queue for it fills to within 1 KiB of the limit.
-    let (wc, mut s) = silent_renderer(&main);
+    let (wc, mut s, _) = hand_driven(&main);
     let payload = "q".repeat(1 << 10);
     while wc.send("unread", &(&payload,)).is_ok() {}
     let ask = Frame::SendSync {

@@ -142,19 +142,8 @@ fn silent_connections_hold_a_bounded_number_of_threads_and_a_renderer_still_conn
 fn a_writer_thread_leaves_once_its_renderer_has_drained_the_queue() {
     let _serial = serial();
     let main = main_with(Limits::default());
-    let (wc, ticket) = main.issue_ticket(None);
-    let mut s = UnixStream::connect(&ticket.socket).unwrap();
-    s.write_all(
-        &Frame::Hello {
-            token: ticket.token.clone().into_bytes().into(),
-        }
-        .encode()
-        .to_vec(),
-    )
-    .unwrap();
-    let mut reader = expect_welcome(&s, wc.id());
+    let (wc, _s, mut reader) = hand_driven(&main);
     reader.set_max_size(64 << 20);
-    assert!(wc.wait_ready(PATIENCE));
     // The renderer reads nothing yet: 32 MiB cannot fit in the socket, a writer thread queues.
     let big = "x".repeat(1 << 20);
     for i in 0..32u32 {

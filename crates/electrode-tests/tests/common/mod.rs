@@ -60,3 +60,21 @@ pub fn eventually(done: impl Fn() -> bool) -> bool {
     }
     done()
 }
+
+/// A hand-driven connection that authenticates with a fresh ticket of `main`: its
+/// `WebContents`, the socket to misbehave on, and a reader positioned after the Welcome.
+pub fn hand_driven(
+    main: &electrode::Main,
+) -> (electrode::WebContents, UnixStream, FrameReader<UnixStream>) {
+    use std::io::Write;
+    let (wc, ticket) = main.issue_ticket(None);
+    let mut s = UnixStream::connect(&ticket.socket).unwrap();
+    let hello = Frame::Hello {
+        token: ticket.token.clone().into_bytes().into(),
+    }
+    .encode();
+    s.write_all(&hello.to_vec()).unwrap();
+    let reader = expect_welcome(&s, wc.id());
+    assert!(wc.wait_ready(PATIENCE));
+    (wc, s, reader)
+}
