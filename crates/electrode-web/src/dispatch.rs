@@ -3,12 +3,14 @@
 //! Listeners are plain blocking Rust functions; running them on a tokio worker would stall the
 //! bridge, and `block_in_place` for every message made tokio start replacement workers without
 //! end under a flooding page (hundreds of threads). Instead each page has a queue, drained in
-//! order by one thread that exists only while the queue is not empty. The queue is bounded in
-//! bytes: when it is full the WebSocket reader waits, so a flooding page is slowed by TCP
-//! backpressure instead of growing main.
+//! order by one thread. The thread waits for more work for a second after the queue empties
+//! (so a page that talks steadily does not pay a thread start per message) and then leaves.
+//! The queue is bounded in bytes: when it is full the WebSocket reader waits, so a flooding
+//! page is slowed by TCP backpressure instead of growing main.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use electrode::wire::Frame;
 use tokio::sync::Notify;
@@ -46,7 +48,12 @@ pub(crate) struct Dispatcher {
     queue: Mutex<Queue>,
     /// Woken as the thread takes jobs off the queue (the WebSocket reader waits for room).
     room: Notify,
+    /// Wakes the idle thread when a job arrives.
+    work: Condvar,
 }
+
+/// How long an idle dispatch thread waits for more work before it leaves.
+const LINGER: Duration = Duration::from_secs(1);
 
 impl Dispatcher {
     /// Queues `job`, waiting while `capacity` bytes are queued already (one job always fits).
@@ -62,7 +69,9 @@ impl Dispatcher {
                 if q.jobs.is_empty() || q.bytes + job.size() <= capacity {
                     q.bytes += job.size();
                     q.jobs.push_back(job);
-                    if !q.running {
+                    if q.running {
+                        self.work.notify_one();
+                    } else {
                         q.running = true;
                         drop(q);
                         self.start(page);
@@ -86,11 +95,18 @@ impl Dispatcher {
         }
     }
 
-    /// Runs the queued jobs in order; leaves when the queue is empty.
+    /// Runs the queued jobs in order; leaves once the queue stayed empty for [`LINGER`].
     fn drain(&self, page: &Arc<Page>) {
         loop {
             let job = {
                 let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+                if q.jobs.is_empty() && !q.failed {
+                    q = self
+                        .work
+                        .wait_timeout(q, LINGER)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
                 match q.jobs.pop_front() {
                     Some(job) => {
                         q.bytes -= job.size();
