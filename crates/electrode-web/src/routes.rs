@@ -341,10 +341,21 @@ async fn run_ws(
         let msg = match stream.next().await {
             Some(Ok(m)) => m,
             Some(Err(e)) => {
+                let text = e.to_string();
+                // A tab that crashed or was killed resets its connection: the page is gone,
+                // as when it closes; nothing it sent is lost, and nobody did anything wrong.
+                if text.contains("Connection reset") {
+                    break "page disconnected".to_string();
+                }
+                let size_hint = if text.contains("too long") || text.contains("limit") {
+                    format!(" (main's max_message_size is {limit} bytes)")
+                } else {
+                    String::new()
+                };
                 break format!(
-                "renderer {}'s WebSocket failed: {e} (main's max_message_size is {limit} bytes)",
-                page.id()
-            )
+                    "renderer {}'s WebSocket failed: {text}{size_hint}",
+                    page.id()
+                );
             }
             None => break "page disconnected".to_string(),
         };
