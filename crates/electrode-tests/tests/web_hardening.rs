@@ -209,3 +209,20 @@ async fn connects_without_a_websocket_cannot_pile_up_web_contents() {
     let n = main.web_contents().len();
     assert!(n <= CAP, "{n} WebContents for {CAP} allowed pending pages");
 }
+
+#[test]
+fn an_app_dir_that_does_not_exist_is_an_error_at_start() {
+    let main = std::sync::Arc::new(electrode::Main::builder().start().unwrap());
+    let missing = std::env::temp_dir().join("electrode-no-such-app-dir");
+    let err = electrode_web::WebBridge::start(main, WebConfig::new().app_dir(&missing))
+        .err()
+        .expect("a missing app_dir is refused");
+    assert!(
+        matches!(&err, electrode_web::Error::AppDir { path, .. } if path == &missing),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("electrode-no-such-app-dir"),
+        "{err}"
+    );
+}

@@ -61,6 +61,14 @@ pub enum Error {
     /// The runtime could not start.
     #[error("cannot start the web bridge runtime: {0}")]
     Runtime(std::io::Error),
+    /// `WebConfig::app_dir` is not a readable directory: every page would be a 404.
+    #[error("app_dir {path} is not a directory the bridge can serve: {reason}")]
+    AppDir {
+        /// The configured directory.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// Bridge settings.
@@ -176,7 +184,8 @@ impl WebConfig {
     }
 }
 
-/// A running bridge. Dropping it stops the server.
+/// A running bridge. Dropping it stops the server, so keep it alive as long as pages are served.
+#[must_use = "dropping the WebBridge stops the server at once"]
 pub struct WebBridge {
     addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -186,6 +195,19 @@ pub struct WebBridge {
 impl WebBridge {
     /// Binds and starts serving on a background thread with its own runtime.
     pub fn start(main: Arc<Main>, config: WebConfig) -> Result<WebBridge, Error> {
+        if let Some(dir) = &config.app_dir {
+            let reason = match std::fs::metadata(dir) {
+                Ok(m) if m.is_dir() => None,
+                Ok(_) => Some("not a directory".to_string()),
+                Err(e) => Some(e.to_string()),
+            };
+            if let Some(reason) = reason {
+                return Err(Error::AppDir {
+                    path: dir.clone(),
+                    reason,
+                });
+            }
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("electrode-web")

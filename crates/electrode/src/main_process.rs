@@ -163,6 +163,7 @@ impl Ticket {
 /// renderer.send("config", &("dark",))?;
 /// # Ok::<(), electrode::Error>(())
 /// ```
+#[must_use = "dropping the Main shuts it down at once (every renderer link is closed)"]
 pub struct Main {
     shared: Arc<Shared>,
     socket_path: PathBuf,
