@@ -22,10 +22,7 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// This process's peak resident memory in bytes.
 fn vm_hwm() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    let kib: usize = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kib * 1024
+    proc_status("VmHWM") as usize * 1024
 }
 
 /// Resets the peak to the current resident size (Linux 4.0 and later).

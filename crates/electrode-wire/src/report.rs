@@ -9,8 +9,7 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 /// Whether warnings go to `tracing` (a global subscriber is set) rather than to standard error.
 #[doc(hidden)]
@@ -18,24 +17,10 @@ pub fn to_tracing() -> bool {
     tracing::dispatcher::has_been_set()
 }
 
-const FALLBACK_UNKNOWN: u8 = 0;
-const FALLBACK_ON: u8 = 1;
-const FALLBACK_OFF: u8 = 2;
-static FALLBACK: AtomicU8 = AtomicU8::new(FALLBACK_UNKNOWN);
-
+/// Whether the standard-error fallback is on (`ELECTRODE_LOG=off` turns it off), read once.
 fn fallback_on() -> bool {
-    match FALLBACK.load(Ordering::Relaxed) {
-        FALLBACK_ON => true,
-        FALLBACK_OFF => false,
-        _ => {
-            let off = std::env::var("ELECTRODE_LOG").is_ok_and(|v| v == "off");
-            FALLBACK.store(
-                if off { FALLBACK_OFF } else { FALLBACK_ON },
-                Ordering::Relaxed,
-            );
-            !off
-        }
-    }
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| std::env::var("ELECTRODE_LOG").map_or(true, |v| v != "off"))
 }
 
 /// Writes one warning or error line to standard error (no subscriber is set).

@@ -76,6 +76,23 @@ fn check_channel(channel: &str, renderer: u64) -> Result<(), Error> {
     Ok(())
 }
 
+/// Encodes `args` into a `Message` frame for `channel`, ready for any renderer (broadcasts
+/// encode once and send the same frame to all).
+pub(crate) fn encode_message<T: Serialize + ?Sized>(
+    channel: &str,
+    args: &T,
+) -> Result<Encoded, Error> {
+    let args = Args::encode(args).map_err(|source| Error::Encode {
+        channel: channel.to_string(),
+        source,
+    })?;
+    Ok(Frame::Message {
+        channel: channel.to_string(),
+        args,
+    }
+    .encode())
+}
+
 impl WebContents {
     /// The renderer's id, unique in this main process.
     pub fn id(&self) -> u64 {
@@ -99,11 +116,7 @@ impl WebContents {
     /// [`Limits::pending_bytes`]); to a destroyed renderer it is an error, never a panic.
     pub fn send<T: Serialize + ?Sized>(&self, channel: &str, args: &T) -> Result<(), Error> {
         check_channel(channel, self.id())?;
-        let args = Args::encode(args).map_err(|source| Error::Encode {
-            channel: channel.to_string(),
-            source,
-        })?;
-        self.send_args(channel, args)
+        self.send_encoded(channel, &encode_message(channel, args)?)
     }
 
     /// Sends already-encoded arguments (relays and broadcasts use this: no re-encoding).
@@ -134,15 +147,7 @@ impl WebContents {
         timeout: Duration,
     ) -> Result<(), Error> {
         check_channel(channel, self.id())?;
-        let args = Args::encode(args).map_err(|source| Error::Encode {
-            channel: channel.to_string(),
-            source,
-        })?;
-        let frame = Frame::Message {
-            channel: channel.to_string(),
-            args,
-        }
-        .encode();
+        let frame = encode_message(channel, args)?;
         let deadline = Instant::now() + timeout;
         loop {
             match self.send_encoded(channel, &frame) {

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use electrode_wire::{Args, Frame, DEFAULT_MAX_MESSAGE_SIZE, ENV_SOCKET, ENV_TOKEN};
+use electrode_wire::{DEFAULT_MAX_MESSAGE_SIZE, ENV_SOCKET, ENV_TOKEN};
 use serde::Serialize;
 
 use crate::auth::Tickets;
@@ -320,15 +320,7 @@ impl Main {
         channel: &str,
         args: &T,
     ) -> Result<usize, Error> {
-        let args = Args::encode(args).map_err(|source| Error::Encode {
-            channel: channel.to_string(),
-            source,
-        })?;
-        let frame = Frame::Message {
-            channel: channel.to_string(),
-            args,
-        }
-        .encode();
+        let frame = crate::contents::encode_message(channel, args)?;
         let mut delivered = 0;
         let mut missed = Vec::new();
         for wc in self.web_contents() {

@@ -16,7 +16,8 @@ type OnExit = Box<dyn FnOnce(io::Result<ExitStatus>) + Send>;
 
 struct Watched {
     child: Child,
-    _pidfd: OwnedFd,
+    /// Readable once the child has exited; closed when it is reaped.
+    pidfd: OwnedFd,
     on_exit: OnExit,
 }
 
@@ -72,7 +73,7 @@ impl Reaper {
                 u64::from(pid),
                 Watched {
                     child,
-                    _pidfd: pidfd,
+                    pidfd,
                     on_exit,
                 },
             );
@@ -135,7 +136,7 @@ impl Inner {
                     table.watched.remove(&token)
                 };
                 if let Some(mut w) = exited {
-                    self.epoll.remove(w._pidfd.as_raw_fd());
+                    self.epoll.remove(w.pidfd.as_raw_fd());
                     // The pidfd is readable: the child has exited, so this does not block.
                     let status = w.child.wait();
                     (w.on_exit)(status);
