@@ -58,8 +58,10 @@ fn connect(fd: i32, path: &std::path::Path) -> UnixStream {
     unsafe { UnixStream::from_raw_fd(fd) }
 }
 
+/// Reads through the borrowed socket: cloning it would need the descriptor that main's
+/// `accept` is meant to get.
 fn first_frame(s: &UnixStream) -> Frame {
-    let mut reader = FrameReader::new(s.try_clone().unwrap(), 1 << 20);
+    let mut reader = FrameReader::new(s, 1 << 20);
     Frame::decode(reader.read_frame().unwrap(), 1 << 20).unwrap()
 }
 
