@@ -815,6 +815,8 @@ impl Gen {
             match self.proto {
                 Proto::Electrode => {
                     let hello = Frame::Hello {
+                        version: electrode_wire::handshake::PROTOCOL_VERSION,
+                        features: electrode_wire::Features::NONE,
                         token: Bytes::copy_from_slice(token.as_bytes()),
                     };
                     write_frame(&mut &self.conns[i].stream, &hello.encode())?;

@@ -10,7 +10,6 @@
 //! timer: it wakes for data, or when a returning call leaves messages in the inbox.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -18,8 +17,9 @@ use std::sync::{Condvar, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use electrode_io::{Epoll, EventFd, Events, Interest};
+use electrode_wire::handshake::{Agreement, Features, PROTOCOL_VERSION};
 use electrode_wire::io::{write_frame, FrameReader, ReadError};
-use electrode_wire::sys::{Epoll, EventFd, NOTHING, READABLE};
 use electrode_wire::{Encoded, Frame, SyncOutcome};
 
 use crate::Error;
@@ -70,6 +70,8 @@ pub(crate) struct Link {
     pub(crate) id: u64,
     pub(crate) embedder: Option<u64>,
     pub(crate) max_message_size: usize,
+    /// The protocol version and features agreed with main.
+    pub(crate) agreement: Agreement,
     stream: UnixStream,
     writer: Mutex<UnixStream>,
     reader: Mutex<FrameReader<UnixStream>>,
@@ -102,18 +104,6 @@ const WAKE: u64 = 1;
 /// with its reason are small.
 const MAX_HANDSHAKE_FRAME: usize = 64 * 1024;
 
-fn poll_readable(fd: i32, timeout: Option<Duration>) -> bool {
-    let mut pfd = libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    let ms = timeout.map_or(-1, |t| t.as_millis().min(i32::MAX as u128) as i32);
-    // SAFETY: one valid pollfd for a live socket.
-    let n = unsafe { libc::poll(&mut pfd, 1, ms) };
-    n > 0
-}
-
 /// Pending sync calls are counted so the dispatcher holds back while any is in flight.
 struct SyncGuard<'a>(&'a Link);
 
@@ -138,7 +128,7 @@ impl Link {
     fn sync_begin(&self) {
         let _switch = self.watch_switch.lock().unwrap_or_else(|e| e.into_inner());
         if self.sync_active.fetch_add(1, Ordering::AcqRel) == 0 {
-            let _ = self.watch.modify(self.stream.as_raw_fd(), NOTHING, SOCKET);
+            let _ = self.watch.modify(&self.stream, Interest::NOTHING, SOCKET);
         }
     }
 
@@ -147,7 +137,7 @@ impl Link {
     fn sync_end(&self) {
         let _switch = self.watch_switch.lock().unwrap_or_else(|e| e.into_inner());
         if self.sync_active.fetch_sub(1, Ordering::AcqRel) == 1 {
-            let _ = self.watch.modify(self.stream.as_raw_fd(), READABLE, SOCKET);
+            let _ = self.watch.modify(&self.stream, Interest::READABLE, SOCKET);
         }
     }
 
@@ -161,6 +151,8 @@ impl Link {
         let hs = |e: std::io::Error| Error::Handshake(e.to_string());
         let mut writer = stream.try_clone().map_err(hs)?;
         let hello = Frame::Hello {
+            version: PROTOCOL_VERSION,
+            features: Features::SUPPORTED,
             token: Bytes::copy_from_slice(token.as_bytes()),
         };
         write_frame(&mut writer, &hello.encode()).map_err(hs)?;
@@ -176,15 +168,18 @@ impl Link {
             }
             Err(e) => return Err(Error::Handshake(e.to_string())),
         };
-        let (id, embedder, max_message_size) = match first {
+        let (id, embedder, max_message_size, agreement) = match first {
             Frame::Welcome {
                 id,
                 embedder,
                 max_message_size,
+                version,
+                features,
             } => (
                 id,
                 (embedder != 0).then_some(embedder),
                 usize::try_from(max_message_size).unwrap_or(usize::MAX),
+                Agreement { version, features },
             ),
             Frame::Close { reason } => return Err(Error::Refused(reason)),
             other => {
@@ -198,14 +193,13 @@ impl Link {
         reader.set_max_size(max_message_size);
         let watch = Epoll::new().map_err(hs)?;
         let wake = EventFd::new().map_err(hs)?;
-        watch
-            .add(stream.as_raw_fd(), READABLE, SOCKET)
-            .map_err(hs)?;
-        watch.add(wake.raw(), READABLE, WAKE).map_err(hs)?;
+        watch.add(&stream, Interest::READABLE, SOCKET).map_err(hs)?;
+        watch.add(&wake, Interest::READABLE, WAKE).map_err(hs)?;
         Ok(Link {
             id,
             embedder,
             max_message_size,
+            agreement,
             stream,
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
@@ -433,7 +427,8 @@ impl Link {
                     }
                     if left.is_some()
                         && !reader.has_buffered_frame()
-                        && !poll_readable(self.stream.as_raw_fd(), left)
+                        // An error here shows in the read that follows.
+                        && !electrode_io::wait_readable(&self.stream, left).unwrap_or(true)
                     {
                         continue;
                     }
@@ -493,8 +488,7 @@ impl Link {
     /// The background loop: delivers inbox frames to `dispatch` (only while no `send_sync` is
     /// pending) and reads the socket when idle. Returns when the link is dead and drained.
     pub(crate) fn run(&self, mut dispatch: impl FnMut(Frame)) {
-        let fd = self.stream.as_raw_fd();
-        let mut events = [libc::epoll_event { events: 0, u64: 0 }; 2];
+        let mut events = Events::<2>::new();
         loop {
             if self.sync_active.load(Ordering::Acquire) == 0 {
                 let next = self
@@ -515,7 +509,7 @@ impl Link {
                 .is_some_and(|r| r.has_buffered_frame());
             if !buffered {
                 match self.watch.wait(&mut events, None) {
-                    Ok(n) if events[..n].iter().any(|e| e.u64 == WAKE) => {
+                    Ok(n) if events.iter().take(n).any(|e| e.token() == WAKE) => {
                         // Lowered before the state is looked at again, so no raise is lost.
                         self.wake.lower();
                         continue;
@@ -532,7 +526,9 @@ impl Link {
             };
             // Someone may have consumed the data between the wait and the lock: don't block on
             // nothing.
-            if !reader.has_buffered_frame() && !poll_readable(fd, Some(Duration::ZERO)) {
+            if !reader.has_buffered_frame()
+                && !electrode_io::wait_readable(&self.stream, Some(Duration::ZERO)).unwrap_or(true)
+            {
                 continue;
             }
             if self.read_one(&mut reader, None).is_ok() {

@@ -158,6 +158,17 @@ impl IpcRenderer {
         self.0.link.embedder
     }
 
+    /// The largest message main accepts (main's `max_message_size`, told in its Welcome):
+    /// sends above it fail with [`Error::TooLarge`](crate::Error) before anything is written.
+    pub fn max_message_size(&self) -> usize {
+        self.0.link.max_message_size
+    }
+
+    /// The protocol version and optional features this renderer and main agreed on.
+    pub fn protocol(&self) -> electrode_wire::handshake::Agreement {
+        self.0.link.agreement
+    }
+
     /// `None` while connected; the reason once the link to main is gone.
     pub fn disconnect_reason(&self) -> Option<String> {
         self.0.link.disconnected().map(|e| e.to_string())

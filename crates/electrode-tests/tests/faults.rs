@@ -125,7 +125,10 @@ fn frames_only_main_may_send_close_the_link() {
 
 fn try_hello(socket: &std::path::Path, token: &str) -> String {
     let mut s = UnixStream::connect(socket).unwrap();
+    // The token alone: a version-0 Hello, as renderers of before versions existed sent.
     let hello = Frame::Hello {
+        version: 0,
+        features: electrode::wire::Features::NONE,
         token: token.to_string().into_bytes().into(),
     }
     .encode();

@@ -71,6 +71,8 @@ fn a_renderer_refused_for_want_of_descriptors_keeps_its_ticket() {
     let main = Main::builder().ipc(IpcMain::new()).start().unwrap();
     let (wc, ticket) = main.issue_ticket(None);
     let hello = Frame::Hello {
+        version: electrode::wire::handshake::PROTOCOL_VERSION,
+        features: electrode::wire::Features::NONE,
         token: ticket.token.clone().into_bytes().into(),
     }
     .encode()

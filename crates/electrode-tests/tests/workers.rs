@@ -214,6 +214,8 @@ fn frames_sent_right_behind_the_hello_keep_their_order() {
 
 fn hello(token: &str) -> Vec<u8> {
     Frame::Hello {
+        version: electrode::wire::handshake::PROTOCOL_VERSION,
+        features: electrode::wire::Features::NONE,
         token: token.to_string().into_bytes().into(),
     }
     .encode()

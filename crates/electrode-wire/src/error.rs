@@ -15,9 +15,13 @@ pub enum WireError {
         /// The configured limit in bytes.
         limit: usize,
     },
-    /// The frame's type byte is not one this version knows.
-    #[error("unknown frame type 0x{0:02x}")]
+    /// The frame's type byte is not one this version knows. A peer only sends the kinds of
+    /// its protocol version and of the features agreed in the handshake, so this is a breach.
+    #[error("unknown frame type 0x{0:02x} (not in the protocol version or features agreed)")]
     UnknownFrameType(u8),
+    /// The handshake fields are inconsistent.
+    #[error("malformed handshake: {0}")]
+    MalformedHandshake(&'static str),
     /// A text field is not UTF-8.
     #[error("{0} is not valid UTF-8")]
     InvalidUtf8(&'static str),

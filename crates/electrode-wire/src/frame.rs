@@ -7,6 +7,7 @@
 
 use bytes::{Buf, Bytes};
 
+use crate::handshake::Features;
 use crate::{Args, WireError};
 
 /// The type byte of a frame.
@@ -69,8 +70,13 @@ pub enum SyncOutcome {
 /// One protocol message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Frame {
-    /// Renderer → main: the token main issued for this renderer.
+    /// Renderer → main: the token main issued for this renderer, and what the renderer speaks.
+    /// Version 0 is encoded as the token alone (the Hello of before versions existed).
     Hello {
+        /// The newest protocol version the renderer speaks.
+        version: u16,
+        /// The optional features the renderer implements.
+        features: Features,
         /// The secret token.
         token: Bytes,
     },
@@ -124,6 +130,10 @@ pub enum Frame {
         /// Main's largest accepted frame body: the renderer checks its messages against it
         /// before sending. Absent on the wire from older mains (then the default).
         max_message_size: u64,
+        /// The protocol version agreed (0 from a main of before versions existed).
+        version: u16,
+        /// The optional features agreed: the only ones either side may use on this link.
+        features: Features,
     },
     /// Main → renderer: asynchronous message.
     Message {
@@ -199,6 +209,9 @@ impl Encoded {
     }
 }
 
+/// The first byte of a versioned Hello body; a token (hex text) never starts with it.
+const VERSIONED_HELLO: u8 = 0x00;
+
 struct Head(Vec<u8>);
 
 impl Head {
@@ -206,6 +219,10 @@ impl Head {
         let mut v = Vec::with_capacity(32);
         v.extend_from_slice(&[0, 0, 0, 0, kind as u8]);
         Head(v)
+    }
+    fn u16(mut self, x: u16) -> Self {
+        self.0.extend_from_slice(&x.to_le_bytes());
+        self
     }
     fn u64(mut self, x: u64) -> Self {
         self.0.extend_from_slice(&x.to_le_bytes());
@@ -245,7 +262,20 @@ impl Frame {
     pub fn encode(&self) -> Encoded {
         let head = Head::new(self.kind());
         match self {
-            Frame::Hello { token } => head.finish(token.clone()),
+            Frame::Hello {
+                version: 0, token, ..
+            } => head.finish(token.clone()),
+            Frame::Hello {
+                version,
+                features,
+                token,
+            } => {
+                let mut head = head;
+                head.0.push(VERSIONED_HELLO);
+                head.u16(*version)
+                    .u64(features.bits())
+                    .finish(token.clone())
+            }
             Frame::Send { channel, args }
             | Frame::SendToHost { channel, args }
             | Frame::Message { channel, args } => head.text(channel).finish(args.raw().clone()),
@@ -273,10 +303,14 @@ impl Frame {
                 id,
                 embedder,
                 max_message_size,
+                version,
+                features,
             } => head
                 .u64(*id)
                 .u64(*embedder)
                 .u64(*max_message_size)
+                .u16(*version)
+                .u64(features.bits())
                 .finish(Bytes::new()),
             Frame::SyncReply { request, outcome } => {
                 let mut head = head.u64(*request);
@@ -311,7 +345,26 @@ impl Frame {
         let kind = FrameKind::from_byte(body.get_u8())?;
         let b = &mut body;
         Ok(match kind {
-            FrameKind::Hello => Frame::Hello { token: body },
+            FrameKind::Hello if b.first() == Some(&VERSIONED_HELLO) => {
+                b.advance(1);
+                let version = u16_field(b)?;
+                if version == 0 {
+                    // Version 0 is written as the token alone; one encoding per Hello.
+                    return Err(WireError::MalformedHandshake(
+                        "a versioned Hello carries version 1 or newer",
+                    ));
+                }
+                Frame::Hello {
+                    version,
+                    features: Features::from_bits(u64_field(b)?),
+                    token: body,
+                }
+            }
+            FrameKind::Hello => Frame::Hello {
+                version: 0,
+                features: Features::NONE,
+                token: body,
+            },
             FrameKind::Send => Frame::Send {
                 channel: text(b)?,
                 args: Args::from_raw(body)?,
@@ -335,16 +388,29 @@ impl Frame {
                 channel: text(b)?,
                 args: Args::from_raw(body)?,
             },
-            FrameKind::Welcome => Frame::Welcome {
-                id: u64_field(b)?,
-                embedder: u64_field(b)?,
-                // A main from before the limit travelled sends no third field.
-                max_message_size: if b.is_empty() {
+            FrameKind::Welcome => {
+                let id = u64_field(b)?;
+                let embedder = u64_field(b)?;
+                // A main from before the limit travelled sends no third field, and one from
+                // before versions existed no version and features.
+                let max_message_size = if b.is_empty() {
                     crate::DEFAULT_MAX_MESSAGE_SIZE as u64
                 } else {
                     u64_field(b)?
-                },
-            },
+                };
+                let (version, features) = if b.is_empty() {
+                    (0, Features::NONE)
+                } else {
+                    (u16_field(b)?, Features::from_bits(u64_field(b)?))
+                };
+                Frame::Welcome {
+                    id,
+                    embedder,
+                    max_message_size,
+                    version,
+                    features,
+                }
+            }
             FrameKind::Message => Frame::Message {
                 channel: text(b)?,
                 args: Args::from_raw(body)?,
@@ -375,6 +441,13 @@ impl Frame {
             },
         })
     }
+}
+
+fn u16_field(b: &mut Bytes) -> Result<u16, WireError> {
+    if b.len() < 2 {
+        return Err(WireError::Truncated("u16 field"));
+    }
+    Ok(b.get_u16_le())
 }
 
 fn u64_field(b: &mut Bytes) -> Result<u64, WireError> {

@@ -23,22 +23,28 @@
 //! assert_eq!(args.get::<u32>(0).unwrap(), 1);
 //! assert_eq!(args.get::<String>(1).unwrap(), "two");
 //! ```
+//!
+//! No system calls live here (`#![forbid(unsafe_code)]`, no `libc`): the crate builds for any
+//! target, `wasm32-unknown-unknown` included. The sockets, epoll sets and wake-up flags of the
+//! Linux links are in `electrode-io`.
+#![forbid(unsafe_code)]
 
 mod args;
 mod decode;
 pub mod emitter;
 mod error;
 mod frame;
+pub mod handshake;
 pub mod io;
 #[doc(hidden)]
 pub mod report;
 mod ser;
-pub mod sys;
 mod value;
 
 pub use args::{Args, MAX_DEPTH};
 pub use error::WireError;
 pub use frame::{Encoded, Frame, FrameKind, SyncOutcome};
+pub use handshake::Features;
 pub use value::Value;
 
 /// Default largest frame body a peer accepts or sends: 64 MiB.

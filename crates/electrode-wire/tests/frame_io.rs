@@ -81,9 +81,13 @@ fn big_chunks() -> impl Strategy<Value = Vec<usize>> {
     .prop_filter("some progress", |c| c.iter().any(|&x| x > 0))
 }
 
+/// A Hello whose body is `1 + len` bytes: version 0 is the token alone (which then must not
+/// start with the versioned marker, 0).
 fn hello(len: usize) -> Frame {
     Frame::Hello {
-        token: Bytes::from((0..len).map(|i| (i % 251) as u8).collect::<Vec<u8>>()),
+        version: 0,
+        features: electrode_wire::Features::NONE,
+        token: Bytes::from((0..len).map(|i| (i % 250 + 1) as u8).collect::<Vec<u8>>()),
     }
 }
 
@@ -348,6 +352,8 @@ fn write_frame_with_an_empty_body() {
         id: 1,
         embedder: 2,
         max_message_size: 3,
+        version: 1,
+        features: electrode_wire::Features::NONE,
     };
     let enc = frame.encode();
     assert!(enc.body.is_empty());

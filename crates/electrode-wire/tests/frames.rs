@@ -5,7 +5,7 @@ mod common;
 
 use bytes::Bytes;
 use common::*;
-use electrode_wire::{Args, Frame, FrameKind, SyncOutcome, WireError};
+use electrode_wire::{Args, Features, Frame, FrameKind, SyncOutcome, WireError};
 use proptest::prelude::*;
 
 proptest! {
@@ -164,13 +164,37 @@ fn layout_matches_the_adr() {
             id: 7,
             embedder: 9,
             max_message_size: 1 << 20,
+            version: 1,
+            features: Features::from_bits(0b101),
         }),
         cat(&[
             &[0x81],
             &7u64.to_le_bytes(),
             &9u64.to_le_bytes(),
-            &(1u64 << 20).to_le_bytes()
+            &(1u64 << 20).to_le_bytes(),
+            &1u16.to_le_bytes(),
+            &0b101u64.to_le_bytes(),
         ])
+    );
+    // A Welcome from a main of before versions: version 0, no features.
+    assert_eq!(
+        Frame::decode(
+            Bytes::from(cat(&[
+                &[0x81],
+                &7u64.to_le_bytes(),
+                &9u64.to_le_bytes(),
+                &(1u64 << 20).to_le_bytes()
+            ])),
+            LIMIT
+        )
+        .unwrap(),
+        Frame::Welcome {
+            id: 7,
+            embedder: 9,
+            max_message_size: 1 << 20,
+            version: 0,
+            features: Features::NONE,
+        }
     );
     // A Welcome from a main that did not send its limit yet: the default limit.
     assert_eq!(
@@ -183,6 +207,8 @@ fn layout_matches_the_adr() {
             id: 7,
             embedder: 9,
             max_message_size: electrode_wire::DEFAULT_MAX_MESSAGE_SIZE as u64,
+            version: 0,
+            features: Features::NONE,
         }
     );
     assert_eq!(
@@ -201,10 +227,47 @@ fn layout_matches_the_adr() {
     );
     assert_eq!(
         body(&Frame::Hello {
+            version: 0,
+            features: Features::NONE,
             token: Bytes::from_static(b"secret")
         }),
         b"\x01secret"
     );
+    // Versioned: a 0x00 marker (never the first byte of a hex token), version, features.
+    let versioned = Frame::Hello {
+        version: 3,
+        features: Features::from_bits(1 << 63),
+        token: Bytes::from_static(b"ab12"),
+    };
+    assert_eq!(
+        body(&versioned),
+        cat(&[
+            &[0x01, 0x00],
+            &3u16.to_le_bytes(),
+            &(1u64 << 63).to_le_bytes(),
+            b"ab12"
+        ])
+    );
+    assert_eq!(
+        Frame::decode(Bytes::from(body(&versioned)), LIMIT).unwrap(),
+        versioned
+    );
+    // Version 0 has one encoding, the token alone.
+    let zero = cat(&[
+        &[0x01, 0x00],
+        &0u16.to_le_bytes(),
+        &0u64.to_le_bytes(),
+        b"ab",
+    ]);
+    assert!(matches!(
+        Frame::decode(Bytes::from(zero), LIMIT),
+        Err(WireError::MalformedHandshake(_))
+    ));
+    // A versioned Hello cut inside its fields is truncated, not a token.
+    assert!(matches!(
+        Frame::decode(Bytes::from_static(&[0x01, 0x00, 0x01]), LIMIT),
+        Err(WireError::Truncated(_))
+    ));
     assert_eq!(
         body(&Frame::Close {
             reason: "bye".into()
@@ -253,9 +316,11 @@ fn welcome_is_exactly_twenty_four_bytes_of_fields() {
         id: u64::MAX,
         embedder: 0,
         max_message_size: 5,
+        version: 1,
+        features: Features::NONE,
     }
     .encode();
-    assert_eq!(enc.body_len(), 1 + 24);
+    assert_eq!(enc.body_len(), 1 + 24 + 2 + 8);
     let mut short = enc.to_message();
     short.pop();
     assert!(matches!(

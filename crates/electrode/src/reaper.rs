@@ -6,11 +6,11 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::process::{Child, ExitStatus};
 use std::sync::{Arc, Mutex};
 
-use electrode_wire::sys::{Epoll, EventFd, READABLE};
+use electrode_io::{Epoll, EventFd, Events, Interest};
 
 type OnExit = Box<dyn FnOnce(io::Result<ExitStatus>) + Send>;
 
@@ -63,22 +63,18 @@ impl Reaper {
             Err(_) => return wait_on_own_thread(child, on_exit),
         };
         let inner = self.running()?;
-        let fd = pidfd.as_raw_fd();
-        inner
-            .table
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .watched
-            .insert(
-                u64::from(pid),
-                Watched {
-                    child,
-                    pidfd,
-                    on_exit,
-                },
-            );
+        // The table stays locked until the pidfd is in the set, so the reaper thread cannot
+        // see its event before the entry is there.
+        let mut table = inner.table.lock().unwrap_or_else(|e| e.into_inner());
+        let watched = table.watched.entry(u64::from(pid)).insert_entry(Watched {
+            child,
+            pidfd,
+            on_exit,
+        });
         // Readable once the process has exited (even if it already has).
-        inner.epoll.add(fd, READABLE, u64::from(pid))
+        inner
+            .epoll
+            .add(&watched.get().pidfd, Interest::READABLE, u64::from(pid))
     }
 
     fn running(&self) -> io::Result<Arc<Inner>> {
@@ -91,7 +87,7 @@ impl Reaper {
             wake: EventFd::new()?,
             table: Mutex::default(),
         });
-        inner.epoll.add(inner.wake.raw(), READABLE, WAKE)?;
+        inner.epoll.add(&inner.wake, Interest::READABLE, WAKE)?;
         let runner = inner.clone();
         std::thread::Builder::new()
             .name("electrode-reap".into())
@@ -116,7 +112,7 @@ impl Reaper {
 
 impl Inner {
     fn run(&self) {
-        let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 16];
+        let mut events = Events::<16>::new();
         loop {
             let n = match self.epoll.wait(&mut events, None) {
                 Ok(n) => n,
@@ -125,8 +121,8 @@ impl Inner {
                     return;
                 }
             };
-            for ev in &events[..n] {
-                let token = ev.u64;
+            for ev in events.iter().take(n) {
+                let token = ev.token();
                 if token == WAKE {
                     self.wake.lower();
                     continue;
@@ -136,7 +132,7 @@ impl Inner {
                     table.watched.remove(&token)
                 };
                 if let Some(mut w) = exited {
-                    self.epoll.remove(w.pidfd.as_raw_fd());
+                    self.epoll.remove(&w.pidfd);
                     // The pidfd is readable: the child has exited, so this does not block.
                     let status = w.child.wait();
                     (w.on_exit)(status);

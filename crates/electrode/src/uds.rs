@@ -2,14 +2,15 @@
 //! writer. Reading and running listeners is the workers' job (`workers.rs`).
 
 use std::collections::VecDeque;
-use std::io::{self, Read};
-use std::os::fd::AsRawFd;
+use std::io::{self, IoSlice, Read};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use electrode_io::is_transient;
+use electrode_wire::handshake::{self, Features};
 use electrode_wire::io::FrameReader;
 use electrode_wire::{Encoded, Frame};
 
@@ -56,15 +57,6 @@ impl Drop for Slot<'_> {
         *self.0.busy.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
         self.0.freed.notify_one();
     }
-}
-
-/// Whether an accept or clone failed for want of resources that may come back (descriptors,
-/// memory): the right answer is to wait and retry, not to give up on a renderer.
-fn is_transient(e: &io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
-    )
 }
 
 pub(crate) fn accept_loop(listener: UnixListener, shared: Arc<Shared>) {
@@ -151,11 +143,18 @@ fn serve(stream: UnixStream, shared: &Shared) {
         },
         MAX_HELLO_SIZE,
     );
-    let token = match hello_reader
+    let (token, agreement) = match hello_reader
         .read_frame()
         .map(|b| Frame::decode(b, MAX_HELLO_SIZE))
     {
-        Ok(Ok(Frame::Hello { token })) => token,
+        Ok(Ok(Frame::Hello {
+            version,
+            features,
+            token,
+        })) => match handshake::agree(version, features, Features::SUPPORTED) {
+            Ok(agreement) => (token, agreement),
+            Err(why) => return refuse(&stream, &why),
+        },
         Ok(Ok(other)) => {
             return refuse(
                 &stream,
@@ -196,6 +195,8 @@ fn serve(stream: UnixStream, shared: &Shared) {
         id,
         embedder: contents.embedder().map_or(0, |e| e.id()),
         max_message_size: limits.max_message_size as u64,
+        version: agreement.version,
+        features: agreement.features,
     };
     if let Err(e) = out.send(&welcome.encode()) {
         let reason = format!("renderer {id} hung up before the handshake finished ({e})");
@@ -206,7 +207,12 @@ fn serve(stream: UnixStream, shared: &Shared) {
         out.close("renderer was destroyed before it connected");
         return;
     }
-    tracing::info!(renderer = id, "renderer connected");
+    tracing::info!(
+        renderer = id,
+        version = agreement.version,
+        features = ?agreement.features,
+        "renderer connected"
+    );
     // A Rust renderer registers its listeners before it connects (`connect_from_env_with`):
     // once connected it has "finished loading".
     contents.notify_did_finish_load();
@@ -240,29 +246,9 @@ struct Writer {
     drained: Condvar,
 }
 
-fn send_nonblocking(fd: i32, parts: &[&[u8]]) -> io::Result<usize> {
-    let iov: Vec<libc::iovec> = parts
-        .iter()
-        .map(|p| libc::iovec {
-            iov_base: p.as_ptr() as *mut libc::c_void,
-            iov_len: p.len(),
-        })
-        .collect();
-    // SAFETY: msghdr is plain data; we point it at `iov`, which outlives the call.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = iov.as_ptr() as *mut libc::iovec;
-    msg.msg_iovlen = iov.len() as _;
-    loop {
-        // SAFETY: fd is a live socket owned by the caller; msg and its buffers are valid.
-        let n = unsafe { libc::sendmsg(fd, &msg, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
-        if n >= 0 {
-            return Ok(n as usize);
-        }
-        let e = io::Error::last_os_error();
-        if e.kind() != io::ErrorKind::Interrupted {
-            return Err(e);
-        }
-    }
+/// Writes what the socket takes now of `head` and `body`, in one vectored call.
+fn send_nonblocking(stream: &UnixStream, head: &[u8], body: &[u8]) -> io::Result<usize> {
+    electrode_io::send_now(stream, &[IoSlice::new(head), IoSlice::new(body)])
 }
 
 fn remainder(parts: [Bytes; 2], mut written: usize) -> [Bytes; 2] {
@@ -341,7 +327,7 @@ impl Outbound for UdsOutbound {
         let parts = || [Bytes::copy_from_slice(&frame.head), frame.body.clone()];
         if q.frames.is_empty() {
             let total = frame.len();
-            let rest = match send_nonblocking(w.stream.as_raw_fd(), &[&frame.head, &frame.body]) {
+            let rest = match send_nonblocking(&w.stream, &frame.head, &frame.body) {
                 Ok(n) if n == total => return Ok(()),
                 Ok(n) => remainder(parts(), n),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => parts(),
@@ -412,7 +398,7 @@ impl Outbound for UdsOutbound {
                 reason: reason.to_string(),
             }
             .encode();
-            let _ = send_nonblocking(w.stream.as_raw_fd(), &[&frame.head, &frame.body]);
+            let _ = send_nonblocking(&w.stream, &frame.head, &frame.body);
         }
         let _ = w.stream.shutdown(std::net::Shutdown::Both);
         w.drained.notify_all();

@@ -28,7 +28,7 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -38,7 +38,7 @@ use electrode_wire::io::{FrameDecoder, ReadError};
 use electrode_wire::Frame;
 
 use crate::transport::Connection;
-use electrode_wire::sys::{recv_now, recv_wait, Epoll, EventFd, NOTHING, READABLE, READABLE_EDGE};
+use electrode_io::{recv_now, recv_wait, Epoll, Event, EventFd, Events, Interest};
 
 /// Events taken per `epoll_wait`: one, because a worker that blocks in a listener would hold
 /// the rest of its batch (edge-triggered events are not reported twice, so no other worker
@@ -56,8 +56,6 @@ pub(crate) const LOOK_AROUND: Duration = Duration::from_micros(50);
 const MAX_WORKERS: usize = 256;
 /// The epoll token of the stop signal (link tokens count up from 0).
 const STOP_TOKEN: u64 = u64::MAX;
-/// Event bits saying the stream is ending.
-const HANGUP: u32 = (libc::EPOLLRDHUP | libc::EPOLLHUP | libc::EPOLLERR) as u32;
 
 /// The pool of link workers of one main process.
 pub(crate) struct Workers {
@@ -173,7 +171,9 @@ impl Workers {
             saturated: Mutex::new(false),
             saturated_cv: Condvar::new(),
         });
-        inner.epoll.add(inner.stop.raw(), READABLE, STOP_TOKEN)?;
+        inner
+            .epoll
+            .add(&inner.stop, Interest::READABLE, STOP_TOKEN)?;
         for _ in 0..min_workers {
             Inner::spawn_worker(&inner, false)?;
         }
@@ -193,7 +193,6 @@ impl Workers {
             return;
         }
         let token = inner.next_token.fetch_add(1, Ordering::Relaxed);
-        let fd = stream.as_raw_fd();
         let link = Arc::new(Link {
             stream,
             run: AtomicU8::new(IDLE),
@@ -205,7 +204,10 @@ impl Workers {
             }),
         });
         lock(&inner.links).insert(token, link.clone());
-        if let Err(e) = inner.epoll.add(fd, READABLE_EDGE, token) {
+        if let Err(e) = inner
+            .epoll
+            .add(&link.stream, Interest::READABLE_EDGE, token)
+        {
             lock(&inner.links).remove(&token);
             let reason = format!("cannot watch the renderer socket: {e}");
             crate::error_visible!("{reason}");
@@ -240,7 +242,7 @@ impl Inner {
     }
 
     fn work(self: Arc<Self>, extra: bool) {
-        let mut events = [libc::epoll_event { events: 0, u64: 0 }; BATCH];
+        let mut events = Events::<BATCH>::new();
         let timeout = extra.then_some(IDLE_RETIRE);
         loop {
             let n = match self.epoll.wait(&mut events, timeout) {
@@ -253,16 +255,16 @@ impl Inner {
             if n == 0 && extra && self.try_retire() {
                 return;
             }
-            let mut next = events[..n].first().copied();
+            let mut next = events.iter().take(n).next();
             while let Some(ev) = next.take() {
-                let token = ev.u64;
+                let token = ev.token();
                 if token == STOP_TOKEN {
                     self.total.fetch_sub(1, Ordering::AcqRel);
                     return;
                 }
                 let link = lock(&self.links).get(&token).cloned();
                 if let Some(link) = link {
-                    if ev.events & HANGUP != 0 {
+                    if ev.is_hangup() {
                         link.hangup.store(true, Ordering::Release);
                     }
                     next = self.serve(token, &link);
@@ -283,7 +285,7 @@ impl Inner {
 
     /// Serves one link's event. Returns another link's event when it looked for one (before
     /// deciding whether to stay with this renderer) and found it.
-    fn serve(&self, token: u64, link: &Link) -> Option<libc::epoll_event> {
+    fn serve(&self, token: u64, link: &Link) -> Option<Event> {
         if !link.claim() {
             return None;
         }
@@ -296,7 +298,7 @@ impl Inner {
             }
         }
         let mut state = lock(&link.state);
-        let fd = link.stream.as_raw_fd();
+        let fd = link.stream.as_fd();
         let mut waiting = None;
         let outcome = loop {
             let hangup = link.hangup.load(Ordering::Acquire);
@@ -323,7 +325,7 @@ impl Inner {
                 // Data is left but this link had its turn: epoll reports it again, to whichever
                 // worker is free (this one, going round, if the link is not released).
                 Ok(Drained::No) => {
-                    if let Err(e) = self.epoll.modify(fd, READABLE_EDGE, token) {
+                    if let Err(e) = self.epoll.modify(fd, Interest::READABLE_EDGE, token) {
                         break Err(format!("cannot watch the renderer socket: {e}"));
                     }
                 }
@@ -350,10 +352,10 @@ impl Inner {
     }
 
     /// An event of another link, if one is ready now.
-    fn waiting_event(&self) -> Option<libc::epoll_event> {
-        let mut ev = [libc::epoll_event { events: 0, u64: 0 }];
+    fn waiting_event(&self) -> Option<Event> {
+        let mut ev = Events::<1>::new();
         match self.epoll.wait(&mut ev, Some(Duration::ZERO)) {
-            Ok(1) => Some(ev[0]),
+            Ok(1) => ev.iter().next(),
             _ => None,
         }
     }
@@ -394,11 +396,13 @@ impl Inner {
     fn stay(
         &self,
         token: u64,
-        fd: RawFd,
+        fd: BorrowedFd<'_>,
         state: &mut LinkState,
-    ) -> Result<Option<libc::epoll_event>, String> {
+    ) -> Result<Option<Event>, String> {
         let watch_error = |e: io::Error| format!("cannot watch the renderer socket: {e}");
-        self.epoll.modify(fd, NOTHING, token).map_err(watch_error)?;
+        self.epoll
+            .modify(fd, Interest::NOTHING, token)
+            .map_err(watch_error)?;
         let mut looked = Instant::now();
         let found = loop {
             match state.decoder.fill_with(|buf| recv_wait(fd, buf)) {
@@ -420,7 +424,7 @@ impl Inner {
         // Back in the set; data that came meanwhile is reported at once (the caller then
         // finds it in its next read anyway).
         self.epoll
-            .modify(fd, READABLE_EDGE, token)
+            .modify(fd, Interest::READABLE_EDGE, token)
             .map_err(watch_error)?;
         Ok(found)
     }
@@ -478,7 +482,7 @@ impl LinkState {
     /// frame. `Err` carries why the link must close.
     fn read_and_handle(
         &mut self,
-        fd: RawFd,
+        fd: BorrowedFd<'_>,
         hangup: bool,
         max_message_size: usize,
     ) -> Result<Drained, String> {

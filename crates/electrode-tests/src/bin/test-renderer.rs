@@ -197,7 +197,14 @@ fn run(
         }
         "whoami" => report(
             ipc,
-            json!({"event": "whoami", "id": ipc.id(), "embedder": ipc.embedder_id()}),
+            json!({
+                "event": "whoami",
+                "id": ipc.id(),
+                "embedder": ipc.embedder_id(),
+                "version": ipc.protocol().version,
+                "features": ipc.protocol().features.bits(),
+                "max_message_size": ipc.max_message_size(),
+            }),
         ),
         "exit" => std::process::exit(cmd["code"].as_i64().unwrap_or(0) as i32),
         other => report(ipc, json!({"event": "unknown_op", "op": other})),

@@ -70,6 +70,8 @@ pub fn hand_driven(
     let (wc, ticket) = main.issue_ticket(None);
     let mut s = UnixStream::connect(&ticket.socket).unwrap();
     let hello = Frame::Hello {
+        version: electrode::wire::handshake::PROTOCOL_VERSION,
+        features: electrode::wire::Features::NONE,
         token: ticket.token.clone().into_bytes().into(),
     }
     .encode();

@@ -6,7 +6,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 
 use bytes::Bytes;
-use electrode_wire::{ArgList, Args, Frame, SyncOutcome, Value};
+use electrode_wire::{ArgList, Args, Features, Frame, SyncOutcome, Value};
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -94,7 +94,21 @@ pub fn arb_sync_outcome() -> impl Strategy<Value = SyncOutcome> {
 pub fn arb_frame() -> impl Strategy<Value = Frame> {
     let ch = arb_string;
     prop_oneof![
-        arb_bytes(64).prop_map(|token| Frame::Hello { token }),
+        (1..=u16::MAX, any::<u64>(), arb_bytes(64)).prop_map(|(version, features, token)| {
+            Frame::Hello {
+                version,
+                features: Features::from_bits(features),
+                token,
+            }
+        }),
+        // Version 0 is the token alone, so its first byte is never the versioned marker.
+        arb_bytes(64)
+            .prop_filter("not the versioned marker", |t| t.first() != Some(&0))
+            .prop_map(|token| Frame::Hello {
+                version: 0,
+                features: Features::NONE,
+                token
+            }),
         (ch(), arb_args()).prop_map(|(channel, args)| Frame::Send { channel, args }),
         (any::<u64>(), ch(), arb_args()).prop_map(|(request, channel, args)| Frame::SendSync {
             request,
@@ -112,13 +126,22 @@ pub fn arb_frame() -> impl Strategy<Value = Frame> {
             channel,
             args
         }),
-        (any::<u64>(), any::<u64>(), any::<u64>()).prop_map(|(id, embedder, max_message_size)| {
-            Frame::Welcome {
-                id,
-                embedder,
-                max_message_size,
-            }
-        }),
+        (
+            any::<u64>(),
+            any::<u64>(),
+            any::<u64>(),
+            any::<u16>(),
+            any::<u64>()
+        )
+            .prop_map(|(id, embedder, max_message_size, version, features)| {
+                Frame::Welcome {
+                    id,
+                    embedder,
+                    max_message_size,
+                    version,
+                    features: Features::from_bits(features),
+                }
+            }),
         (ch(), arb_args()).prop_map(|(channel, args)| Frame::Message { channel, args }),
         (any::<u64>(), arb_sync_outcome())
             .prop_map(|(request, outcome)| Frame::SyncReply { request, outcome }),
