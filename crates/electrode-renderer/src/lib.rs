@@ -26,8 +26,10 @@
 mod error;
 mod link;
 mod renderer;
+mod role;
 
 pub use electrode_wire::emitter::ListenerId;
 pub use electrode_wire::{ArgList, Args, Value, WireError};
 pub use error::{BoxError, Error};
 pub use renderer::{IpcMessageEvent, IpcRenderer, RendererEvent, Webview};
+pub use role::{renderer_role, ENV_ROLE};

@@ -46,6 +46,9 @@ mod event;
 mod ipc_main;
 mod main_process;
 mod reaper;
+mod roles;
+mod signals;
+mod stop;
 mod transport;
 mod uds;
 mod workers;
@@ -56,7 +59,8 @@ pub use electrode_wire::{ArgList, Args, Value, WireError};
 pub use error::{BoxError, Error};
 pub use event::{IpcEvent, SyncReply};
 pub use ipc_main::{IpcMain, ListenerFailure, MainListener};
-pub use main_process::{Limits, Main, MainBuilder, Ticket};
+pub use main_process::{Limits, Main, MainBuilder, ShutdownHandle, Ticket};
+pub use roles::{self_command, ENV_ROLE};
 pub use transport::{Connection, Outbound, SendFailure};
 
 #[doc(hidden)]
