@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let main = Main::builder().ipc(ipc).start()?;
     let stop = main.shutdown_handle();
     main.ipc().on("done", move |_, _| {
-        stop.shutdown(); // from a listener: wait() below returns
+        stop.shutdown();
         Ok(())
     });
     let worker = main.spawn_self("worker")?;
@@ -39,16 +39,16 @@ fn renderer(role: &str) -> Result<(), Box<dyn std::error::Error>> {
             println!("theme {theme}");
             Ok(())
         });
-        ipc.on("pong", |_, args| {
+        ipc.on("pong", |event, args| {
             let n: u32 = args.get(0)?;
             println!("pong {n}");
+            event.sender().send("done", &())?; // main's "done" listener ends main.wait()
             Ok(())
         });
     })?;
     ipc.send("ping", &(1,))?;
     let sum: f64 = ipc.send_sync("sum", &(vec![1.0, 2.0],))?; // blocks for main's reply
     println!("{role}: sum {sum}");
-    ipc.send("done", &())?;
     ipc.wait_disconnected();
     Ok(())
 }
