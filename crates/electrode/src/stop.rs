@@ -9,7 +9,8 @@ struct State {
     /// The thread running the teardown, once it has begun.
     stopping_on: Option<ThreadId>,
     stopped: bool,
-    /// The signal that asked a waiting `Main` to stop and that no one has acted on yet.
+    /// The signal that asked a waiting `Main` to stop. A latch: every waiter sees it, and a
+    /// second signal finds it set and so knows the first one is being acted on.
     interrupted: Option<i32>,
 }
 
@@ -41,9 +42,9 @@ impl Stop {
         self.changed.notify_all();
     }
 
-    /// Asks a waiter to stop because of `signal`. False when there is nothing left to ask
-    /// (already stopped, or already interrupted and not yet done), so the caller knows that no
-    /// one will act on it.
+    /// Asks the waiters to stop because of `signal`. False when there is nothing left to ask
+    /// (stopped, stopping, or already interrupted), so the caller knows that no one will act
+    /// on this signal.
     pub(crate) fn interrupt(&self, signal: i32) -> bool {
         let mut state = self.lock();
         if state.stopped || state.stopping_on.is_some() || state.interrupted.is_some() {
@@ -61,7 +62,7 @@ impl Stop {
             if state.stopped {
                 return Woken::Stopped;
             }
-            if let Some(signal) = state.interrupted.take() {
+            if let Some(signal) = state.interrupted {
                 return Woken::Interrupted(signal);
             }
             state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());

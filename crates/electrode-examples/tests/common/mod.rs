@@ -27,6 +27,18 @@ pub fn example(name: &str) -> PathBuf {
         "{} is missing: run `cargo test -p electrode-examples` (it builds the examples) or `cargo build -p electrode-examples --examples` first",
         bin.display()
     );
+    // `cargo test -p electrode-examples --test notes` alone does not rebuild examples: testing
+    // an old binary against new code would mislead.
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(format!("{name}.rs"));
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    assert!(
+        modified(&bin) >= modified(&source),
+        "{} is older than {}: run `cargo test -p electrode-examples` (it builds the examples) or `cargo build -p electrode-examples --examples` first",
+        bin.display(),
+        source.display()
+    );
     bin
 }
 
