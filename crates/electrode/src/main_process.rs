@@ -432,7 +432,7 @@ impl Main {
 }
 
 /// Shuts a [`Main`] down without owning it; see [`Main::shutdown_handle`]. Cheap to clone.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ShutdownHandle(Weak<Shared>);
 
 impl ShutdownHandle {
