@@ -18,6 +18,9 @@
 //! # Ok::<(), electrode_renderer::Error>(())
 //! ```
 //!
+//! A program that is its own renderer (started by main's `Main::spawn_self(role)`) calls
+//! [`renderer_role`] first thing in `main` to learn that it is one, and which.
+//!
 //! Listeners run on one background thread, in arrival order. `send_sync` blocks the calling
 //! thread and reads the socket itself (no thread hop on the reply path); messages that arrive
 //! while any `send_sync` is pending are delivered after it returns, in order. `send_sync` from
@@ -26,8 +29,10 @@
 mod error;
 mod link;
 mod renderer;
+mod role;
 
 pub use electrode_wire::emitter::ListenerId;
 pub use electrode_wire::{ArgList, Args, Value, WireError};
 pub use error::{BoxError, Error};
 pub use renderer::{IpcMessageEvent, IpcRenderer, RendererEvent, Webview};
+pub use role::{renderer_role, ENV_ROLE};

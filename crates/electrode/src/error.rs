@@ -108,6 +108,10 @@ pub enum Error {
         /// Why each of the others did not.
         missed: Vec<Error>,
     },
+    /// A renderer role (`self_command`, `Main::spawn_self`) was empty: the child could not
+    /// tell it from "no role".
+    #[error("a renderer role must not be empty")]
+    EmptyRole,
     /// An operating-system call failed.
     #[error("{context}: {source}")]
     Io {

@@ -21,6 +21,14 @@
 //! # Ok::<(), electrode::Error>(())
 //! ```
 //!
+//! # One binary, and a `main` that waits
+//!
+//! [`Main::spawn_self`] starts this very program again as a renderer with a role, which the
+//! child reads with `electrode_renderer::renderer_role()` at the top of its `main`, so one
+//! `cargo run` builds everything the app spawns. [`Main::wait`] blocks until
+//! [`Main::shutdown`] (or a [`ShutdownHandle`] a listener holds) or Ctrl-C/SIGTERM. The
+//! README's first example and `crates/electrode-examples` use both.
+//!
 //! Threads: a few workers (one per CPU) serve every Rust renderer link over epoll; the worker
 //! that reads a renderer's frames runs their listeners, one renderer on one worker at a time,
 //! so one renderer's messages are handled in the order it made the calls (across `send` and
@@ -46,6 +54,9 @@ mod event;
 mod ipc_main;
 mod main_process;
 mod reaper;
+mod roles;
+mod signals;
+mod stop;
 mod transport;
 mod uds;
 mod workers;
@@ -56,7 +67,8 @@ pub use electrode_wire::{ArgList, Args, Value, WireError};
 pub use error::{BoxError, Error};
 pub use event::{IpcEvent, SyncReply};
 pub use ipc_main::{IpcMain, ListenerFailure, MainListener};
-pub use main_process::{Limits, Main, MainBuilder, Ticket};
+pub use main_process::{Limits, Main, MainBuilder, ShutdownHandle, Ticket};
+pub use roles::{self_command, ENV_ROLE};
 pub use transport::{Connection, Outbound, SendFailure};
 
 #[doc(hidden)]

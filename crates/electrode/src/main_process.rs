@@ -5,7 +5,7 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::auth::Tickets;
 use crate::contents::Registry;
 use crate::reaper::Reaper;
+use crate::stop::{Stop, Woken};
 use crate::transport::{Connection, Outbound};
 use crate::workers::Workers;
 use crate::{Error, IpcMain, RendererKind, WebContents};
@@ -57,6 +58,9 @@ pub(crate) struct Shared {
     pub(crate) workers: Workers,
     pub(crate) handshakes: crate::uds::HandshakeSlots,
     reaper: Reaper,
+    socket_path: PathBuf,
+    accept: Mutex<Option<JoinHandle<()>>>,
+    stop: Arc<Stop>,
 }
 
 /// Configures a [`Main`].
@@ -111,6 +115,9 @@ impl MainBuilder {
                 .map_err(|e| Error::io("starting the renderer-link workers", e))?,
             handshakes: crate::uds::HandshakeSlots::new(self.limits.max_concurrent_handshakes),
             reaper: Reaper::new(),
+            socket_path: socket_path.clone(),
+            accept: Mutex::new(None),
+            stop: Arc::new(Stop::default()),
         });
         let accept = {
             let shared = shared.clone();
@@ -119,11 +126,11 @@ impl MainBuilder {
                 .spawn(move || crate::uds::accept_loop(listener, shared))
                 .map_err(|e| Error::io("starting the accept thread", e))?
         };
+        *shared.accept.lock().unwrap_or_else(|e| e.into_inner()) = Some(accept);
         tracing::debug!(socket = %socket_path.display(), "main process listening");
         Ok(Main {
             shared,
             socket_path,
-            accept: Mutex::new(Some(accept)),
             _dir: dir,
         })
     }
@@ -167,7 +174,6 @@ impl Ticket {
 pub struct Main {
     shared: Arc<Shared>,
     socket_path: PathBuf,
-    accept: Mutex<Option<JoinHandle<()>>>,
     _dir: tempfile::TempDir,
 }
 
@@ -197,6 +203,34 @@ impl Main {
     /// returned `WebContents` before the child connects are queued.
     pub fn spawn_renderer(&self, cmd: Command) -> Result<WebContents, Error> {
         self.spawn(cmd, None)
+    }
+
+    /// Starts this very program again as a renderer playing `role`: the one-binary pattern,
+    /// so `cargo run` builds everything the app spawns. The child learns its role from
+    /// `electrode_renderer::renderer_role()`, which it calls first thing in `main`.
+    ///
+    /// ```no_run
+    /// use electrode::Main;
+    /// use electrode_renderer::{renderer_role, IpcRenderer};
+    ///
+    /// fn main() -> Result<(), Box<dyn std::error::Error>> {
+    ///     if let Some(role) = renderer_role() {
+    ///         let ipc = IpcRenderer::connect_from_env()?;
+    ///         ipc.send("hello", &(role,))?;
+    ///         return Ok(());
+    ///     }
+    ///     let main = Main::builder().start()?;
+    ///     let worker = main.spawn_self("worker")?;
+    ///     worker.send("config", &("dark",))?;
+    ///     main.wait()?;
+    ///     Ok(())
+    /// }
+    /// ```
+    ///
+    /// Same as `spawn_renderer(self_command(role)?)`; use [`self_command`](crate::self_command)
+    /// to add arguments or environment first.
+    pub fn spawn_self(&self, role: &str) -> Result<WebContents, Error> {
+        self.spawn_renderer(crate::self_command(role)?)
     }
 
     /// Starts a renderer as the `<webview>` guest of `embedder`: its `send_to_host` reaches the
@@ -340,20 +374,94 @@ impl Main {
     }
 
     /// Closes every renderer link and stops accepting. Also done on drop.
+    ///
+    /// Returns once the teardown is complete, also when another thread started it (except on
+    /// the thread running it, for example from a `WebContents::on_destroyed` callback that
+    /// the teardown runs). Every [`wait`](Main::wait) returns then.
     pub fn shutdown(&self) {
-        if self.shared.shutting_down.swap(true, Ordering::AcqRel) {
+        self.shared.shutdown();
+    }
+
+    /// A handle that shuts this main process down from anywhere: a listener, another thread,
+    /// a callback. It does not keep main alive (a listener holding it makes no cycle), and it
+    /// does nothing once main is gone.
+    ///
+    /// ```no_run
+    /// use electrode::{IpcMain, Main};
+    ///
+    /// let main = Main::builder().start()?;
+    /// let stop = main.shutdown_handle();
+    /// main.ipc().on("quit", move |_, _| {
+    ///     stop.shutdown();
+    ///     Ok(())
+    /// });
+    /// main.wait()?; // returns when a renderer sends "quit", or on Ctrl-C
+    /// # Ok::<(), electrode::Error>(())
+    /// ```
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle(Arc::downgrade(&self.shared))
+    }
+
+    /// Blocks until this main process has shut down: [`shutdown`](Main::shutdown) was called
+    /// (from any thread, a listener or a [`ShutdownHandle`]) or the process got Ctrl-C
+    /// (SIGINT) or SIGTERM, in which case `wait` shuts main down itself. Either way every
+    /// renderer link is closed when it returns `Ok(())`, so `main` ends like this:
+    ///
+    /// ```no_run
+    /// let main = electrode::Main::builder().start()?;
+    /// // ... spawn renderers, start a web bridge ...
+    /// main.wait()?;
+    /// # Ok::<(), electrode::Error>(())
+    /// ```
+    ///
+    /// Signals: the first `wait` in the process installs a handler for SIGINT and SIGTERM
+    /// (through `signal-hook`) that stays for the life of the process; creating a `Main`
+    /// alone changes nothing. A signal stops every `Main` that is waiting. When none is (no
+    /// `wait` running, or a second Ctrl-C while the first shutdown is under way) the signal
+    /// does what it does by default, it ends the process, so Ctrl-C never goes unheard.
+    /// The only error is that the handler could not be installed.
+    pub fn wait(&self) -> Result<(), Error> {
+        crate::signals::install()?;
+        let _registration = crate::signals::register(&self.shared.stop);
+        if let Woken::Interrupted(signal) = self.shared.stop.wait() {
+            tracing::info!("signal {signal}: main process shutting down");
+            self.shutdown();
+        }
+        Ok(())
+    }
+}
+
+/// Shuts a [`Main`] down without owning it; see [`Main::shutdown_handle`]. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct ShutdownHandle(Weak<Shared>);
+
+impl ShutdownHandle {
+    /// What [`Main::shutdown`] does; nothing if main is already gone.
+    pub fn shutdown(&self) {
+        if let Some(shared) = self.0.upgrade() {
+            shared.shutdown();
+        }
+    }
+}
+
+impl Shared {
+    fn shutdown(&self) {
+        if self.shutting_down.swap(true, Ordering::AcqRel) {
+            self.stop.wait_stopped();
             return;
         }
+        self.stop.begin();
         // Wake the accept loop so it sees the flag.
         let _ = UnixStream::connect(&self.socket_path);
         if let Some(handle) = self.accept.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = handle.join();
         }
-        for wc in self.web_contents() {
+        for wc in self.registry.all() {
             wc.destroy("main process is shutting down");
         }
-        self.shared.workers.stop();
-        self.shared.reaper.stop();
+        self.workers.stop();
+        self.reaper.stop();
+        self.stop.finish();
     }
 }
 
