@@ -23,6 +23,8 @@
 //! while any `send_sync` is pending are delivered after it returns, in order. `send_sync` from
 //! inside a listener works.
 
+#![deny(missing_docs)]
+
 mod error;
 mod link;
 mod renderer;

@@ -26,6 +26,8 @@
 //! `<script src="/electrode/ipc-renderer.js"></script>`, then
 //! `const { ipcRenderer } = require('electron')`.
 
+#![deny(missing_docs)]
+
 mod dispatch;
 mod files;
 mod outbound;

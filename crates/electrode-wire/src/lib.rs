@@ -24,6 +24,8 @@
 //! assert_eq!(args.get::<String>(1).unwrap(), "two");
 //! ```
 
+#![deny(missing_docs)]
+
 mod args;
 mod decode;
 pub mod emitter;

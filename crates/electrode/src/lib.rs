@@ -38,6 +38,8 @@
 //! that missed someone) are printed to standard error, one line each; `ELECTRODE_LOG=off`
 //! silences that. [`IpcMain::on_error`] hands listener failures to your code instead.
 
+#![deny(missing_docs)]
+
 mod auth;
 mod buffer_json;
 mod contents;
@@ -57,6 +59,10 @@ pub use error::{BoxError, Error};
 pub use event::{IpcEvent, SyncReply};
 pub use ipc_main::{IpcMain, ListenerFailure, MainListener};
 pub use main_process::{Limits, Main, MainBuilder, Ticket};
+// The transport interface between `Main` and a renderer link. Public only because
+// electrode-web's bridge (another crate) implements a transport; apps never need it, and it
+// may change without a major version.
+#[doc(hidden)]
 pub use transport::{Connection, Outbound, SendFailure};
 
 #[doc(hidden)]
