@@ -22,6 +22,12 @@
 //! thread and reads the socket itself (no thread hop on the reply path); messages that arrive
 //! while any `send_sync` is pending are delivered after it returns, in order. `send_sync` from
 //! inside a listener works.
+//!
+//! # Platforms
+//!
+//! Linux only, today: the link is a Unix-domain socket watched with epoll, with an eventfd to
+//! wake the listener thread. macOS, other Unixes and Windows are planned with the main side
+//! (see the workspace README's Platforms section).
 
 #![deny(missing_docs)]
 

@@ -23,6 +23,13 @@
 //! assert_eq!(args.get::<u32>(0).unwrap(), 1);
 //! assert_eq!(args.get::<String>(1).unwrap(), "two");
 //! ```
+//!
+//! # Platforms
+//!
+//! The codec ([`Frame`], [`Args`], [`Value`], [`io`], [`emitter`]) is plain Rust without OS
+//! calls. The crate builds only on Linux today because it also holds [`sys`], the epoll and
+//! eventfd wrappers the `electrode` and `electrode-renderer` crates use; macOS, other Unixes
+//! and Windows are planned (see the workspace README's Platforms section).
 
 #![deny(missing_docs)]
 

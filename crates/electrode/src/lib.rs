@@ -37,6 +37,14 @@
 //! panic, a message on a channel nobody listens to, a renderer closed for bad input, a broadcast
 //! that missed someone) are printed to standard error, one line each; `ELECTRODE_LOG=off`
 //! silences that. [`IpcMain::on_error`] hands listener failures to your code instead.
+//!
+//! # Platforms
+//!
+//! Linux only, today: the worker pool waits with epoll and wakes with eventfd, spawned
+//! renderers are reaped through pidfds (Linux 5.3+; a waiting thread per child on older
+//! kernels), and Rust renderers connect over a Unix-domain socket. macOS, other Unixes and
+//! Windows are planned behind one transport seam (see the workspace README's Platforms
+//! section).
 
 #![deny(missing_docs)]
 
