@@ -39,3 +39,8 @@ pub use electrode_wire::emitter::ListenerId;
 pub use electrode_wire::{ArgList, Args, Value, WireError};
 pub use error::{BoxError, Error};
 pub use renderer::{IpcMessageEvent, IpcRenderer, RendererEvent, Webview};
+
+// The crate's README is what the registry shows; its examples are compiled as doc tests here.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -294,3 +294,8 @@ impl Drop for WebBridge {
         self.stop_now();
     }
 }
+
+// The crate's README is what the registry shows; its examples are compiled as doc tests here.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

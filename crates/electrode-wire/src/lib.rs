@@ -92,3 +92,8 @@ impl<T: serde::Serialize> serde::Serialize for ArgList<T> {
         t.end()
     }
 }
+
+// The crate's README is what the registry shows; its examples are compiled as doc tests here.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -80,3 +80,8 @@ pub use electrode_wire::{error_visible, warn_visible};
 
 /// The wire protocol, for transports built outside this crate.
 pub use electrode_wire as wire;
+
+// The crate's README is what the registry shows; its examples are compiled as doc tests here.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
