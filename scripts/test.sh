@@ -12,8 +12,24 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "== installing nodejs and npm (the page API types check needs them)"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+
 echo "== cargo test (workspace)"
 cargo test --workspace
+
+# Builds each library crate from its .crate file as the registry would (docs/adr/0012).
+# Resolving the packaged manifests needs the registry index; --allow-dirty lets a working
+# tree with local changes be checked too.
+echo "== cargo package (every library crate)"
+cargo package -p electrode-wire -p electrode-io -p electrode -p electrode-renderer -p electrode-web --allow-dirty
+
+echo "== page API types (tsc on electron.d.ts, the shim as a module, npm pack of the shim)"
+bash scripts/check-page-types.sh
 
 echo "== ipcRenderer shim in headless Chromium (value conversion, codec, protocol against a stand-in bridge)"
 python3 crates/electrode-web/assets/tests/run_browser_tests.py --bridge

@@ -1,5 +1,5 @@
 //! Watches a cell while it runs: how often the two sides last ran on the same vCPU
-//! (sampling field 39 of /proc/<pid>/task/<tid>/stat), the CPU time of each side, and the
+//! (sampling field 39 of `/proc/<pid>/task/<tid>/stat`), the CPU time of each side, and the
 //! CPU time used meanwhile by processes that are not ours (/proc/stat minus ours).
 
 use crate::cell::Sides;

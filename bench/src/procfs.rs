@@ -22,14 +22,14 @@ fn stat_fields(text: &str) -> Option<Vec<&str>> {
     Some(text[close + 1..].split_whitespace().collect())
 }
 
-/// The `processor` field (39) of /proc/<pid>/task/<tid>/stat: the vCPU it last ran on.
+/// The `processor` field (39) of `/proc/<pid>/task/<tid>/stat`: the vCPU it last ran on.
 pub fn last_cpu(pid: u32, tid: u32) -> Option<u32> {
     let text = fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")).ok()?;
     stat_fields(&text)?.get(39 - 3)?.parse().ok()
 }
 
 /// CPU time of all threads of a process in ns: the sum of per-thread
-/// /proc/<pid>/task/<tid>/schedstat (precise), or utime+stime from /proc/<pid>/stat
+/// `/proc/<pid>/task/<tid>/schedstat` (precise), or utime+stime from `/proc/<pid>/stat`
 /// (clock ticks) where schedstat is missing. 0 when the process is gone.
 pub fn process_cpu_ns(pid: u32) -> u64 {
     let mut total = 0u64;

@@ -33,5 +33,10 @@ compile_error!(
 mod epoll;
 mod socket;
 
+// The crate's README is what the registry shows; its example is compiled as a doc test here.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use epoll::{Epoll, Event, EventFd, Events, Interest};
 pub use socket::{is_transient, recv_now, recv_wait, send_now, wait_readable};

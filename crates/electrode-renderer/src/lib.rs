@@ -25,6 +25,14 @@
 //! thread and reads the socket itself (no thread hop on the reply path); messages that arrive
 //! while any `send_sync` is pending are delivered after it returns, in order. `send_sync` from
 //! inside a listener works.
+//!
+//! # Platforms
+//!
+//! Linux only, today: the link is a Unix-domain socket watched with epoll, with an eventfd to
+//! wake the listener thread. macOS, other Unixes and Windows are planned with the main side
+//! (see the workspace README's Platforms section).
+
+#![deny(missing_docs)]
 
 mod error;
 mod link;
@@ -36,3 +44,8 @@ pub use electrode_wire::{ArgList, Args, Value, WireError};
 pub use error::{BoxError, Error};
 pub use renderer::{IpcMessageEvent, IpcRenderer, RendererEvent, Webview};
 pub use role::{renderer_role, ENV_ROLE};
+
+// The crate's README is what the registry shows; its examples are compiled as doc tests here.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -54,7 +54,13 @@
   'use strict';
 
   var root = typeof window !== 'undefined' ? window : globalThis;
-  if (root.ipcRenderer && root.ipcRenderer._electrode) return; // loaded twice
+  // A bundler that resolves `electron` to this file (package.json "main") imports it as a
+  // CommonJS module: it gets `{ ipcRenderer }` as its exports, the same object as the global.
+  var cjs = typeof module === 'object' && module !== null && typeof module.exports === 'object' ? module : null;
+  if (root.ipcRenderer && root.ipcRenderer._electrode) { // loaded twice
+    if (cjs) cjs.exports = { ipcRenderer: root.ipcRenderer };
+    return;
+  }
 
   // ---------------------------------------------------------------------------------------------
   // Constants (must match electrode-wire)
@@ -1753,6 +1759,7 @@
 
   var electron = { ipcRenderer: ipcRenderer };
   root.ipcRenderer = ipcRenderer;
+  if (cjs) cjs.exports = electron;
   if (typeof root.require !== 'function') {
     root.require = function require(name) {
       if (name === 'electron') return electron;

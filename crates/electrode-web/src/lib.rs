@@ -25,6 +25,14 @@
 //! Page code written for Electron 1.7.8 runs as it is once it loads the shim:
 //! `<script src="/electrode/ipc-renderer.js"></script>`, then
 //! `const { ipcRenderer } = require('electron')`.
+//!
+//! # Platforms
+//!
+//! The bridge is portable Rust (tokio, axum, hyper) and the shim runs in any current browser,
+//! but the crate depends on `electrode`, which is Linux only today, so it builds on Linux only
+//! (see the workspace README's Platforms section).
+
+#![deny(missing_docs)]
 
 mod dispatch;
 mod files;
@@ -286,3 +294,8 @@ impl Drop for WebBridge {
         self.stop_now();
     }
 }
+
+// The crate's README is what the registry shows; its examples are compiled as doc tests here.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

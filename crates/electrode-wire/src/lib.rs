@@ -24,10 +24,14 @@
 //! assert_eq!(args.get::<String>(1).unwrap(), "two");
 //! ```
 //!
+//! # Platforms
+//!
 //! No system calls live here (`#![forbid(unsafe_code)]`, no `libc`): the crate builds for any
 //! target, `wasm32-unknown-unknown` included. The sockets, epoll sets and wake-up flags of the
 //! Linux links are in `electrode-io`.
+
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod args;
 mod decode;
@@ -89,3 +93,8 @@ impl<T: serde::Serialize> serde::Serialize for ArgList<T> {
         t.end()
     }
 }
+
+// The crate's README is what the registry shows; its examples are compiled as doc tests here.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -45,6 +45,16 @@
 //! panic, a message on a channel nobody listens to, a renderer closed for bad input, a broadcast
 //! that missed someone) are printed to standard error, one line each; `ELECTRODE_LOG=off`
 //! silences that. [`IpcMain::on_error`] hands listener failures to your code instead.
+//!
+//! # Platforms
+//!
+//! Linux only, today: the worker pool waits with epoll and wakes with eventfd, spawned
+//! renderers are reaped through pidfds (Linux 5.3+; a waiting thread per child on older
+//! kernels), and Rust renderers connect over a Unix-domain socket. macOS, other Unixes and
+//! Windows are planned behind one transport seam (see the workspace README's Platforms
+//! section).
+
+#![deny(missing_docs)]
 
 mod auth;
 mod buffer_json;
@@ -69,6 +79,10 @@ pub use event::{IpcEvent, SyncReply};
 pub use ipc_main::{IpcMain, ListenerFailure, MainListener};
 pub use main_process::{Limits, Main, MainBuilder, ShutdownHandle, Ticket};
 pub use roles::{self_command, ENV_ROLE};
+// The transport interface between `Main` and a renderer link. Public only because
+// electrode-web's bridge (another crate) implements a transport; apps never need it, and it
+// may change without a major version.
+#[doc(hidden)]
 pub use transport::{Connection, Outbound, SendFailure};
 
 #[doc(hidden)]
@@ -78,3 +92,8 @@ pub use electrode_wire::{error_visible, warn_visible};
 
 /// The wire protocol, for transports built outside this crate.
 pub use electrode_wire as wire;
+
+// The crate's README is what the registry shows; its examples are compiled as doc tests here.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

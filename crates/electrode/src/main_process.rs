@@ -312,6 +312,8 @@ impl Main {
 
     /// Reserves a `WebContents` that a transport will attach later (web pages, guests).
     /// Messages sent to it meanwhile are queued.
+    // Public only because electrode-web's bridge lives in another crate; not an API for apps.
+    #[doc(hidden)]
     pub fn create_contents(
         &self,
         kind: RendererKind,
@@ -322,6 +324,8 @@ impl Main {
 
     /// Connects a transport's sending half to a reserved `WebContents`; queued messages are
     /// flushed to it in order. The returned [`Connection`] takes the renderer's frames.
+    // Public only because electrode-web's bridge lives in another crate; not an API for apps.
+    #[doc(hidden)]
     pub fn attach(
         &self,
         contents: &WebContents,
