@@ -24,10 +24,12 @@
 //! inside a listener works.
 
 mod error;
+mod invoke;
 mod link;
 mod renderer;
 
 pub use electrode_wire::emitter::ListenerId;
 pub use electrode_wire::{ArgList, Args, Value, WireError};
 pub use error::{BoxError, Error};
+pub use invoke::InvokeCall;
 pub use renderer::{IpcMessageEvent, IpcRenderer, RendererEvent, Webview};
