@@ -86,6 +86,31 @@ pub enum Error {
         /// Channel of the message.
         channel: String,
     },
+    /// Main's handler for an `invoke` failed, or there was none. The text is Electron's
+    /// rejection message; `code` and `data` are the typed payload the handler gave, if any.
+    #[error("Error invoking remote method '{channel}': Error: {message}")]
+    Invoke {
+        /// Channel of the call.
+        channel: String,
+        /// The handler's message (or "No handler registered for '<channel>'").
+        message: String,
+        /// The code the handler gave (`InvokeError::with_code` in main).
+        code: Option<serde_json::Value>,
+        /// The details the handler gave (`InvokeError::with_data` in main).
+        data: Option<serde_json::Value>,
+    },
+    /// The main process does not implement a feature this call needs (it is older).
+    #[error("{call} on channel '{channel}': the main process does not support it (protocol version {version}, features {features:#x})")]
+    Unsupported {
+        /// The call.
+        call: &'static str,
+        /// Channel of the call.
+        channel: String,
+        /// The protocol version agreed with main.
+        version: u16,
+        /// The feature bits agreed with main.
+        features: u64,
+    },
     /// A handshake step failed.
     #[error("handshake with the main process failed: {0}")]
     Handshake(String),

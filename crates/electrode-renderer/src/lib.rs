@@ -35,6 +35,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod invoke;
 mod link;
 mod renderer;
 mod role;
@@ -42,6 +43,7 @@ mod role;
 pub use electrode_wire::emitter::ListenerId;
 pub use electrode_wire::{ArgList, Args, Value, WireError};
 pub use error::{BoxError, Error};
+pub use invoke::InvokeCall;
 pub use renderer::{IpcMessageEvent, IpcRenderer, RendererEvent, Webview};
 pub use role::{renderer_role, ENV_ROLE};
 

@@ -13,21 +13,78 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use electrode_io::{Epoll, EventFd, Events, Interest};
 use electrode_wire::handshake::{Agreement, Features, PROTOCOL_VERSION};
 use electrode_wire::io::{write_frame, FrameReader, ReadError};
-use electrode_wire::{Encoded, Frame, SyncOutcome};
+use electrode_wire::{Encoded, Frame, InvokeOutcome, SyncOutcome};
 
 use crate::Error;
+
+/// An answer main sent to a call that someone waits for.
+pub(crate) enum Reply {
+    Sync(SyncOutcome),
+    Invoke(InvokeOutcome),
+}
+
+/// Where the answer of a non-blocking invoke goes: a future's waker or a callback.
+#[derive(Default)]
+pub(crate) struct Slot(Mutex<SlotState>);
+
+#[derive(Default)]
+struct SlotState {
+    outcome: Option<Result<InvokeOutcome, Error>>,
+    waker: Option<std::task::Waker>,
+    callback: Option<InvokeCallback>,
+}
+
+type InvokeCallback = Box<dyn FnOnce(Result<InvokeOutcome, Error>) + Send>;
+
+impl Slot {
+    fn complete(&self, outcome: Result<InvokeOutcome, Error>) {
+        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(callback) = state.callback.take() {
+            drop(state);
+            return callback(outcome);
+        }
+        state.outcome = Some(outcome);
+        if let Some(waker) = state.waker.take() {
+            waker.wake();
+        }
+    }
+
+    /// The answer if it came; otherwise `waker` is woken when it does.
+    pub(crate) fn poll(&self, waker: &std::task::Waker) -> Option<Result<InvokeOutcome, Error>> {
+        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let outcome = state.outcome.take();
+        if outcome.is_none() {
+            state.waker = Some(waker.clone());
+        }
+        outcome
+    }
+
+    /// Hands the answer to `callback` (at once if it came already).
+    pub(crate) fn set_callback(&self, callback: InvokeCallback) {
+        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match state.outcome.take() {
+            Some(outcome) => {
+                drop(state);
+                callback(outcome)
+            }
+            None => state.callback = Some(callback),
+        }
+    }
+}
 
 #[derive(Default)]
 struct Waits {
     waiting: HashSet<u64>,
-    replies: HashMap<u64, SyncOutcome>,
+    replies: HashMap<u64, Reply>,
+    /// Non-blocking invokes waiting for their answers.
+    pending: HashMap<u64, Arc<Slot>>,
     /// Counts releases of the reader lock seen by waiting `send_sync` callers: one that found
     /// the reader busy sleeps until its reply is routed to it or the reader is free again.
     reader_released: u64,
@@ -258,8 +315,14 @@ impl Link {
         }
         self.wake.signal();
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
-        let _w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
-        self.replied.notify_all();
+        let pending: Vec<Arc<Slot>> = {
+            let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
+            self.replied.notify_all();
+            w.pending.drain().map(|(_, slot)| slot).collect()
+        };
+        for slot in pending {
+            slot.complete(Err(self.disconnected().expect("marked dead above")));
+        }
     }
 
     /// Blocks until the link is dead; returns why.
@@ -294,10 +357,26 @@ impl Link {
 
     fn route(&self, frame: Frame) {
         match frame {
+            Frame::InvokeReply { request, outcome } => {
+                let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
+                if w.waiting.contains(&request) {
+                    w.replies.insert(request, Reply::Invoke(outcome));
+                    self.replied.notify_all();
+                } else if let Some(slot) = w.pending.remove(&request) {
+                    drop(w);
+                    slot.complete(Ok(outcome));
+                } else {
+                    tracing::debug!(
+                        renderer = self.id,
+                        request,
+                        "reply to an abandoned invoke dropped"
+                    );
+                }
+            }
             Frame::SyncReply { request, outcome } => {
                 let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
                 if w.waiting.contains(&request) {
-                    w.replies.insert(request, outcome);
+                    w.replies.insert(request, Reply::Sync(outcome));
                     self.replied.notify_all();
                 } else {
                     tracing::debug!(
@@ -330,7 +409,7 @@ impl Link {
         &self,
         reader: &mut FrameReader<UnixStream>,
         want: Option<u64>,
-    ) -> Result<Option<SyncOutcome>, Error> {
+    ) -> Result<Option<Reply>, Error> {
         let frame = match reader.read_frame() {
             Ok(body) => Frame::decode(body, self.max_message_size),
             Err(e) => {
@@ -346,7 +425,12 @@ impl Link {
             }
         };
         match frame {
-            Ok(Frame::SyncReply { request, outcome }) if Some(request) == want => Ok(Some(outcome)),
+            Ok(Frame::SyncReply { request, outcome }) if Some(request) == want => {
+                Ok(Some(Reply::Sync(outcome)))
+            }
+            Ok(Frame::InvokeReply { request, outcome }) if Some(request) == want => {
+                Ok(Some(Reply::Invoke(outcome)))
+            }
             Ok(frame) => {
                 self.route(frame);
                 Ok(None)
@@ -387,15 +471,85 @@ impl Link {
         let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
         w.waiting.remove(&request);
         w.replies.remove(&request);
-        result
+        result.map(|reply| {
+            reply.and_then(|r| match r {
+                Reply::Sync(outcome) => Some(outcome),
+                Reply::Invoke(_) => None,
+            })
+        })
+    }
+
+    /// A fresh request number for a call.
+    pub(crate) fn next_request(&self) -> u64 {
+        self.next_request.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Sends an `Invoke` frame and blocks until its answer (`Ok(None)`: the deadline passed,
+    /// and main was told to stop). The dispatcher goes on delivering messages meanwhile.
+    pub(crate) fn call_invoke(
+        &self,
+        request: u64,
+        frame: &Encoded,
+        timeout: Option<Duration>,
+    ) -> Result<Option<InvokeOutcome>, Error> {
+        self.waits
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .waiting
+            .insert(request);
+        let result = self
+            .write(frame)
+            .and_then(|()| self.wait_reply(request, timeout.map(|t| Instant::now() + t)));
+        {
+            let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
+            w.waiting.remove(&request);
+            w.replies.remove(&request);
+        }
+        match result {
+            Ok(Some(Reply::Invoke(outcome))) => Ok(Some(outcome)),
+            Ok(_) => {
+                let _ = self.write(&Frame::InvokeCancel { request }.encode());
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends an `Invoke` frame without waiting; its answer goes to the returned slot.
+    pub(crate) fn start_invoke(&self, request: u64, frame: &Encoded) -> Arc<Slot> {
+        let slot = Arc::new(Slot::default());
+        self.waits
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pending
+            .insert(request, slot.clone());
+        if let Err(e) = self.write(frame) {
+            self.waits
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .pending
+                .remove(&request);
+            slot.complete(Err(e));
+        }
+        slot
+    }
+
+    /// The caller of a non-blocking invoke stopped waiting: main's handler is told.
+    pub(crate) fn cancel_invoke(&self, request: u64) {
+        let was_pending = self
+            .waits
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pending
+            .remove(&request)
+            .is_some();
+        if was_pending {
+            let _ = self.write(&Frame::InvokeCancel { request }.encode());
+        }
     }
 
     /// `Ok(None)` means the deadline passed.
-    fn wait_reply(
-        &self,
-        request: u64,
-        deadline: Option<Instant>,
-    ) -> Result<Option<SyncOutcome>, Error> {
+    fn wait_reply(&self, request: u64, deadline: Option<Instant>) -> Result<Option<Reply>, Error> {
         loop {
             {
                 let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());

@@ -20,15 +20,15 @@ type HostListener = dyn Fn(&IpcMessageEvent, &Args) -> Result<(), BoxError> + Se
 /// The channel name under which `<webview>` `ipc-message` listeners are kept.
 const IPC_MESSAGE: &str = "ipc-message";
 
-struct Inner {
-    link: Link,
+pub(crate) struct Inner {
+    pub(crate) link: Link,
     listeners: Emitter<Listener>,
     host_listeners: Emitter<HostListener>,
 }
 
 /// Electron's `ipcRenderer` for a Rust renderer process. Cheap to clone; clones share the link.
 #[derive(Clone)]
-pub struct IpcRenderer(Arc<Inner>);
+pub struct IpcRenderer(pub(crate) Arc<Inner>);
 
 /// The `event` passed to renderer listeners: `{ sender }`, as in Electron 1.7.8.
 pub struct RendererEvent {
@@ -230,7 +230,11 @@ impl IpcRenderer {
         self.0.listeners.set_max_listeners(n);
     }
 
-    fn encode<T: Serialize + ?Sized>(&self, channel: &str, args: &T) -> Result<Args, Error> {
+    pub(crate) fn encode<T: Serialize + ?Sized>(
+        &self,
+        channel: &str,
+        args: &T,
+    ) -> Result<Args, Error> {
         if channel.is_empty() {
             return Err(Error::EmptyChannel);
         }
@@ -240,7 +244,7 @@ impl IpcRenderer {
         })
     }
 
-    fn check_size(&self, channel: &str, size: usize) -> Result<(), Error> {
+    pub(crate) fn check_size(&self, channel: &str, size: usize) -> Result<(), Error> {
         let limit = self.0.link.max_message_size;
         if size > limit {
             return Err(Error::TooLarge {

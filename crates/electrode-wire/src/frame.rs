@@ -26,6 +26,10 @@ pub enum FrameKind {
     SendTo = 0x05,
     /// Embedder → main: `<webview>.send`.
     WebviewSend = 0x06,
+    /// Renderer → main: `ipcRenderer.invoke` (feature [`Features::INVOKE`]).
+    Invoke = 0x07,
+    /// Renderer → main: the renderer no longer waits for an invoke (feature [`Features::INVOKE`]).
+    InvokeCancel = 0x08,
     /// Main → renderer: accepted, here is your id.
     Welcome = 0x81,
     /// Main → renderer: `webContents.send` (or a relayed `sendTo`).
@@ -36,6 +40,8 @@ pub enum FrameKind {
     HostMessage = 0x84,
     /// Main → renderer: the connection is being closed, and why.
     Close = 0x85,
+    /// Main → renderer: the answer to an invoke (feature [`Features::INVOKE`]).
+    InvokeReply = 0x86,
 }
 
 impl FrameKind {
@@ -48,11 +54,14 @@ impl FrameKind {
             0x04 => SendToHost,
             0x05 => SendTo,
             0x06 => WebviewSend,
+            0x07 => Invoke,
+            0x08 => InvokeCancel,
             0x81 => Welcome,
             0x82 => Message,
             0x83 => SyncReply,
             0x84 => HostMessage,
             0x85 => Close,
+            0x86 => InvokeReply,
             other => return Err(WireError::UnknownFrameType(other)),
         })
     }
@@ -65,6 +74,41 @@ pub enum SyncOutcome {
     Value(Bytes),
     /// No value will come; the text says why (no listener, listener panicked, ...).
     Error(String),
+}
+
+/// How an invoke ended, as main reports it to the renderer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InvokeOutcome {
+    /// The handler's value as JSON text.
+    Value(Bytes),
+    /// The handler failed, or there was none.
+    Error(InvokeFailure),
+}
+
+/// Why an invoke failed: the message Electron carries, plus the typed payload Electron loses
+/// (electron#24427): a `code` and `data` the handler chose, when it gave them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct InvokeFailure {
+    /// For people; the page's rejection reads
+    /// `Error invoking remote method '<channel>': Error: <message>`.
+    pub message: String,
+    /// A code a program can match (any JSON value; usually a string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<serde_json::Value>,
+    /// Structured details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
+}
+
+impl InvokeFailure {
+    /// A failure with a message and no payload.
+    pub fn new(message: impl Into<String>) -> Self {
+        InvokeFailure {
+            message: message.into(),
+            code: None,
+            data: None,
+        }
+    }
 }
 
 /// One protocol message.
@@ -120,6 +164,29 @@ pub enum Frame {
         channel: String,
         /// Arguments.
         args: Args,
+    },
+    /// Renderer → main: `invoke`; main answers with [`Frame::InvokeReply`], in any order
+    /// relative to other invokes.
+    Invoke {
+        /// Request number chosen by the renderer, echoed in the reply.
+        request: u64,
+        /// Channel name.
+        channel: String,
+        /// Arguments.
+        args: Args,
+    },
+    /// Renderer → main: the renderer stopped waiting for invoke `request` (the handler is told;
+    /// no reply follows).
+    InvokeCancel {
+        /// The request number of the [`Frame::Invoke`].
+        request: u64,
+    },
+    /// Main → renderer: the answer to [`Frame::Invoke`].
+    InvokeReply {
+        /// The request number from [`Frame::Invoke`].
+        request: u64,
+        /// The value or the failure.
+        outcome: InvokeOutcome,
     },
     /// Main → renderer: the handshake succeeded.
     Welcome {
@@ -255,6 +322,9 @@ impl Frame {
             Frame::SyncReply { .. } => FrameKind::SyncReply,
             Frame::HostMessage { .. } => FrameKind::HostMessage,
             Frame::Close { .. } => FrameKind::Close,
+            Frame::Invoke { .. } => FrameKind::Invoke,
+            Frame::InvokeCancel { .. } => FrameKind::InvokeCancel,
+            Frame::InvokeReply { .. } => FrameKind::InvokeReply,
         }
     }
 
@@ -283,7 +353,28 @@ impl Frame {
                 request,
                 channel,
                 args,
+            }
+            | Frame::Invoke {
+                request,
+                channel,
+                args,
             } => head.u64(*request).text(channel).finish(args.raw().clone()),
+            Frame::InvokeCancel { request } => head.u64(*request).finish(Bytes::new()),
+            Frame::InvokeReply { request, outcome } => {
+                let mut head = head.u64(*request);
+                match outcome {
+                    InvokeOutcome::Value(json) => {
+                        head.0.push(1);
+                        head.finish(json.clone())
+                    }
+                    InvokeOutcome::Error(failure) => {
+                        head.0.push(0);
+                        // Strings and JSON values always serialize.
+                        let json = serde_json::to_vec(failure).unwrap_or_default();
+                        head.finish(Bytes::from(json))
+                    }
+                }
+            }
             Frame::SendTo {
                 target: id,
                 channel,
@@ -430,6 +521,32 @@ impl Frame {
                     }
                 };
                 Frame::SyncReply { request, outcome }
+            }
+            FrameKind::Invoke => Frame::Invoke {
+                request: u64_field(b)?,
+                channel: text(b)?,
+                args: Args::from_raw(body)?,
+            },
+            FrameKind::InvokeCancel => Frame::InvokeCancel {
+                request: u64_field(b)?,
+            },
+            FrameKind::InvokeReply => {
+                let request = u64_field(b)?;
+                if b.is_empty() {
+                    return Err(WireError::Truncated("invoke reply status"));
+                }
+                let outcome = match b.get_u8() {
+                    1 => InvokeOutcome::Value(body),
+                    0 => InvokeOutcome::Error(serde_json::from_slice(&body).map_err(|e| {
+                        WireError::MalformedArgs(format!("invoke failure is not valid: {e}"))
+                    })?),
+                    _ => {
+                        return Err(WireError::MalformedArgs(
+                            "invoke reply status must be 0 or 1".into(),
+                        ))
+                    }
+                };
+                Frame::InvokeReply { request, outcome }
             }
             FrameKind::HostMessage => Frame::HostMessage {
                 guest: u64_field(b)?,

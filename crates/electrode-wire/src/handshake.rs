@@ -10,6 +10,8 @@
 //! let agreed = agree(PROTOCOL_VERSION + 1, unknown, Features::SUPPORTED).unwrap();
 //! assert_eq!(agreed.version, PROTOCOL_VERSION);
 //! assert_eq!(agreed.features, Features::NONE);
+//! let both = agree(PROTOCOL_VERSION, Features::INVOKE, Features::SUPPORTED).unwrap();
+//! assert!(both.features.contains(Features::INVOKE));
 //! ```
 
 use std::fmt;
@@ -29,9 +31,10 @@ pub struct Features(u64);
 impl Features {
     /// No optional feature.
     pub const NONE: Features = Features(0);
-    /// Every optional feature this build implements (none yet: the first ones are `invoke`
-    /// and message ports, see `docs/adr/0013-protocol-core.md`).
-    pub const SUPPORTED: Features = Features(0);
+    /// `invoke` / `handle`: the frames `Invoke`, `InvokeCancel` and `InvokeReply`.
+    pub const INVOKE: Features = Features(1);
+    /// Every optional feature this build implements.
+    pub const SUPPORTED: Features = Features::INVOKE;
 
     /// The set with exactly these bits.
     pub const fn from_bits(bits: u64) -> Self {

@@ -47,7 +47,7 @@ mod value;
 
 pub use args::{Args, MAX_DEPTH};
 pub use error::WireError;
-pub use frame::{Encoded, Frame, FrameKind, SyncOutcome};
+pub use frame::{Encoded, Frame, FrameKind, InvokeFailure, InvokeOutcome, SyncOutcome};
 pub use handshake::Features;
 pub use value::Value;
 

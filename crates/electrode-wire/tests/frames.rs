@@ -64,6 +64,9 @@ fn kind_bytes_are_stable() {
         (FrameKind::SyncReply, 0x83),
         (FrameKind::HostMessage, 0x84),
         (FrameKind::Close, 0x85),
+        (FrameKind::Invoke, 0x07),
+        (FrameKind::InvokeCancel, 0x08),
+        (FrameKind::InvokeReply, 0x86),
     ];
     for (kind, byte) in table {
         assert_eq!(kind as u8, byte, "{kind:?}");

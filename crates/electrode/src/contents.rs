@@ -238,6 +238,31 @@ impl WebContents {
         }
     }
 
+    /// Sends an answer (an invoke reply) on the link the renderer has now; never queued for a
+    /// later link, whose page would not know the request.
+    pub(crate) fn send_reply(&self, channel: &str, frame: &Encoded) -> Result<(), Error> {
+        let limit = self.0.limits.max_message_size;
+        if frame.body_len() > limit {
+            return Err(Error::TooLarge {
+                channel: channel.to_string(),
+                renderer: self.id(),
+                size: frame.body_len(),
+                limit,
+            });
+        }
+        let out = match &*self.0.state.lock().unwrap_or_else(|e| e.into_inner()) {
+            State::Connected { out } => out.clone(),
+            _ => {
+                return Err(Error::Destroyed {
+                    renderer: self.id(),
+                    channel: channel.to_string(),
+                    reason: "not connected".into(),
+                })
+            }
+        };
+        out.send(frame).map_err(|f| self.failure(channel, f))
+    }
+
     pub(crate) fn sync_reply(&self, request: u64, outcome: SyncOutcome) -> Result<(), Error> {
         let out = match &*self.0.state.lock().unwrap_or_else(|e| e.into_inner()) {
             State::Connected { out } => out.clone(),

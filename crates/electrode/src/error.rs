@@ -70,6 +70,15 @@ pub enum Error {
         /// What serde_json said.
         message: String,
     },
+    /// A channel got a second `handle` (Electron's text: "Attempted to register a second
+    /// handler for '<channel>'"); remove the first with `remove_handler`.
+    #[error("{message}")]
+    HandlerExists {
+        /// The channel.
+        channel: String,
+        /// Electron's message.
+        message: String,
+    },
     /// No `WebContents` has this id.
     #[error("no renderer with id {0}")]
     UnknownRenderer(u64),

@@ -6,8 +6,10 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use electrode_wire::emitter::{Emitter, ListenerId};
 use electrode_wire::Args;
+use serde::Serialize;
 
-use crate::{BoxError, IpcEvent};
+use crate::invoke::{encode_value, failure_of, Handled, Handler, Handlers, Registered};
+use crate::{BoxError, Error, InvokeEvent, IpcEvent};
 
 /// What `ipcMain.on` takes: `(event, args)`, returning `Err` to report a failure (it is logged,
 /// and a pending `sendSync` gets an error reply).
@@ -31,6 +33,7 @@ pub type MainListener = dyn Fn(&IpcEvent, &Args) -> Result<(), BoxError> + Send 
 pub struct IpcMain {
     emitter: Arc<Emitter<MainListener>>,
     errors: Arc<ErrorReporting>,
+    handlers: Arc<Handlers>,
 }
 
 /// What went wrong in the main process's handling of one message (see [`IpcMain::on_error`]).
@@ -163,6 +166,7 @@ impl IpcMain {
         IpcMain {
             emitter: Arc::new(Emitter::new("ipcMain")),
             errors: Arc::default(),
+            handlers: Arc::default(),
         }
     }
 
@@ -232,6 +236,90 @@ impl IpcMain {
         self.emitter.set_max_listeners(n);
     }
 
+    /// `ipcMain.handle(channel, handler)`: answers `invoke(channel, ...args)` with the value the
+    /// handler returns, or rejects the caller's call with its error (an [`InvokeError`](crate::InvokeError)
+    /// keeps its code and data). One handler per channel: a second is
+    /// [`Error::HandlerExists`], as in Electron. Handlers run on the link's worker, like
+    /// listeners; many invokes of one renderer may be in flight, each answered when ready.
+    ///
+    /// ```
+    /// use electrode::IpcMain;
+    /// let ipc = IpcMain::new();
+    /// ipc.handle("add", |_event, args| {
+    ///     let (a, b): (f64, f64) = (args.get(0)?, args.get(1)?);
+    ///     Ok(a + b)
+    /// })
+    /// .unwrap();
+    /// assert!(ipc.handle("add", |_, _| Ok(0)).is_err());
+    /// ```
+    pub fn handle<F, R>(&self, channel: &str, handler: F) -> Result<(), Error>
+    where
+        F: Fn(&InvokeEvent, &Args) -> Result<R, BoxError> + Send + Sync + 'static,
+        R: Serialize,
+    {
+        self.register(channel, false, now(handler))
+    }
+
+    /// Like [`handle`](Self::handle), for the next invoke only; then the channel has no
+    /// handler again.
+    pub fn handle_once<F, R>(&self, channel: &str, handler: F) -> Result<(), Error>
+    where
+        F: Fn(&InvokeEvent, &Args) -> Result<R, BoxError> + Send + Sync + 'static,
+        R: Serialize,
+    {
+        self.register(channel, true, now(handler))
+    }
+
+    /// An `async` handler: its future runs on a small pool of threads main starts on first use
+    /// (no runtime to build). If the caller cancels or its link closes, the future is dropped at
+    /// its next `.await`. To answer from another thread, await a channel it completes.
+    ///
+    /// ```
+    /// use electrode::IpcMain;
+    /// let ipc = IpcMain::new();
+    /// ipc.handle_async("later", |_event, args| async move {
+    ///     let n: u32 = args.get(0)?;
+    ///     Ok(n * 2)
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn handle_async<F, Fut, R>(&self, channel: &str, handler: F) -> Result<(), Error>
+    where
+        F: Fn(InvokeEvent, Args) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<R, BoxError>> + Send + 'static,
+        R: Serialize,
+    {
+        let handler: Arc<Handler> = Arc::new(move |event: &InvokeEvent, args: &Args| {
+            let sender = event.sender().clone();
+            let future = handler(event.clone(), args.clone());
+            Handled::Later(Box::pin(async move {
+                match future.await {
+                    Ok(value) => encode_value(&sender, &value),
+                    Err(e) => Err(failure_of(e)),
+                }
+            }))
+        });
+        self.register(channel, false, handler)
+    }
+
+    /// `ipcMain.removeHandler(channel)`; `false` if the channel had none.
+    pub fn remove_handler(&self, channel: &str) -> bool {
+        self.handlers.remove(channel)
+    }
+
+    fn register(&self, channel: &str, once: bool, handler: Arc<Handler>) -> Result<(), Error> {
+        self.handlers
+            .add(channel, Registered { once, handler })
+            .map_err(|message| Error::HandlerExists {
+                channel: channel.to_string(),
+                message,
+            })
+    }
+
+    pub(crate) fn handlers(&self) -> &Arc<Handlers> {
+        &self.handlers
+    }
+
     /// Runs the listeners of `event.channel()`; returns how many ran. A listener that
     /// panics or returns `Err` is logged; the others still run, and a pending `sendSync` is
     /// answered with an error.
@@ -262,4 +350,18 @@ impl IpcMain {
         }
         ran
     }
+}
+
+/// Wraps a handler that answers at once.
+fn now<F, R>(handler: F) -> Arc<Handler>
+where
+    F: Fn(&InvokeEvent, &Args) -> Result<R, BoxError> + Send + Sync + 'static,
+    R: Serialize,
+{
+    Arc::new(move |event: &InvokeEvent, args: &Args| {
+        Handled::Now(match handler(event, args) {
+            Ok(value) => encode_value(event.sender(), &value),
+            Err(e) => Err(failure_of(e)),
+        })
+    })
 }

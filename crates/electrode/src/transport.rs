@@ -6,6 +6,7 @@ use std::time::Instant;
 use electrode_wire::{Encoded, Frame, SyncOutcome};
 
 use crate::contents::Registry;
+use crate::invoke::InFlight;
 use crate::{Error, IpcEvent, IpcMain, WebContents};
 
 /// Why an [`Outbound`] did not take a frame.
@@ -62,6 +63,7 @@ pub struct Connection {
     contents: WebContents,
     ipc: IpcMain,
     registry: Arc<Registry>,
+    invokes: Arc<InFlight>,
 }
 
 impl Connection {
@@ -70,6 +72,7 @@ impl Connection {
             contents,
             ipc,
             registry,
+            invokes: Arc::default(),
         }
     }
 
@@ -103,6 +106,16 @@ impl Connection {
                 let ran = self.ipc.dispatch(&event, &args);
                 event.set_listeners_ran(ran);
             }
+            Frame::Invoke {
+                request,
+                channel,
+                args,
+            } => {
+                let handler = self.ipc.handlers().take(&channel);
+                self.invokes
+                    .start(handler, &self.contents, request, channel, args);
+            }
+            Frame::InvokeCancel { request } => self.invokes.cancel(request),
             Frame::SendToHost { channel, args } => {
                 args.validate().map_err(|e| {
                     self.protocol(format!("sendToHost on channel '{channel}': {e}"))
@@ -175,6 +188,7 @@ impl Connection {
 
     /// The link ended: the renderer is destroyed with this reason.
     pub fn closed(&self, reason: &str) {
+        self.invokes.cancel_all();
         self.contents.destroy(reason);
     }
 
@@ -182,6 +196,7 @@ impl Connection {
     /// ([`Main::attach`](crate::Main::attach)) with messages queued meanwhile: a `<webview>`
     /// guest that reloads or navigates keeps its id, as in Electron.
     pub fn detached(&self, reason: &str) {
+        self.invokes.cancel_all();
         self.contents.detach(reason);
     }
 }

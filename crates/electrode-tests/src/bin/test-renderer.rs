@@ -44,6 +44,27 @@ fn sync_report(ipc: &IpcRenderer, channel: &str, result: Result<Json, electrode_
     }
 }
 
+fn invoke_report(
+    event: &str,
+    channel: &str,
+    result: Result<Json, electrode_renderer::Error>,
+) -> Json {
+    match result {
+        Ok(v) => json!({"event": event, "channel": channel, "ok": v}),
+        Err(electrode_renderer::Error::Invoke {
+            message,
+            code,
+            data,
+            ..
+        }) => json!({
+            "event": event, "channel": channel, "message": message, "code": code, "data": data,
+            "err": format!("Error invoking remote method '{channel}': Error: {message}"),
+        }),
+        Err(e) => json!({"event": event, "channel": channel, "err": e.to_string(),
+            "timeout": matches!(e, electrode_renderer::Error::Timeout { .. })}),
+    }
+}
+
 fn run(
     ipc: &IpcRenderer,
     cmd: &Json,
@@ -121,6 +142,35 @@ fn run(
                 None => ipc.send_sync::<Json, _>(&channel, &args_of(cmd)),
             };
             sync_report(ipc, &channel, r);
+        }
+        "invoke" => {
+            // Runs inside the `cmd` listener: a blocking invoke on the dispatch thread.
+            let r = match cmd["timeout_ms"].as_u64() {
+                Some(ms) => ipc.invoke_timeout::<Json, _>(
+                    &channel,
+                    &args_of(cmd),
+                    Duration::from_millis(ms),
+                ),
+                None => ipc.invoke::<Json, _>(&channel, &args_of(cmd)),
+            };
+            report(ipc, invoke_report("invoked", &channel, r));
+        }
+        "invoke_many" => {
+            // Non-blocking invokes, all in flight at once; each reports when it completes.
+            for ch in cmd["channels"].as_array().cloned().unwrap_or_default() {
+                let ch = ch.as_str().unwrap_or_default().to_string();
+                let me = ipc.clone();
+                let name = ch.clone();
+                ipc.invoke_with::<Json, _, _>(&ch, &args_of(cmd), move |r| {
+                    report(&me, invoke_report("invoked_async", &name, r));
+                });
+            }
+            report(ipc, json!({"event": "invokes_started"}));
+        }
+        "invoke_and_drop" => {
+            // Starts an invoke and drops it at once: main's handler is told.
+            drop(ipc.invoke_async::<Json, _>(&channel, &args_of(cmd)));
+            report(ipc, json!({"event": "dropped"}));
         }
         "send_sync_from_thread" => {
             // A sendSync from a thread that is not the listener thread: the dispatcher is idle

@@ -6,7 +6,9 @@ use std::fmt;
 use std::io::{self, Read, Write};
 
 use bytes::Bytes;
-use electrode_wire::{ArgList, Args, Features, Frame, SyncOutcome, Value};
+use electrode_wire::{
+    ArgList, Args, Features, Frame, InvokeFailure, InvokeOutcome, SyncOutcome, Value,
+};
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -151,6 +153,28 @@ pub fn arb_frame() -> impl Strategy<Value = Frame> {
             args
         }),
         arb_string().prop_map(|reason| Frame::Close { reason }),
+        (any::<u64>(), ch(), arb_args()).prop_map(|(request, channel, args)| Frame::Invoke {
+            request,
+            channel,
+            args
+        }),
+        any::<u64>().prop_map(|request| Frame::InvokeCancel { request }),
+        (any::<u64>(), arb_invoke_outcome())
+            .prop_map(|(request, outcome)| Frame::InvokeReply { request, outcome }),
+    ]
+}
+
+/// Any invoke answer: a JSON value, or a failure with or without its payload.
+pub fn arb_invoke_outcome() -> impl Strategy<Value = InvokeOutcome> {
+    prop_oneof![
+        arb_value().prop_map(|v| InvokeOutcome::Value(serde_json::to_vec(&v).unwrap().into())),
+        (arb_string(), any::<Option<i32>>(), any::<Option<bool>>()).prop_map(
+            |(message, code, data)| InvokeOutcome::Error(InvokeFailure {
+                message,
+                code: code.map(Into::into),
+                data: data.map(Into::into),
+            })
+        ),
     ]
 }
 
@@ -163,7 +187,9 @@ pub fn frame_args(frame: &Frame) -> Option<&Args> {
         | Frame::SendTo { args, .. }
         | Frame::WebviewSend { args, .. }
         | Frame::Message { args, .. }
-        | Frame::HostMessage { args, .. } => Some(args),
+        | Frame::HostMessage { args, .. }
+        | Frame::Invoke { args, .. } => Some(args),
+        Frame::InvokeCancel { .. } | Frame::InvokeReply { .. } => None,
         Frame::Hello { .. }
         | Frame::Welcome { .. }
         | Frame::SyncReply { .. }
