@@ -33,6 +33,12 @@ export interface IpcRenderer {
    * fails, main is gone, or during pagehide/unload.
    */
   sendSync(channel: string, ...args: any[]): any;
+  /**
+   * (Electron 7+) Resolves with the value main's `IpcMain::handle` handler returns; rejects
+   * with `Error invoking remote method '<channel>': Error: <message>`, carrying the handler's
+   * `code` and `data` (an `InvokeError` in main) as properties when it gave them.
+   */
+  invoke(channel: string, ...args: any[]): Promise<any>;
   /** To the `ipcRenderer` listeners of another renderer, by its `webContents` id. */
   sendTo(webContentsId: number, channel: string, ...args: any[]): void;
   /** From a `<webview>` guest page to its host's element (`ipc-message` event). */

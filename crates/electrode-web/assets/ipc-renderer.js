@@ -73,11 +73,13 @@
     SEND_TO_HOST: 0x04,
     SEND_TO: 0x05,
     WEBVIEW_SEND: 0x06,
+    INVOKE: 0x07,
     WELCOME: 0x81,
     MESSAGE: 0x82,
     SYNC_REPLY: 0x83,
     HOST_MESSAGE: 0x84,
-    CLOSE: 0x85
+    CLOSE: 0x85,
+    INVOKE_REPLY: 0x86
   };
   var FLAG_ATTACHMENTS = 1;
   var FLAG_ESCAPED_KEYS = 2;
@@ -864,6 +866,7 @@
       case FRAME.MESSAGE:
         break;
       case FRAME.SEND_SYNC:
+      case FRAME.INVOKE:
         head.push(u64Bytes(frame.request));
         break;
       case FRAME.SEND_TO:
@@ -889,6 +892,14 @@
         return concatBytes(head);
       case FRAME.CLOSE:
         head.push(utf8Encoder.encode(String(frame.reason || '')));
+        return concatBytes(head);
+      case FRAME.INVOKE_REPLY:
+        head.push(u64Bytes(frame.request));
+        if (frame.failure !== undefined) {
+          head.push(Uint8Array.of(0), utf8Encoder.encode(JSON.stringify(frame.failure)));
+        } else {
+          head.push(Uint8Array.of(1), utf8Encoder.encode(JSON.stringify(frame.value)));
+        }
         return concatBytes(head);
       default:
         throw new Error('unknown frame type ' + t);
@@ -932,6 +943,7 @@
         message();
         break;
       case FRAME.SEND_SYNC:
+      case FRAME.INVOKE:
         f.request = u64();
         message();
         break;
@@ -967,6 +979,21 @@
         break;
       case FRAME.CLOSE:
         f.reason = utf8Decoder.decode(b.subarray(1));
+        break;
+      case FRAME.INVOKE_REPLY:
+        f.request = u64();
+        if (off >= b.length) throw new Error('malformed frame: truncated invoke reply status');
+        var done = b[off++];
+        var body = utf8Decoder.decode(b.subarray(off));
+        if (done === 1) {
+          f.ok = true;
+          f.value = body === '' ? undefined : JSON.parse(body);
+        } else if (done === 0) {
+          f.ok = false;
+          f.failure = JSON.parse(body); // { message, code?, data? }
+        } else {
+          throw new Error('malformed frame: invoke reply status must be 0 or 1');
+        }
         break;
       default:
         throw new Error('malformed frame: unknown frame type 0x' + f.type.toString(16));
@@ -1140,6 +1167,8 @@
     queue: [], // {seq, msg} made before the socket opened
     history: [], // {seq, msg} sent, possibly still in ws.bufferedAmount
     request: 0, // last sendSync request number
+    invokeRequest: 0, // last invoke request number
+    invokes: new Map(), // invoke request number -> { channel, resolve, reject }
     limit: Infinity, // main's max_message_size (frame body bytes), from the connect answer
     unloading: false,
     inBeforeUnload: false,
@@ -1152,6 +1181,10 @@
     if (state.gone) return;
     state.gone = reason;
     state.open = false;
+    state.invokes.forEach(function (call) {
+      call.reject(invokeError(call.channel, { message: 'main process is gone: ' + reason }));
+    });
+    state.invokes.clear();
     if (state.queue.length) {
       console.warn('ipcRenderer: ' + state.queue.length + ' message(s) never reached main: ' + reason);
       state.queue = [];
@@ -1296,6 +1329,44 @@
   API_NAMES[FRAME.SEND_TO_HOST] = 'ipcRenderer.sendToHost';
   API_NAMES[FRAME.SEND_TO] = 'ipcRenderer.sendTo';
   API_NAMES[FRAME.WEBVIEW_SEND] = '<webview>.send';
+  API_NAMES[FRAME.INVOKE] = 'ipcRenderer.invoke';
+
+  /**
+   * Electron's rejection: `Error invoking remote method '<ch>': Error: <message>`. Beyond
+   * Electron, a handler's `code` and `data` (InvokeError in main) become properties.
+   */
+  function invokeError(channel, failure) {
+    var e = new Error("Error invoking remote method '" + channel + "': Error: " + failure.message);
+    if (failure.code !== undefined) e.code = failure.code;
+    if (failure.data !== undefined) e.data = failure.data;
+    return e;
+  }
+
+  /** `ipcRenderer.invoke(channel, ...args)`: a Promise of the value main's handler returns. */
+  function invoke(channel) {
+    var args = Array.prototype.slice.call(arguments, 1);
+    return new Promise(function (resolve, reject) {
+      channel = channelName(channel);
+      if (state.gone) {
+        return reject(invokeError(channel, { message: 'main process is gone: ' + state.gone }));
+      }
+      var request = ++state.invokeRequest;
+      // Sent in order with send(), on the same socket; the answer comes whenever it is ready.
+      postAsync(FRAME.INVOKE, [request], channel, encodeArgParts(args));
+      state.invokes.set(request, { channel: channel, resolve: resolve, reject: reject });
+    });
+  }
+
+  function settleInvoke(f) {
+    var call = state.invokes.get(f.request);
+    if (!call) {
+      console.warn('ipcRenderer: answer to an unknown invoke ' + f.request + ' from main ignored');
+      return;
+    }
+    state.invokes.delete(f.request);
+    if (f.ok) call.resolve(f.value);
+    else call.reject(invokeError(call.channel, f.failure));
+  }
 
   function sendSync(channel) {
     channel = channelName(channel);
@@ -1435,6 +1506,9 @@
       case FRAME.HOST_MESSAGE:
         webviewHostMessage(f.guest, f.channel, f.args);
         break;
+      case FRAME.INVOKE_REPLY:
+        settleInvoke(f);
+        break;
       case FRAME.CLOSE:
         markGone(f.reason || 'main closed the connection');
         break;
@@ -1456,6 +1530,7 @@
     postAsync(FRAME.SEND, [], channel, encodeArgParts(Array.prototype.slice.call(arguments, 1)));
   };
   ipcRenderer.sendSync = sendSync;
+  ipcRenderer.invoke = invoke;
   ipcRenderer.sendToHost = function (channel) {
     channel = channelName(channel);
     if (state.gone) return postAsync(FRAME.SEND_TO_HOST, [], channel, null);

@@ -72,6 +72,8 @@ impl Page {
                 | Frame::SendToHost { .. }
                 | Frame::SendTo { .. }
                 | Frame::WebviewSend { .. }
+                | Frame::Invoke { .. }
+                | Frame::InvokeCancel { .. }
         ) {
             return Err(format!("frame {:?} is not an async message", frame.kind()));
         }

@@ -13,6 +13,8 @@ const sum: number = ipcRenderer.sendSync('sum', [1, 2, 3]);
 const { send, sendSync } = ipcRenderer;
 send('detached', sum);
 sendSync('detached-sync');
+const answer: Promise<any> = ipcRenderer.invoke('add', 1, 2);
+answer.then((v) => v, (e: Error) => e.message);
 ipcRenderer.sendToHost('to-host', new Uint8Array([1, 2]));
 
 const listener = (_event: IpcRendererEvent, ..._args: unknown[]) => undefined;
@@ -48,5 +50,5 @@ found?.send('again');
 ipcRenderer.sendTo('not-an-id', 'channel');
 // @ts-expect-error <webview> has no loadURL in Electrode
 webview.loadURL('x.html');
-// @ts-expect-error invoke/handle are not provided
-ipcRenderer.invoke('later-electron');
+// @ts-expect-error invoke takes a channel name
+ipcRenderer.invoke();
