@@ -268,3 +268,32 @@ fn large_binary_messages_arrive_whole() {
     assert!(h.expect(&r, "send_big")["err"].is_null());
     let _ = Duration::from_secs(0);
 }
+
+#[test]
+fn event_reply_answers_the_sending_renderer_only() {
+    let ipc = IpcMain::new();
+    ipc.on("ping", |event, args| {
+        let n: u32 = args.get(0)?;
+        event.reply("pong", &(n * 10,))?;
+        Ok(())
+    });
+    let h = harness(ipc);
+    let asker = h.spawn();
+    let bystander = h.spawn();
+    h.listen(&asker, "listen", "pong");
+    h.listen(&bystander, "listen", "pong");
+    h.cmd(
+        &asker,
+        json!({"op": "send", "channel": "ping", "args": [4]}),
+    );
+    let got = h.expect(&asker, "message");
+    assert_eq!(
+        (got["channel"].clone(), got["args"].clone()),
+        (json!("pong"), json!([40]))
+    );
+    // The other renderer got nothing: its next report is the answer to a round trip.
+    h.assert_alive(&bystander);
+    assert!(h
+        .drain(bystander.id(), |r| r["event"] == "message")
+        .is_empty());
+}

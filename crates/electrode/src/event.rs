@@ -50,6 +50,21 @@ impl IpcEvent {
         &self.channel
     }
 
+    /// `event.reply(channel, ...args)` (Electron 5+): an async message back to the renderer
+    /// that sent this one, the same as `event.sender().send(..)` (a renderer here has one
+    /// frame).
+    ///
+    /// ```
+    /// # let ipc = electrode::IpcMain::new();
+    /// ipc.on("ping", |event, _args| {
+    ///     event.reply("pong", &("hello",))?;
+    ///     Ok(())
+    /// });
+    /// ```
+    pub fn reply<T: Serialize + ?Sized>(&self, channel: &str, args: &T) -> Result<(), Error> {
+        self.sender.send(channel, args)
+    }
+
     /// Whether the renderer is blocked in `sendSync` waiting for a return value.
     pub fn is_sync(&self) -> bool {
         self.reply.is_some()
