@@ -44,6 +44,8 @@ pub(crate) struct ContentsInner {
     loads: AtomicU64,
     registry: Weak<Registry>,
     pid: OnceLock<u32>,
+    /// `webContents.ipc`, made on first use.
+    ipc: OnceLock<crate::IpcMain>,
 }
 
 /// One renderer, as the main process sees it: Electron's `webContents`. Cheap to clone.
@@ -477,6 +479,28 @@ impl WebContents {
         Ok(())
     }
 
+    /// `webContents.ipc` (Electron 21+): listeners and handlers for this renderer only. Its
+    /// listeners run before `ipcMain`'s for the same message (both run); for `invoke`, a handler
+    /// here wins over `ipcMain`'s. Emptied when the renderer is destroyed, so listeners that
+    /// hold this `WebContents` do not keep it alive.
+    ///
+    /// ```
+    /// # fn demo(contents: &electrode::WebContents) {
+    /// contents.ipc().on("status", |event, args| {
+    ///     println!("renderer {} says {:?}", event.sender().id(), args.preview(80));
+    ///     Ok(())
+    /// });
+    /// # }
+    /// ```
+    pub fn ipc(&self) -> &crate::IpcMain {
+        self.0.ipc.get_or_init(crate::IpcMain::new)
+    }
+
+    /// `webContents.ipc` if anything ever used it.
+    pub(crate) fn local_ipc(&self) -> Option<&crate::IpcMain> {
+        self.0.ipc.get()
+    }
+
     pub(crate) fn destroy(&self, reason: &str) {
         let out = {
             let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -504,6 +528,9 @@ impl WebContents {
         }
         tracing::info!(renderer = self.id(), "renderer destroyed: {reason}");
         self.run_destroy_callbacks(reason);
+        if let Some(ipc) = self.local_ipc() {
+            ipc.clear();
+        }
     }
 
     fn run_destroy_callbacks(&self, reason: &str) {
@@ -577,6 +604,7 @@ impl Registry {
             loads: AtomicU64::new(0),
             registry: Arc::downgrade(self),
             pid: OnceLock::new(),
+            ipc: OnceLock::new(),
         }));
         self.contents
             .write()

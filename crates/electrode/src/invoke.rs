@@ -133,6 +133,10 @@ impl Handlers {
         Ok(())
     }
 
+    pub(crate) fn clear(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     pub(crate) fn remove(&self, channel: &str) -> bool {
         self.0
             .lock()

@@ -320,10 +320,17 @@ impl IpcMain {
         &self.handlers
     }
 
+    /// Drops every listener and handler (a destroyed `WebContents`'s own table).
+    pub(crate) fn clear(&self) {
+        self.emitter.remove_all(None);
+        self.handlers.clear();
+    }
+
     /// Runs the listeners of `event.channel()`; returns how many ran. A listener that
     /// panics or returns `Err` is logged; the others still run, and a pending `sendSync` is
-    /// answered with an error.
-    pub(crate) fn dispatch(&self, event: &IpcEvent, args: &Args) -> usize {
+    /// answered with an error. With `report_unlistened`, an async message nobody listened to
+    /// is reported (not when `webContents.ipc`'s listeners took it already).
+    pub(crate) fn dispatch(&self, event: &IpcEvent, args: &Args, report_unlistened: bool) -> usize {
         let channel = event.channel();
         let renderer = event.sender().id();
         let ran = self.emitter.emit(channel, |listener| {
@@ -345,7 +352,7 @@ impl IpcMain {
         });
         // A sendSync without listeners is answered with its own error; an async message would
         // vanish without a word.
-        if ran == 0 && !event.is_sync() {
+        if ran == 0 && report_unlistened && !event.is_sync() {
             self.errors.no_listener(renderer, channel);
         }
         ran

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use electrode_wire::{Encoded, Frame, SyncOutcome};
+use electrode_wire::{Args, Encoded, Frame, SyncOutcome};
 
 use crate::contents::Registry;
 use crate::invoke::InFlight;
@@ -95,7 +95,8 @@ impl Connection {
         match frame {
             Frame::Send { channel, args } => {
                 let event = IpcEvent::new_async(self.contents.clone(), channel);
-                self.ipc.dispatch(&event, &args);
+                let local = self.local_dispatch(&event, &args);
+                self.ipc.dispatch(&event, &args, local == 0);
             }
             Frame::SendSync {
                 request,
@@ -103,15 +104,21 @@ impl Connection {
                 args,
             } => {
                 let event = IpcEvent::new_sync(self.contents.clone(), channel, request);
-                let ran = self.ipc.dispatch(&event, &args);
-                event.set_listeners_ran(ran);
+                let local = self.local_dispatch(&event, &args);
+                let ran = self.ipc.dispatch(&event, &args, local == 0);
+                event.set_listeners_ran(local + ran);
             }
             Frame::Invoke {
                 request,
                 channel,
                 args,
             } => {
-                let handler = self.ipc.handlers().take(&channel);
+                // webContents.ipc's handler wins over ipcMain's, as in Electron.
+                let handler = self
+                    .contents
+                    .local_ipc()
+                    .and_then(|local| local.handlers().take(&channel))
+                    .or_else(|| self.ipc.handlers().take(&channel));
                 self.invokes
                     .start(handler, &self.contents, request, channel, args);
             }
@@ -184,6 +191,13 @@ impl Connection {
             }
         }
         Ok(())
+    }
+
+    /// Runs `webContents.ipc`'s listeners, if it has any; returns how many ran.
+    fn local_dispatch(&self, event: &IpcEvent, args: &Args) -> usize {
+        self.contents
+            .local_ipc()
+            .map_or(0, |local| local.dispatch(event, args, false))
     }
 
     /// The link ended: the renderer is destroyed with this reason.
