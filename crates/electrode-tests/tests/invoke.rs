@@ -237,3 +237,58 @@ impl std::future::Future for OneshotRx {
         }
     }
 }
+
+#[test]
+fn invokes_waiting_for_their_handlers_are_bounded_per_renderer() {
+    use electrode::wire::{Frame, InvokeOutcome};
+    use std::io::Write;
+    let ipc = IpcMain::new();
+    ipc.handle_async("never", |_, _| async {
+        std::future::pending::<()>().await;
+        Ok(())
+    })
+    .unwrap();
+    let h = harness(ipc);
+    let (_wc, mut s, mut reader) = hand_driven(&h.main);
+    let over = 10u64;
+    let mut batch = Vec::new();
+    for request in 1..=1024 + over {
+        let ask = Frame::Invoke {
+            request,
+            channel: "never".into(),
+            args: electrode::Args::empty(),
+        };
+        batch.extend_from_slice(&ask.encode().to_vec());
+    }
+    s.write_all(&batch).unwrap();
+    for _ in 0..over {
+        let frame = Frame::decode(reader.read_frame().unwrap(), 1 << 20).unwrap();
+        match frame {
+            Frame::InvokeReply {
+                request,
+                outcome: InvokeOutcome::Error(failure),
+            } => {
+                assert!(request > 1024, "{request}");
+                assert!(
+                    failure.message.contains("(the limit)"),
+                    "{}",
+                    failure.message
+                );
+                assert!(failure.message.contains("'never'"), "{}", failure.message);
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+    // The link still works (other calls than invoke are not limited by it).
+    let ask = Frame::SendSync {
+        request: 5000,
+        channel: "alive?".into(),
+        args: electrode::Args::empty(),
+    };
+    s.write_all(&ask.encode().to_vec()).unwrap();
+    let frame = Frame::decode(reader.read_frame().unwrap(), 1 << 20).unwrap();
+    assert!(
+        matches!(frame, Frame::SyncReply { request: 5000, .. }),
+        "{frame:?}"
+    );
+}

@@ -346,3 +346,33 @@ fn a_sync_answer_that_cannot_be_queued_closes_the_link_with_the_reason() {
         "{reason}"
     );
 }
+
+#[test]
+fn an_invoke_answer_that_cannot_be_queued_closes_the_link_with_the_reason() {
+    let ipc_main = IpcMain::new();
+    ipc_main
+        .handle("big-invoke", |_, _| Ok("a".repeat(64 << 10)))
+        .unwrap();
+    let main = start(
+        ipc_main,
+        Limits {
+            outbound_queue_bytes: 1 << 20,
+            ..Limits::default()
+        },
+    );
+    // The renderer reads nothing: main's queue for it fills to within 1 KiB of the limit.
+    let (wc, mut s, _) = hand_driven(&main);
+    let payload = "q".repeat(1 << 10);
+    while wc.send("unread", &(&payload,)).is_ok() {}
+    let ask = Frame::Invoke {
+        request: 1,
+        channel: "big-invoke".into(),
+        args: electrode::Args::empty(),
+    };
+    s.write_all(&ask.encode().to_vec()).unwrap();
+    let reason = wc.wait_destroyed(PATIENCE).expect("the link is closed");
+    assert!(
+        reason.contains("does not read its messages") && reason.contains("'big-invoke'"),
+        "{reason}"
+    );
+}

@@ -316,11 +316,23 @@ fn reply(sender: &WebContents, request: u64, channel: &str, answer: Answer) {
         }
         other => other,
     };
-    if let Err(e) = sent {
-        crate::warn_visible!(
+    match sent {
+        Ok(()) => {}
+        // The renderer waits for this answer but does not read what main sends it: close its
+        // link (its invoke fails with the reason) rather than drop the answer without a word.
+        Err(crate::Error::QueueFull { queued, limit, .. }) => {
+            let reason = format!(
+                "renderer {} does not read its messages ({queued} bytes wait, limit {limit}): the answer to its invoke on channel '{channel}' cannot be queued",
+                sender.id()
+            );
+            crate::warn_visible!(renderer = sender.id(), "{reason}; closing its link");
+            sender.close(&reason);
+        }
+        // Gone already: nobody waits for the answer.
+        Err(e) => tracing::debug!(
             renderer = sender.id(),
             "the answer to invoke on channel '{channel}' was not delivered: {e}"
-        );
+        ),
     }
 }
 
