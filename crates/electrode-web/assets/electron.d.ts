@@ -123,6 +123,17 @@ export interface WebviewTag extends HTMLElement {
 /** The page's `ipcRenderer` (also `window.ipcRenderer`). */
 export declare const ipcRenderer: IpcRenderer;
 
+/** `contextBridge` (in a preload script, `WebConfig::preload`). */
+export interface ContextBridge {
+  /**
+   * Defines `window[apiKey]` as a frozen copy of `api` (functions wrapped). Throws when the key
+   * exists already.
+   */
+  exposeInMainWorld(apiKey: string, api: any): void;
+}
+
+export declare const contextBridge: ContextBridge;
+
 declare global {
   // The shim also defines a global `require('electron')` for plain-JS pages. It is not declared
   // here: a project with Node's types already declares `require`, and a second declaration

@@ -38,6 +38,7 @@ mod dispatch;
 mod files;
 mod outbound;
 mod page;
+mod preload;
 mod routes;
 mod security;
 mod server;
@@ -69,6 +70,14 @@ pub enum Error {
     /// The runtime could not start.
     #[error("cannot start the web bridge runtime: {0}")]
     Runtime(std::io::Error),
+    /// `WebConfig::preload` names a file that cannot be read.
+    #[error("preload script {path} cannot be read: {reason}")]
+    Preload {
+        /// The configured script.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// `WebConfig::app_dir` is not a readable directory: every page would be a 404.
     #[error("app_dir {path} is not a directory the bridge can serve: {reason}")]
     AppDir {
@@ -93,6 +102,7 @@ pub struct WebConfig {
     pub(crate) max_pending_pages: usize,
     pub(crate) symlinks_out: bool,
     pub(crate) content_security_policy: Option<String>,
+    pub(crate) preload: Option<PathBuf>,
 }
 
 impl Default for WebConfig {
@@ -108,6 +118,7 @@ impl Default for WebConfig {
             body_timeout: Duration::from_secs(30),
             max_pending_pages: 256,
             symlinks_out: false,
+            preload: None,
             content_security_policy: Some("frame-ancestors 'self'".into()),
         }
     }
@@ -122,6 +133,16 @@ impl WebConfig {
     /// Where to listen (keep it on loopback unless you know why not).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.bind = addr;
+        self
+    }
+
+    /// A preload script (Electron's `webPreferences.preload`): it runs before each app page's
+    /// own scripts, sees `require('electron')` with `ipcRenderer` and `contextBridge`, and
+    /// exposes an API with `contextBridge.exposeInMainWorld(key, api)`. Afterwards the page's
+    /// globals have no `ipcRenderer` and no `require`. A missing file is an error at start.
+    /// See docs/page-api.md for what isolation a browser can and cannot give.
+    pub fn preload(mut self, script: impl Into<PathBuf>) -> Self {
+        self.preload = Some(script.into());
         self
     }
 
@@ -213,6 +234,14 @@ impl WebBridge {
                 return Err(Error::AppDir {
                     path: dir.clone(),
                     reason,
+                });
+            }
+        }
+        if let Some(script) = &config.preload {
+            if let Err(e) = std::fs::File::open(script) {
+                return Err(Error::Preload {
+                    path: script.clone(),
+                    reason: e.to_string(),
                 });
             }
         }

@@ -53,13 +53,20 @@ pub(crate) fn router(main: Arc<Main>, config: WebConfig, addr: SocketAddr) -> Ro
     };
     let mut app = Router::new()
         .route("/electrode/ipc-renderer.js", get(shim))
+        .route("/electrode/preload.js", get(crate::preload::script))
         .route("/electrode/connect", post(connect))
         .route("/electrode/ws", get(ws))
         .route("/electrode/sync", post(crate::sync::sync))
         .route("/electrode/webview", post(webview_create))
         .route("/electrode/webview/close", post(webview_close));
     if let Some(dir) = &config.app_dir {
-        app = app.fallback_service(tower_http::services::ServeDir::new(dir));
+        let files = tower::ServiceBuilder::new()
+            .layer(middleware::from_fn_with_state(
+                bridge.clone(),
+                crate::preload::inject,
+            ))
+            .service(tower_http::services::ServeDir::new(dir));
+        app = app.fallback_service(files);
     }
     // Handlers read their bodies themselves, after authorisation, with their own caps.
     app.layer(DefaultBodyLimit::max(SMALL_BODY))
