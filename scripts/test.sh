@@ -1,16 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite, on a fresh machine: installs what the browser tests need, runs every
-# test (unit, property, real renderer processes, real pages in headless Chromium) and the
+# The whole test suite, on a fresh machine: installs the system packages it needs
+# (scripts/deps.sh), runs every test (unit, property, real renderer processes, real pages in
+# headless Chromium, a real desktop window under Xvfb) and the
 # benchmark in smoke mode (it only proves the harness works; no timing is asserted).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-  echo "== installing chromium and chromium-driver (browser tests need them)"
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
-fi
+bash scripts/deps.sh
 
 echo "== cargo test (workspace)"
 cargo test --workspace

@@ -26,7 +26,10 @@
  *     designed error comes back as HTTP 200 with header `X-Electrode-Error: 1` and its text;
  *   - <webview>: POST /electrode/webview -> {"guest": id, "ticket": "<hex>"}; the guest iframe is
  *     named `electrode-guest:<ticket>` and its shim presents the ticket at connect;
- *     POST /electrode/webview/close (body: the guest id) when the element leaves the DOM.
+ *     POST /electrode/webview/close (body: the guest id) when the element leaves the DOM;
+ *   - desktop windows (crates/electrode-window): the top frame is named
+ *     `electrode-window:<ticket>` before the page runs; the shim presents that ticket at connect
+ *     like a guest's, but the page is not a guest (no sendToHost).
  *
  * Frame bodies and the argument section are byte-for-byte those of the Rust crate
  * electrode-wire (frame.rs, args.rs, ser.rs; docs/adr/0001-wire-format.md):
@@ -79,6 +82,7 @@
   /** Values nested deeper than this are dropped (top-level arguments are depth 1). */
   var MAX_DEPTH = 100;
   var GUEST_PREFIX = 'electrode-guest:';
+  var WINDOW_PREFIX = 'electrode-window:';
   var TWO32 = 4294967296;
   /** Integral numbers in (-2^63, 2^64) are written as integers (serde_json reads them as i64/u64). */
   var INT_MIN = -9223372036854775808;
@@ -1165,9 +1169,14 @@
       return;
     }
     var ticket = '';
+    var prefix = '';
     try {
       var name = root.name;
-      if (typeof name === 'string' && name.indexOf(GUEST_PREFIX) === 0) ticket = name.slice(GUEST_PREFIX.length);
+      if (typeof name === 'string') {
+        if (name.indexOf(GUEST_PREFIX) === 0) prefix = GUEST_PREFIX;
+        else if (name.indexOf(WINDOW_PREFIX) === 0) prefix = WINDOW_PREFIX;
+        if (prefix) ticket = name.slice(prefix.length);
+      }
     } catch (e) {
       // no window.name
     }
@@ -1196,11 +1205,11 @@
     }
     state.id = info.id;
     state.token = String(info.token);
-    state.guest = ticket !== '';
+    state.guest = prefix === GUEST_PREFIX;
     if (typeof info.maxMessageSize === 'number') state.limit = info.maxMessageSize;
-    if (state.guest && typeof info.ticket === 'string') {
-      // Each ticket admits one page: the guest's next page (reload, navigation) presents this one.
-      try { root.name = GUEST_PREFIX + info.ticket; } catch (e) { /* no window.name */ }
+    if (prefix && typeof info.ticket === 'string') {
+      // Each ticket admits one page: the next page (reload, navigation) presents this one.
+      try { root.name = prefix + info.ticket; } catch (e) { /* no window.name */ }
     }
     openSocket(loc);
   }

@@ -30,6 +30,7 @@ mod dispatch;
 mod files;
 mod outbound;
 mod page;
+mod reserve;
 mod routes;
 mod security;
 mod server;
@@ -42,6 +43,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use electrode::Main;
+
+pub use reserve::{PageReserver, ReservedPage};
 
 /// The shim, as served at `/electrode/ipc-renderer.js`.
 pub const SHIM_JS: &str = include_str!("../assets/ipc-renderer.js");
@@ -188,6 +191,7 @@ impl WebConfig {
 #[must_use = "dropping the WebBridge stops the server at once"]
 pub struct WebBridge {
     addr: SocketAddr,
+    reserver: PageReserver,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -226,7 +230,9 @@ impl WebBridge {
             source,
         })?;
         let (max_connections, header_timeout) = (config.max_connections, config.header_timeout);
-        let app = routes::router(main, config, addr);
+        let pages = Arc::new(page::Pages::default());
+        let reserver = PageReserver::new(main.clone(), pages.clone(), addr);
+        let app = routes::router(main, pages, config, addr);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("electrode-web".into())
@@ -251,6 +257,7 @@ impl WebBridge {
         tracing::info!("web bridge listening on http://{addr}/");
         Ok(WebBridge {
             addr,
+            reserver,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -264,6 +271,17 @@ impl WebBridge {
     /// `http://127.0.0.1:<port>/`.
     pub fn url(&self) -> String {
         format!("http://{}/", self.addr)
+    }
+
+    /// Reserves a `WebContents` for a page that something other than a browser tab will load,
+    /// such as a desktop window; see [`PageReserver::reserve`].
+    pub fn reserve_page(&self) -> ReservedPage {
+        self.reserver.reserve()
+    }
+
+    /// A handle that reserves pages from any thread, for as long as the bridge runs.
+    pub fn reserver(&self) -> PageReserver {
+        self.reserver.clone()
     }
 
     /// Stops the server (open pages lose their link).

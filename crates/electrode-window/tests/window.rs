@@ -1,0 +1,295 @@
+//! A real window under Xvfb, real WebKitGTK: main sends to the page, the page answers with
+//! `ipcRenderer.send`, its `sendSync` returns main's value, the page survives a reload as the
+//! same `WebContents`, and a screenshot of the window lands in `docs/window.png`.
+//!
+//! tao's event loop must own the main thread, so this is a `harness = false` test: its own
+//! `main` runs the loop, a driver thread runs the script, and every wait has a deadline that
+//! fails the test with a message. A missing Xvfb, ImageMagick or WebKitGTK fails it too.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::Arc;
+use std::time::Duration;
+
+use electrode::{IpcMain, Main, WebContents};
+use electrode_web::{WebBridge, WebConfig};
+use electrode_window::{App, WindowOptions};
+
+/// Liveness deadline for each step (a first WebKitGTK start under Xvfb can take seconds).
+const STEP: Duration = Duration::from_secs(60);
+
+/// The window's size, and the screenshot's.
+const SIZE: (u32, u32) = (960, 420);
+
+fn fail(what: &str) -> ! {
+    eprintln!("window test FAILED: {what}");
+    std::process::exit(1);
+}
+
+/// An Xvfb server on a free display. It ends when this process does (`PR_SET_PDEATHSIG`), not
+/// before: Xlib ends a process whose display goes away with exit status 1, and tao keeps an X
+/// connection on a thread of its own.
+struct Xvfb {
+    /// Never waited for: it must outlive every X connection of this process.
+    _server: Child,
+    display: String,
+}
+
+impl Xvfb {
+    /// Starts Xvfb on a display it finds free itself (`-displayfd`: it writes the number on
+    /// its standard output once it accepts clients).
+    fn start() -> Xvfb {
+        let mut cmd = Command::new("Xvfb");
+        cmd.args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+        // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+        let mut child = cmd.spawn().unwrap_or_else(|e| {
+            fail(&format!(
+                "cannot start Xvfb ({e}); scripts/deps.sh installs it"
+            ))
+        });
+        let stdout = child.stdout.take().expect("piped");
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| fail("Xvfb did not report its display within 20 s"));
+        let n: u32 = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| fail(&format!("Xvfb did not start (it said {line:?})")));
+        Xvfb {
+            _server: child,
+            display: format!(":{n}"),
+        }
+    }
+}
+
+/// What the page's listeners tell the driver.
+enum Seen {
+    Pong(i64),
+    Done {
+        answer: String,
+        micros: f64,
+        id: u64,
+        guest: bool,
+    },
+}
+
+fn ipc(tx: Sender<Seen>) -> IpcMain {
+    let ipc = IpcMain::new();
+    let pong = tx.clone();
+    ipc.on("pong", move |_event, args| {
+        let _ = pong.send(Seen::Pong(args.get(0)?));
+        Ok(())
+    });
+    ipc.on("ask", |event, _args| {
+        event.set_return_value("fine, thanks: main")?;
+        Ok(())
+    });
+    ipc.on("done", move |_event, args| {
+        let _ = tx.send(Seen::Done {
+            answer: args.get(0)?,
+            micros: args.get(1)?,
+            id: args.get(2)?,
+            guest: args.get(3)?,
+        });
+        Ok(())
+    });
+    ipc
+}
+
+fn recv<T>(rx: &Receiver<T>, what: &str) -> T {
+    rx.recv_timeout(STEP)
+        .unwrap_or_else(|_| fail(&format!("no {what} within {STEP:?}")))
+}
+
+/// One exchange: main's `ping`, the page's `pong`, its `sendSync`, its `done` once painted.
+fn exchange(wc: &WebContents, seen: &Receiver<Seen>, n: i64) -> (String, f64) {
+    wc.send("ping", &(n,))
+        .unwrap_or_else(|e| fail(&format!("send ping: {e}")));
+    match recv(seen, "pong from the page") {
+        Seen::Pong(m) if m == n + 1 => {}
+        Seen::Pong(m) => fail(&format!("pong {m}, expected {}", n + 1)),
+        Seen::Done { .. } => fail("done before pong"),
+    }
+    match recv(seen, "done from the page") {
+        Seen::Done {
+            answer,
+            micros,
+            id,
+            guest,
+        } => {
+            if id != wc.id() {
+                fail(&format!(
+                    "the page says it is renderer {id}, main says {}",
+                    wc.id()
+                ));
+            }
+            if guest {
+                fail("a window's page thinks it is a <webview> guest");
+            }
+            (answer, micros)
+        }
+        Seen::Pong(_) => fail("a second pong"),
+    }
+}
+
+/// The window, from the top left corner of the screen (Xvfb has no window manager to move it).
+fn screenshot(display: &str, (width, height): (u32, u32), to: &Path) {
+    let status = Command::new("import")
+        .args([
+            "-window",
+            "root",
+            "-crop",
+            &format!("{width}x{height}+0+0"),
+            "+repage",
+        ])
+        .arg(to)
+        .env("DISPLAY", display)
+        .status()
+        .unwrap_or_else(|e| {
+            fail(&format!(
+                "cannot run ImageMagick's import ({e}); scripts/deps.sh installs it"
+            ))
+        });
+    if !status.success() {
+        fail(&format!("import -window root failed: {status}"));
+    }
+    // An empty screen has one colour; the page's text has many.
+    let colours = Command::new("convert")
+        .arg(to)
+        .args(["-format", "%k", "info:"])
+        .output()
+        .unwrap_or_else(|e| fail(&format!("cannot run ImageMagick's convert: {e}")));
+    let n: u64 = String::from_utf8_lossy(&colours.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    if n < 16 {
+        fail(&format!(
+            "the screenshot has {n} colours: the window shows nothing"
+        ));
+    }
+    println!("screenshot: {} ({n} colours)", to.display());
+}
+
+fn main() {
+    // Whatever hangs, the test ends with a message.
+    std::thread::spawn(|| {
+        std::thread::sleep(STEP * 5);
+        fail(&format!("the test did not finish within {:?}", STEP * 5));
+    });
+    let xvfb = Xvfb::start();
+    std::env::set_var("DISPLAY", &xvfb.display);
+    std::env::remove_var("WAYLAND_DISPLAY");
+    // No WebKit switches: with bubblewrap installed (a dependency of the WebKitGTK package) its
+    // sandbox starts even as root, and Xvfb's software GL suffices. Where it cannot, the
+    // environment may set WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS=1 or
+    // WEBKIT_DISABLE_COMPOSITING_MODE=1 (ADR 0010); the test leaves them to it.
+
+    let (tx, seen) = channel();
+    let main = Arc::new(
+        Main::builder()
+            .ipc(ipc(tx))
+            .start()
+            .unwrap_or_else(|e| fail(&format!("main: {e}"))),
+    );
+    let app_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/app");
+    let bridge = WebBridge::start(main.clone(), WebConfig::new().app_dir(&app_dir))
+        .unwrap_or_else(|e| fail(&format!("bridge: {e}")));
+    let mut app = App::new(main.clone(), &bridge).unwrap_or_else(|e| fail(&e.to_string()));
+    let win = app
+        .window(
+            WindowOptions::new()
+                .title("Electrode window test")
+                .size(SIZE.0, SIZE.1)
+                .load_file("index.html"),
+        )
+        .unwrap_or_else(|e| {
+            fail(&format!(
+                "{e} (is WebKitGTK 4.1 installed? scripts/deps.sh)"
+            ))
+        });
+    let (closed_tx, closed) = channel();
+    win.on_closed(move || {
+        let _ = closed_tx.send(());
+    });
+
+    let wc = win.web_contents().clone();
+    let (loaded_tx, loaded) = channel();
+    wc.on_did_finish_load(move |wc| {
+        let _ = loaded_tx.send(wc.load_count());
+    });
+    let display = xvfb.display.clone();
+    let driver_win = win.clone();
+    let driver = std::thread::spawn(move || {
+        recv(&loaded, "did-finish-load of the window's page");
+        let (answer, micros) = exchange(&wc, &seen, 41);
+        if answer != "fine, thanks: main" {
+            fail(&format!("sendSync returned {answer:?}"));
+        }
+        println!("sendSync in WebKitGTK: {micros} µs per round trip (mean of 200)");
+
+        // A reload is a new page in the same WebContents (same id), as in Electron.
+        wc.send("reload", &())
+            .unwrap_or_else(|e| fail(&format!("send reload: {e}")));
+        if recv(&loaded, "did-finish-load after the reload") < 2 {
+            fail("the reload did not load the page again");
+        }
+        let (answer, micros) = exchange(&wc, &seen, 99);
+        if answer != "fine, thanks: main" {
+            fail(&format!("sendSync after the reload returned {answer:?}"));
+        }
+        println!("sendSync after the reload: {micros} µs per round trip");
+
+        let png = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/window.png");
+        screenshot(&display, SIZE, &png);
+
+        driver_win.close();
+        closed
+            .recv_timeout(STEP)
+            .unwrap_or_else(|_| fail("on_closed did not run after close()"));
+        if !wc.is_destroyed() {
+            fail("the window closed but its WebContents lives on");
+        }
+    });
+
+    app.run();
+    if let Err(panic) = driver.join() {
+        std::panic::resume_unwind(panic);
+    }
+    if !win.is_closed() {
+        fail("run() returned with the window open");
+    }
+    drop(bridge);
+    main.shutdown();
+    println!("1 passed, 0 failed");
+    // Xvfb ends with this process (see `Xvfb`).
+    drop(xvfb);
+}
