@@ -1,8 +1,7 @@
 //! The event loop that owns the main thread, and the windows it runs.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use electrode::Main;
 use electrode_web::{PageReserver, ReservedPage, WebBridge};
@@ -85,7 +84,7 @@ impl App {
         let handle = AppHandle {
             proxy: event_loop.create_proxy(),
             reserver: bridge.reserver(),
-            pending: Arc::default(),
+            requests: Arc::default(),
         };
         Ok(App {
             event_loop,
@@ -143,7 +142,7 @@ impl App {
             *flow = ControlFlow::Wait;
             match event {
                 Event::UserEvent(Command::Open(pending)) => {
-                    handle.pending.fetch_sub(1, Ordering::AcqRel);
+                    handle.requests.opened();
                     windows.open(target, *pending);
                 }
                 Event::UserEvent(Command::Close { id, reason }) => windows.close(id, &reason),
@@ -157,7 +156,7 @@ impl App {
                     }
                 }
                 Event::MainEventsCleared
-                    if windows.live.is_empty() && handle.pending.load(Ordering::Acquire) == 0 =>
+                    if windows.live.is_empty() && handle.requests.end_if_none() =>
                 {
                     *flow = ControlFlow::Exit;
                 }
@@ -167,13 +166,54 @@ impl App {
     }
 }
 
+impl Drop for App {
+    // An app dropped without running (or an early return) takes its windows with it; their
+    // `WebContents` must not linger as renderers that never load.
+    fn drop(&mut self) {
+        let ids: Vec<u64> = self.windows.live.keys().copied().collect();
+        for id in ids {
+            self.windows.close(id, "the window's app was dropped");
+        }
+    }
+}
+
 /// Opens windows from any thread, while the [`App`] runs (or before). Cheap to clone.
 #[derive(Clone)]
 pub struct AppHandle {
     proxy: EventLoopProxy<Command>,
     reserver: PageReserver,
-    /// Windows asked for that the loop has not opened yet (it must not exit meanwhile).
-    pending: Arc<AtomicUsize>,
+    requests: Arc<Requests>,
+}
+
+/// Windows asked for that the loop has not opened yet, and whether it has ended: under one
+/// lock, so that a window is either opened by the loop or refused, never left in its queue.
+#[derive(Default)]
+struct Requests(Mutex<(usize, bool)>);
+
+impl Requests {
+    /// Counts a request, unless the loop has ended.
+    fn ask(&self, send: impl FnOnce() -> bool) -> bool {
+        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if state.1 || !send() {
+            return false;
+        }
+        state.0 += 1;
+        true
+    }
+
+    fn opened(&self) {
+        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        state.0 = state.0.saturating_sub(1);
+    }
+
+    /// Ends the loop if no window is asked for.
+    fn end_if_none(&self) -> bool {
+        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if state.0 == 0 {
+            state.1 = true;
+        }
+        state.1
+    }
 }
 
 impl std::fmt::Debug for AppHandle {
@@ -190,20 +230,20 @@ impl AppHandle {
     pub fn window(&self, options: WindowOptions) -> Result<BrowserWindow, Error> {
         let page = self.reserver.reserve();
         let handle = BrowserWindow::new(page.web_contents().clone(), self.proxy.clone());
-        self.pending.fetch_add(1, Ordering::AcqRel);
+        let contents = page.web_contents().clone();
         let pending = Pending {
             options,
             page,
             handle: handle.clone(),
         };
-        if let Err(closed) = self.proxy.send_event(Command::Open(Box::new(pending))) {
-            self.pending.fetch_sub(1, Ordering::AcqRel);
-            if let Command::Open(p) = closed.0 {
-                p.page
-                    .web_contents()
-                    .close("the window event loop is no longer running");
-                p.handle.closed.fire();
-            }
+        let sent = self.requests.ask(|| {
+            self.proxy
+                .send_event(Command::Open(Box::new(pending)))
+                .is_ok()
+        });
+        if !sent {
+            contents.close("the window event loop is no longer running");
+            handle.closed.fire();
             return Err(Error::Closed);
         }
         Ok(handle)

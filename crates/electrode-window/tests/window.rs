@@ -1,6 +1,8 @@
 //! A real window under Xvfb, real WebKitGTK: main sends to the page, the page answers with
 //! `ipcRenderer.send`, its `sendSync` returns main's value, the page survives a reload as the
-//! same `WebContents`, and a screenshot of the window lands in `docs/window.png`.
+//! same `WebContents`, and a screenshot of the window lands in `docs/window.png`; then a second
+//! window opened from another thread loads, `close()` closes the first (its `WebContents` with
+//! it, `on_closed` runs), and `Main::shutdown` closes the second, which ends `App::run`.
 //!
 //! tao's event loop must own the main thread, so this is a `harness = false` test: its own
 //! `main` runs the loop, a driver thread runs the script, and every wait has a deadline that
@@ -248,6 +250,7 @@ fn main() {
     });
     let display = xvfb.display.clone();
     let driver_win = win.clone();
+    let (handle, driver_main) = (app.handle(), main.clone());
     let driver = std::thread::spawn(move || {
         recv(&loaded, "did-finish-load of the window's page");
         let (answer, micros) = exchange(&wc, &seen, 41);
@@ -271,6 +274,22 @@ fn main() {
         let png = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/window.png");
         screenshot(&display, SIZE, &png);
 
+        // A second window, asked for from this thread while the loop runs.
+        let second = handle
+            .window(WindowOptions::new().title("second").load_file("index.html"))
+            .unwrap_or_else(|e| fail(&format!("second window: {e}")));
+        let (second_loaded_tx, second_loaded) = channel();
+        second.web_contents().on_did_finish_load(move |_| {
+            let _ = second_loaded_tx.send(());
+        });
+        recv(
+            &second_loaded,
+            "did-finish-load of the second window's page",
+        );
+        if second.id() == wc.id() {
+            fail("two windows share a WebContents");
+        }
+
         driver_win.close();
         closed
             .recv_timeout(STEP)
@@ -278,6 +297,17 @@ fn main() {
         if !wc.is_destroyed() {
             fail("the window closed but its WebContents lives on");
         }
+
+        // Main shutting down closes the last window, and so ends `run`.
+        let (second_closed_tx, second_closed) = channel();
+        second.on_closed(move || {
+            let _ = second_closed_tx.send(());
+        });
+        driver_main.shutdown();
+        recv(
+            &second_closed,
+            "on_closed of the second window after Main::shutdown",
+        );
     });
 
     app.run();
@@ -288,7 +318,6 @@ fn main() {
         fail("run() returned with the window open");
     }
     drop(bridge);
-    main.shutdown();
     println!("1 passed, 0 failed");
     // Xvfb ends with this process (see `Xvfb`).
     drop(xvfb);
