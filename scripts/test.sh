@@ -14,6 +14,9 @@ cargo test --workspace
 echo "== ipcRenderer shim in headless Chromium (value conversion, codec, protocol against a stand-in bridge)"
 python3 crates/electrode-web/assets/tests/run_browser_tests.py --bridge
 
+echo "== electrode demo --window under Xvfb (the CLI's window feature builds and its window opens and closes)"
+xvfb-run -a cargo run -q -p electrode-cli --features window -- demo --window --serve-for 3
+
 if [ -d bench ]; then
   echo "== benchmark smoke run"
   cargo run --release -q -p electrode-bench -- --smoke

@@ -22,6 +22,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! A desktop window (crate `electrode-window`) needs its page's `WebContents` before the page
+//! loads: [`WebBridge::reserve_page`] makes one, with the ticket the window's page presents.
+//!
 //! Page code written for Electron 1.7.8 runs as it is once it loads the shim:
 //! `<script src="/electrode/ipc-renderer.js"></script>`, then
 //! `const { ipcRenderer } = require('electron')`.
