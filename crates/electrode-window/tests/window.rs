@@ -1,4 +1,5 @@
-//! A real window under Xvfb, real WebKitGTK: main sends to the page, the page answers with
+//! A real window under Xvfb, real WebKitGTK (after `App::new` without a display fails with an
+//! error saying so): main sends to the page, the page answers with
 //! `ipcRenderer.send`, its `sendSync` returns main's value, the page survives a reload as the
 //! same `WebContents`, and a screenshot of the window lands in `docs/window.png`; then a second
 //! window opened from another thread loads, `close()` closes the first (its `WebContents` with
@@ -208,7 +209,6 @@ fn main() {
         fail(&format!("the test did not finish within {:?}", STEP * 5));
     });
     let xvfb = Xvfb::start();
-    std::env::set_var("DISPLAY", &xvfb.display);
     std::env::remove_var("WAYLAND_DISPLAY");
     // No WebKit switches: with bubblewrap installed (a dependency of the WebKitGTK package) its
     // sandbox starts even as root, and Xvfb's software GL suffices. Where it cannot, the
@@ -225,6 +225,14 @@ fn main() {
     let app_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/app");
     let bridge = WebBridge::start(main.clone(), WebConfig::new().app_dir(&app_dir))
         .unwrap_or_else(|e| fail(&format!("bridge: {e}")));
+    // Without a display, an error that says so, not a panic inside GTK.
+    std::env::remove_var("DISPLAY");
+    match App::new(main.clone(), &bridge) {
+        Err(e) if e.to_string().contains("no display") => {}
+        Err(e) => fail(&format!("App::new without a display: unexpected error {e}")),
+        Ok(_) => fail("App::new without a display succeeded"),
+    }
+    std::env::set_var("DISPLAY", &xvfb.display);
     let mut app = App::new(main.clone(), &bridge).unwrap_or_else(|e| fail(&e.to_string()));
     let win = app
         .window(
