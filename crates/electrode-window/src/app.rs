@@ -146,9 +146,11 @@ impl App {
                     windows.open(target, *pending);
                 }
                 Event::UserEvent(Command::Close { id, reason }) => windows.close(id, &reason),
+                // Destroyed: the window went without asking (its X client was killed, ...);
+                // windows this loop closes are no longer in `by_window` when theirs arrives.
                 Event::WindowEvent {
                     window_id,
-                    event: WindowEvent::CloseRequested,
+                    event: WindowEvent::CloseRequested | WindowEvent::Destroyed,
                     ..
                 } => {
                     if let Some(id) = windows.by_window.get(&window_id).copied() {
