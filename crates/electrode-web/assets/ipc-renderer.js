@@ -12,8 +12,9 @@
  *
  * Transport (the Rust bridge in crates/electrode-web implements the other side):
  *   - POST /electrode/connect (synchronous XHR at load, header `X-Electrode: 1`, body "" or the
- *     guest ticket of a <webview> guest) -> {"id": <webContentsId>, "token": "<hex>",
- *     "maxMessageSize": <bytes>, "ticket": "<hex>" (guests: the ticket for their next page)};
+ *     ticket of a <webview> guest or a desktop window) -> {"id": <webContentsId>,
+ *     "token": "<hex>", "maxMessageSize": <bytes>, "ticket": "<hex>" (ticketed pages: the
+ *     ticket for their next page)};
  *   - WebSocket /electrode/ws?token=<token>: every async message (send, sendTo, sendToHost,
  *     <webview>.send) is one binary message `u64 LE sequence number` (from 1) + frame body;
  *     `u64 0` + "loaded" tells main the document has loaded (did-finish-load); main's messages

@@ -215,7 +215,7 @@ async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Body) -> Res
                 b.pages.unreserve_pending();
                 return refuse(
                     StatusCode::FORBIDDEN,
-                    "unknown, used or expired <webview> guest or window ticket".into(),
+                    "unknown, used or expired <webview> guest ticket or window ticket".into(),
                 );
             }
         }
