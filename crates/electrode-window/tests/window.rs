@@ -1,7 +1,8 @@
 //! A real window under Xvfb, real WebKitGTK (after `App::new` without a display fails with an
-//! error saying so): main sends to the page, the page answers with
-//! `ipcRenderer.send`, its `sendSync` returns main's value, the page survives a reload as the
-//! same `WebContents`, and a screenshot of the window lands in `docs/window.png`; then a second
+//! error saying so): main sends to the page, the page answers with `ipcRenderer.send`, its
+//! `sendSync` returns main's value, its `<webview>` guest's `sendToHost` reaches it, the page
+//! survives a reload as the same `WebContents`, and a screenshot of the window lands in
+//! `docs/window.png`; then a second
 //! window opened from another thread loads, `close()` closes the first (its `WebContents` with
 //! it, `on_closed` runs), and `Main::shutdown` closes the second, which ends `App::run`.
 //!
@@ -104,8 +105,16 @@ enum Seen {
     },
 }
 
-fn ipc(tx: Sender<Seen>) -> IpcMain {
+/// A `<webview>` guest's `sendToHost`, as the window's page forwarded it: channel, the guest's
+/// id and whether it knows it is a guest.
+type GuestSaid = (String, (u64, bool));
+
+fn ipc(tx: Sender<Seen>, guest: Sender<GuestSaid>) -> IpcMain {
     let ipc = IpcMain::new();
+    ipc.on("guest-said", move |_event, args| {
+        let _ = guest.send((args.get(0)?, args.get(1)?));
+        Ok(())
+    });
     let pong = tx.clone();
     ipc.on("pong", move |_event, args| {
         let _ = pong.send(Seen::Pong(args.get(0)?));
@@ -216,9 +225,10 @@ fn main() {
     // WEBKIT_DISABLE_COMPOSITING_MODE=1 (ADR 0010); the test leaves them to it.
 
     let (tx, seen) = channel();
+    let (guest_tx, guest_said) = channel();
     let main = Arc::new(
         Main::builder()
-            .ipc(ipc(tx))
+            .ipc(ipc(tx, guest_tx))
             .start()
             .unwrap_or_else(|e| fail(&format!("main: {e}"))),
     );
@@ -266,6 +276,22 @@ fn main() {
             fail(&format!("sendSync returned {answer:?}"));
         }
         println!("sendSync in WebKitGTK: {micros} µs per round trip (mean of 200)");
+
+        // The page's <webview> guest is a WebContents of its own, embedded by the window's.
+        let (said, (guest_id, knows)) = recv(&guest_said, "the guest's sendToHost");
+        if said != "hello-host" || !knows {
+            fail(&format!(
+                "the guest said {said:?} (knows it is a guest: {knows})"
+            ));
+        }
+        let embedder = driver_main
+            .from_id(guest_id)
+            .and_then(|g| g.embedder().map(|e| e.id()));
+        if embedder != Some(wc.id()) {
+            fail(&format!(
+                "guest {guest_id} is embedded by {embedder:?}, not the window's page"
+            ));
+        }
 
         // A reload is a new page in the same WebContents (same id), as in Electron.
         wc.send("reload", &())
