@@ -2,9 +2,9 @@
 //! error saying so): main sends to the page, the page answers with `ipcRenderer.send`, its
 //! `sendSync` returns main's value, its `<webview>` guest's `sendToHost` reaches it, the page
 //! survives a reload as the same `WebContents`, and a screenshot of the window lands in
-//! `docs/window.png`; then a second
-//! window opened from another thread loads, `close()` closes the first (its `WebContents` with
-//! it, `on_closed` runs), and `Main::shutdown` closes the second, which ends `App::run`.
+//! `docs/window.png`; then windows opened from another thread load, a user's close
+//! (`WM_DELETE_WINDOW`) and `close()` each close a window and its `WebContents` (`on_closed`
+//! runs), and `Main::shutdown` closes the last, which ends `App::run`.
 //!
 //! tao's event loop must own the main thread, so this is a `harness = false` test: its own
 //! `main` runs the loop, a driver thread runs the script, and every wait has a deadline that
@@ -211,6 +211,60 @@ fn screenshot(display: &str, (width, height): (u32, u32), to: &Path) {
     println!("screenshot: {} ({n} colours)", to.display());
 }
 
+/// Closes the top-level window titled `title` as a user would: with the `WM_DELETE_WINDOW`
+/// message a window manager sends for its close button (Xvfb has no window manager).
+fn close_like_a_user(display: &str, title: &str) {
+    use std::ffi::{CStr, CString};
+    use x11_dl::xlib;
+    let x = xlib::Xlib::open().unwrap_or_else(|e| fail(&format!("cannot load libX11: {e}")));
+    let name = CString::new(display).expect("no NUL in a display name");
+    // SAFETY: plain Xlib calls on a connection of our own; every pointer Xlib returns is
+    // checked and freed with XFree.
+    unsafe {
+        let d = (x.XOpenDisplay)(name.as_ptr());
+        if d.is_null() {
+            fail(&format!("cannot open display {display} to close {title:?}"));
+        }
+        let root = (x.XDefaultRootWindow)(d);
+        let (mut r, mut p, mut kids, mut n) = (0, 0, std::ptr::null_mut(), 0);
+        (x.XQueryTree)(d, root, &mut r, &mut p, &mut kids, &mut n);
+        let mut target = None;
+        for i in 0..n as usize {
+            let w = *kids.add(i);
+            let mut text = std::ptr::null_mut();
+            if (x.XFetchName)(d, w, &mut text) != 0 && !text.is_null() {
+                if CStr::from_ptr(text).to_bytes() == title.as_bytes() {
+                    target = Some(w);
+                }
+                (x.XFree)(text.cast());
+            }
+        }
+        if !kids.is_null() {
+            (x.XFree)(kids.cast());
+        }
+        let w = target.unwrap_or_else(|| fail(&format!("no top-level window titled {title:?}")));
+        let protocols = (x.XInternAtom)(d, c"WM_PROTOCOLS".as_ptr(), 0);
+        let delete = (x.XInternAtom)(d, c"WM_DELETE_WINDOW".as_ptr(), 0);
+        let mut data = xlib::ClientMessageData::new();
+        data.set_long(0, delete as std::ffi::c_long);
+        data.set_long(1, xlib::CurrentTime as std::ffi::c_long);
+        let mut event: xlib::XEvent = xlib::XClientMessageEvent {
+            type_: xlib::ClientMessage,
+            serial: 0,
+            send_event: xlib::True,
+            display: d,
+            window: w,
+            message_type: protocols,
+            format: 32,
+            data,
+        }
+        .into();
+        (x.XSendEvent)(d, w, xlib::False, xlib::NoEventMask, &mut event);
+        (x.XFlush)(d);
+        (x.XCloseDisplay)(d);
+    }
+}
+
 fn main() {
     // Whatever hangs, the test ends with a message.
     std::thread::spawn(|| {
@@ -322,6 +376,31 @@ fn main() {
         );
         if second.id() == wc.id() {
             fail("two windows share a WebContents");
+        }
+
+        // A third, closed by the user (the window manager's close button).
+        let third = handle
+            .window(WindowOptions::new().title("third").load_file("index.html"))
+            .unwrap_or_else(|e| fail(&format!("third window: {e}")));
+        let (third_loaded_tx, third_loaded) = channel();
+        third.web_contents().on_did_finish_load(move |_| {
+            let _ = third_loaded_tx.send(());
+        });
+        recv(&third_loaded, "did-finish-load of the third window's page");
+        let (third_closed_tx, third_closed) = channel();
+        third.on_closed(move || {
+            let _ = third_closed_tx.send(());
+        });
+        close_like_a_user(&display, "third");
+        recv(
+            &third_closed,
+            "on_closed after the user closed the third window",
+        );
+        match third.web_contents().destroy_reason() {
+            Some(why) if why.contains("the window was closed") => {}
+            other => fail(&format!(
+                "the third window's WebContents ended with {other:?}"
+            )),
         }
 
         driver_win.close();
