@@ -358,6 +358,12 @@ fn main() {
             fail(&format!("sendSync after the reload returned {answer:?}"));
         }
         println!("sendSync after the reload: {micros} µs per round trip");
+        // The reloaded page made a new <webview>, hence a new guest; it is painted once it spoke.
+        let (said, (guest_id, _)) =
+            recv(&guest_said, "the new guest's sendToHost after the reload");
+        if said != "hello-host" || driver_main.from_id(guest_id).is_none() {
+            fail(&format!("after the reload, guest {guest_id} said {said:?}"));
+        }
 
         let png = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/window.png");
         screenshot(&display, SIZE, &png);
