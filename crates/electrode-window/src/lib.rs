@@ -32,8 +32,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Platforms: Linux (X11 or Wayland) with WebKitGTK 4.1 is built and tested. `wry` and `tao` also
-//! target macOS (WKWebView) and Windows (WebView2); see `docs/adr/0010-desktop-window.md`.
+//! Platforms: Linux with WebKitGTK 4.1 and GTK 3 is built and tested (on X11, under Xvfb; GTK
+//! also runs on Wayland, untested). `wry` and `tao` also target macOS (WKWebView) and Windows
+//! (WebView2), where this crate is not built yet; see `docs/adr/0010-desktop-window.md`.
+
+#![warn(missing_docs)]
 
 mod app;
 mod options;
