@@ -409,6 +409,11 @@ async fn a_reserved_window_page_keeps_its_web_contents_across_pages() {
         .expect("the shim's window prefix")
         .to_string();
     assert!(page.init_script().contains(&name));
+    assert!(
+        page.init_script()
+            .contains(&format!("location.origin===\"http://{addr}\"")),
+        "the ticket is only for the bridge's origin"
+    );
     assert!(page
         .url("/index.html")
         .ends_with(&format!("{addr}/index.html")));

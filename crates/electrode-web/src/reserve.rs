@@ -98,13 +98,16 @@ impl ReservedPage {
     }
 
     /// A script for the webview to run in the top frame before every document's own scripts:
-    /// it sets [`window_name`](Self::window_name) unless the frame already carries a ticket
-    /// (a reload or navigation presents the next one, which the shim stored there).
+    /// on the bridge's origin only (other sites never see the ticket), it sets
+    /// [`window_name`](Self::window_name) unless the frame already carries a ticket (a reload
+    /// or navigation presents the next one, which the shim stored there).
     pub fn init_script(&self) -> String {
-        let name = serde_json::to_string(&self.window_name()).expect("a string serializes");
+        let json = |s: &str| serde_json::to_string(s).expect("a string serializes");
         format!(
-            "(function(){{try{{if(window.top===window&&String(window.name).indexOf({prefix})!==0)window.name={name};}}catch(e){{}}}})();",
-            prefix = serde_json::to_string(WINDOW_PREFIX).expect("a string serializes"),
+            "(function(){{try{{if(window.top===window&&location.origin==={origin}&&String(window.name).indexOf({prefix})!==0)window.name={name};}}catch(e){{}}}})();",
+            origin = json(self.base.trim_end_matches('/')),
+            prefix = json(WINDOW_PREFIX),
+            name = json(&self.window_name()),
         )
     }
 

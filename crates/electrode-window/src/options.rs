@@ -64,8 +64,9 @@ impl WindowOptions {
         self
     }
 
-    /// Shows this URL (Electron's `loadURL`). Only pages served by the bridge (same origin)
-    /// can load the shim and connect to main; others are shown without IPC.
+    /// Shows this URL (Electron's `loadURL`). Only pages of the bridge's origin
+    /// (`http://127.0.0.1:<port>`, as [`WebBridge::url`](electrode_web::WebBridge::url) gives
+    /// it) become the window's `WebContents`; other sites are shown without IPC.
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.source = Source::Url(url.into());
         self
