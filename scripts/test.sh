@@ -1,16 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite, on a fresh machine: installs what the browser tests need, runs every
-# test (unit, property, real renderer processes, real pages in headless Chromium) and the
+# The whole test suite, on a fresh machine: installs the system packages it needs
+# (scripts/deps.sh), runs every test (unit, property, real renderer processes, real pages in
+# headless Chromium, a real desktop window under Xvfb) and the
 # benchmark in smoke mode (it only proves the harness works; no timing is asserted).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-  echo "== installing chromium and chromium-driver (browser tests need them)"
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
-fi
+bash scripts/deps.sh
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "== installing nodejs and npm (the page API types check needs them)"
@@ -26,13 +22,16 @@ cargo test --workspace
 # Resolving the packaged manifests needs the registry index; --allow-dirty lets a working
 # tree with local changes be checked too.
 echo "== cargo package (every library crate)"
-cargo package -p electrode-wire -p electrode-io -p electrode -p electrode-renderer -p electrode-web --allow-dirty
+cargo package -p electrode-wire -p electrode-io -p electrode -p electrode-renderer -p electrode-web -p electrode-window --allow-dirty
 
 echo "== page API types (tsc on electron.d.ts, the shim as a module, npm pack of the shim)"
 bash scripts/check-page-types.sh
 
 echo "== ipcRenderer shim in headless Chromium (value conversion, codec, protocol against a stand-in bridge)"
 python3 crates/electrode-web/assets/tests/run_browser_tests.py --bridge
+
+echo "== electrode demo --window under Xvfb (the CLI's window feature builds and its window opens and closes)"
+xvfb-run -a cargo run -q -p electrode-cli --features window -- demo --window --serve-for 3
 
 if [ -d bench ]; then
   echo "== benchmark smoke run"

@@ -177,7 +177,19 @@ fn step(
     Ok(())
 }
 
-pub fn run(web: bool, serve_for: Option<u64>) -> Result<(), Box<dyn std::error::Error>> {
+pub fn run(
+    web: bool,
+    window: bool,
+    serve_for: Option<u64>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    if window && !cfg!(feature = "window") {
+        // Before the demo starts: a user asking for a window wants one, not a console run.
+        return Err(
+            "this electrode was built without desktop windows; run \
+            `cargo run -p electrode-cli --features window -- demo --window` (needs WebKitGTK 4.1)"
+                .into(),
+        );
+    }
     let traffic = Arc::new(Traffic::new());
     let (tx, rx) = channel();
     let events = Events {
@@ -242,7 +254,7 @@ pub fn run(web: bool, serve_for: Option<u64>) -> Result<(), Box<dyn std::error::
     feed.close();
     drop(events);
 
-    let web_bridge = if web {
+    let web_bridge = if web || window {
         let dir = tempfile::tempdir()?;
         std::fs::write(
             dir.path().join("index.html"),
@@ -281,6 +293,15 @@ pub fn run(web: bool, serve_for: Option<u64>) -> Result<(), Box<dyn std::error::
             "  sendSync round trip over {} calls (debug builds are slower; see docs/benchmarks.md): p50 {:.1} µs, p99 {:.1} µs",
             l[0], l[1].as_f64().unwrap_or(0.0), l[2].as_f64().unwrap_or(0.0)
         );
+    }
+    #[cfg(feature = "window")]
+    if let (true, Some((bridge, _dir))) = (window, &web_bridge) {
+        println!();
+        println!("Desktop window: the web demo (a host page with a <webview> guest), until you close it.");
+        crate::window::show(main.clone(), bridge, serve_for)?;
+        main.shutdown();
+        println!("  window closed, all renderers closed; bye.");
+        return Ok(());
     }
     if let Some((bridge, _dir)) = &web_bridge {
         println!();

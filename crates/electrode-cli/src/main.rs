@@ -3,6 +3,8 @@
 mod demo;
 mod roles;
 mod traffic;
+#[cfg(feature = "window")]
+mod window;
 
 use clap::{Parser, Subcommand};
 
@@ -23,7 +25,12 @@ enum Cmd {
         /// Ctrl-C, so you can open it in a browser.
         #[arg(long)]
         web: bool,
-        /// With --web: stop after this many seconds instead of waiting for Ctrl-C.
+        /// Open the web demo in a desktop window (WebKitGTK) and run until it is closed. Needs
+        /// the CLI built with `--features window`.
+        #[arg(long)]
+        window: bool,
+        /// With --web or --window: stop after this many seconds instead of waiting for Ctrl-C
+        /// or the window to close.
         #[arg(long)]
         serve_for: Option<u64>,
     },
@@ -45,9 +52,14 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Cmd::Demo {
         web: false,
+        window: false,
         serve_for: None,
     }) {
-        Cmd::Demo { web, serve_for } => demo::run(web, serve_for),
+        Cmd::Demo {
+            web,
+            window,
+            serve_for,
+        } => demo::run(web, window, serve_for),
         Cmd::Renderer { role } => roles::run(&role),
     };
     if let Err(e) = result {

@@ -392,3 +392,77 @@ async fn send_timeout_waits_for_a_page_that_reads_late() {
     }
     sender.join().unwrap().expect("every send waited for room");
 }
+
+/// A desktop window's page (`WebBridge::reserve_page`): its ticket admits one page, each page
+/// gets the ticket for the next, the page's going only detaches the `WebContents` (a reload),
+/// and a closed `WebContents` admits no page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reserved_window_page_keeps_its_web_contents_across_pages() {
+    let app = start(WebConfig::new());
+    let addr = app.bridge.addr();
+    let page = app.bridge.reserve_page();
+    let wc = page.web_contents().clone();
+    assert!(!wc.is_ready(), "nothing has connected yet");
+    let name = page.window_name();
+    let first = name
+        .strip_prefix("electrode-window:")
+        .expect("the shim's window prefix")
+        .to_string();
+    assert!(page.init_script().contains(&name));
+    assert!(
+        page.init_script()
+            .contains(&format!("location.origin===\"http://{addr}\"")),
+        "the ticket is only for the bridge's origin"
+    );
+    assert!(page
+        .url("/index.html")
+        .ends_with(&format!("{addr}/index.html")));
+
+    let present = |ticket: String| async move {
+        http(
+            addr,
+            "POST",
+            "/electrode/connect",
+            "X-Electrode: 1\r\n",
+            ticket.as_bytes(),
+        )
+        .await
+    };
+    let r = present(first.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let j: Json = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(j["id"].as_u64(), Some(wc.id()));
+    let next = j["ticket"]
+        .as_str()
+        .expect("a ticket for the next page")
+        .to_string();
+    assert_ne!(next, first);
+    assert_eq!(
+        present(first.clone()).await.status,
+        403,
+        "a ticket admits one page"
+    );
+
+    // The page opens its WebSocket, then goes (a reload): detached, not destroyed.
+    let ws = Ws::open(addr, j["token"].as_str().unwrap()).await;
+    drop(ws);
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while wc.is_ready() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the page's going was not noticed within {PATIENCE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(!wc.is_destroyed(), "{:?}", wc.destroy_reason());
+    let r = present(next).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let j: Json = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(j["id"].as_u64(), Some(wc.id()), "the same WebContents");
+    assert_eq!(app.main.web_contents().len(), 1);
+
+    // Closed (its window closed): its next ticket admits nobody.
+    wc.close("window closed");
+    let last = j["ticket"].as_str().unwrap().to_string();
+    assert_eq!(present(last).await.status, 403);
+}

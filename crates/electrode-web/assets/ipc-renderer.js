@@ -12,8 +12,9 @@
  *
  * Transport (the Rust bridge in crates/electrode-web implements the other side):
  *   - POST /electrode/connect (synchronous XHR at load, header `X-Electrode: 1`, body "" or the
- *     guest ticket of a <webview> guest) -> {"id": <webContentsId>, "token": "<hex>",
- *     "maxMessageSize": <bytes>, "ticket": "<hex>" (guests: the ticket for their next page)};
+ *     ticket of a <webview> guest or a desktop window) -> {"id": <webContentsId>,
+ *     "token": "<hex>", "maxMessageSize": <bytes>, "ticket": "<hex>" (ticketed pages: the
+ *     ticket for their next page)};
  *   - WebSocket /electrode/ws?token=<token>: every async message (send, sendTo, sendToHost,
  *     <webview>.send) is one binary message `u64 LE sequence number` (from 1) + frame body;
  *     `u64 0` + "loaded" tells main the document has loaded (did-finish-load); main's messages
@@ -26,7 +27,10 @@
  *     designed error comes back as HTTP 200 with header `X-Electrode-Error: 1` and its text;
  *   - <webview>: POST /electrode/webview -> {"guest": id, "ticket": "<hex>"}; the guest iframe is
  *     named `electrode-guest:<ticket>` and its shim presents the ticket at connect;
- *     POST /electrode/webview/close (body: the guest id) when the element leaves the DOM.
+ *     POST /electrode/webview/close (body: the guest id) when the element leaves the DOM;
+ *   - desktop windows (crates/electrode-window): the top frame is named
+ *     `electrode-window:<ticket>` before the page runs; the shim presents that ticket at connect
+ *     like a guest's, but the page is not a guest (no sendToHost).
  *
  * Frame bodies and the argument section are byte-for-byte those of the Rust crate
  * electrode-wire (frame.rs, args.rs, ser.rs; docs/adr/0001-wire-format.md):
@@ -97,6 +101,7 @@
   /** Values nested deeper than this are dropped (top-level arguments are depth 1). */
   var MAX_DEPTH = 100;
   var GUEST_PREFIX = 'electrode-guest:';
+  var WINDOW_PREFIX = 'electrode-window:';
   var TWO32 = 4294967296;
   /** Integral numbers in (-2^63, 2^64) are written as integers (serde_json reads them as i64/u64). */
   var INT_MIN = -9223372036854775808;
@@ -1214,9 +1219,14 @@
       return;
     }
     var ticket = '';
+    var prefix = '';
     try {
       var name = root.name;
-      if (typeof name === 'string' && name.indexOf(GUEST_PREFIX) === 0) ticket = name.slice(GUEST_PREFIX.length);
+      if (typeof name === 'string') {
+        if (name.indexOf(GUEST_PREFIX) === 0) prefix = GUEST_PREFIX;
+        else if (name.indexOf(WINDOW_PREFIX) === 0) prefix = WINDOW_PREFIX;
+        if (prefix) ticket = name.slice(prefix.length);
+      }
     } catch (e) {
       // no window.name
     }
@@ -1245,11 +1255,11 @@
     }
     state.id = info.id;
     state.token = String(info.token);
-    state.guest = ticket !== '';
+    state.guest = prefix === GUEST_PREFIX;
     if (typeof info.maxMessageSize === 'number') state.limit = info.maxMessageSize;
-    if (state.guest && typeof info.ticket === 'string') {
-      // Each ticket admits one page: the guest's next page (reload, navigation) presents this one.
-      try { root.name = GUEST_PREFIX + info.ticket; } catch (e) { /* no window.name */ }
+    if (prefix && typeof info.ticket === 'string') {
+      // Each ticket admits one page: the next page (reload, navigation) presents this one.
+      try { root.name = prefix + info.ticket; } catch (e) { /* no window.name */ }
     }
     openSocket(loc);
   }

@@ -22,6 +22,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! A desktop window (crate `electrode-window`) needs its page's `WebContents` before the page
+//! loads: [`WebBridge::reserve_page`] makes one, with the ticket the window's page presents.
+//!
 //! Page code written for Electron 1.7.8 runs as it is once it loads the shim:
 //! `<script src="/electrode/ipc-renderer.js"></script>`, then
 //! `const { ipcRenderer } = require('electron')`.
@@ -39,6 +42,7 @@ mod files;
 mod outbound;
 mod page;
 mod preload;
+mod reserve;
 mod routes;
 mod security;
 mod server;
@@ -51,6 +55,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use electrode::Main;
+
+pub use reserve::{PageReserver, ReservedPage};
 
 /// The shim, as served at `/electrode/ipc-renderer.js`.
 pub const SHIM_JS: &str = include_str!("../assets/ipc-renderer.js");
@@ -217,6 +223,7 @@ impl WebConfig {
 #[must_use = "dropping the WebBridge stops the server at once"]
 pub struct WebBridge {
     addr: SocketAddr,
+    reserver: PageReserver,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -263,7 +270,9 @@ impl WebBridge {
             source,
         })?;
         let (max_connections, header_timeout) = (config.max_connections, config.header_timeout);
-        let app = routes::router(main, config, addr);
+        let pages = Arc::new(page::Pages::default());
+        let reserver = PageReserver::new(main.clone(), pages.clone(), addr);
+        let app = routes::router(main, pages, config, addr);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("electrode-web".into())
@@ -288,6 +297,7 @@ impl WebBridge {
         tracing::info!("web bridge listening on http://{addr}/");
         Ok(WebBridge {
             addr,
+            reserver,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -301,6 +311,17 @@ impl WebBridge {
     /// `http://127.0.0.1:<port>/`.
     pub fn url(&self) -> String {
         format!("http://{}/", self.addr)
+    }
+
+    /// Reserves a `WebContents` for a page that something other than a browser tab will load,
+    /// such as a desktop window; see [`PageReserver::reserve`].
+    pub fn reserve_page(&self) -> ReservedPage {
+        self.reserver.reserve()
+    }
+
+    /// A handle that reserves pages from any thread, for as long as the bridge runs.
+    pub fn reserver(&self) -> PageReserver {
+        self.reserver.clone()
     }
 
     /// Stops the server (open pages lose their link).

@@ -1,7 +1,7 @@
 //! One page's session: its `WebContents`, token, link, and the in-order dispatch of its
 //! messages, which arrive over two transports (WebSocket for async, XHR for sync).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -30,6 +30,9 @@ pub(crate) struct Page {
     pub(crate) superseded: AtomicBool,
     /// The page reported its `load` (main's did-finish-load ran for it).
     pub(crate) loaded: AtomicBool,
+    /// The page's `WebContents` belongs to a desktop window ([`crate::PageReserver`]): it
+    /// outlives each page the window loads, so the page's going is a detach, never a close.
+    pub(crate) windowed: bool,
     /// Runs its WebSocket messages through the listeners, in order, off the runtime.
     pub(crate) dispatcher: crate::dispatch::Dispatcher,
 }
@@ -109,6 +112,8 @@ pub(crate) struct Pages {
     guest_tickets: Mutex<HashMap<String, WebContents>>,
     /// Pages connected whose WebSocket is not open yet (each holds a `WebContents`).
     pending: AtomicUsize,
+    /// `WebContents` reserved for desktop windows (their tickets are in `guest_tickets`).
+    windowed: Mutex<HashSet<u64>>,
 }
 
 impl Pages {
@@ -196,6 +201,35 @@ impl Pages {
         let next = crate::security::random_hex(16);
         tickets.insert(next.clone(), guest.clone());
         Some((guest, next))
+    }
+
+    /// Reserves `contents` for a desktop window's pages, admitted by `ticket`.
+    pub(crate) fn add_window(self: &Arc<Self>, ticket: String, contents: WebContents) {
+        let id = contents.id();
+        self.windowed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id);
+        self.add_guest_ticket(ticket, contents.clone());
+        let me = Arc::downgrade(self);
+        contents.on_destroyed(move |_| {
+            if let Some(pages) = me.upgrade() {
+                pages.forget_guest(id);
+                pages
+                    .windowed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&id);
+            }
+        });
+    }
+
+    /// Whether `id` is a desktop window's `WebContents`.
+    pub(crate) fn is_windowed(&self, id: u64) -> bool {
+        self.windowed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&id)
     }
 
     pub(crate) fn forget_guest(&self, guest: u64) {

@@ -35,10 +35,15 @@ pub(crate) struct Bridge {
     csp: Option<HeaderValue>,
 }
 
-pub(crate) fn router(main: Arc<Main>, config: WebConfig, addr: SocketAddr) -> Router {
+pub(crate) fn router(
+    main: Arc<Main>,
+    pages: Arc<Pages>,
+    config: WebConfig,
+    addr: SocketAddr,
+) -> Router {
     let bridge = Bridge {
         main,
-        pages: Arc::new(Pages::default()),
+        pages,
         allowed: Allowed::for_addr(addr),
         config: config.clone(),
         confine: config
@@ -217,7 +222,7 @@ async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Body) -> Res
                 b.pages.unreserve_pending();
                 return refuse(
                     StatusCode::FORBIDDEN,
-                    "unknown, used or expired <webview> guest ticket".into(),
+                    "unknown, used or expired <webview> guest ticket or window ticket".into(),
                 );
             }
         }
@@ -243,6 +248,7 @@ async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Body) -> Res
         limit: b.main.limits().max_message_size,
         superseded: Default::default(),
         loaded: Default::default(),
+        windowed: b.pages.is_windowed(contents.id()),
         dispatcher: Default::default(),
     });
     b.pages.insert(page.clone());
@@ -419,6 +425,10 @@ async fn run_ws(
     } else if reason != "page disconnected" {
         electrode::error_visible!(renderer = page.id(), "{reason}; closing its connection");
         page.close(&reason);
+    } else if page.windowed {
+        // The window keeps its WebContents across reloads and navigations, and closes it
+        // itself when it closes.
+        page.detach("window page unloaded");
     } else if page.contents.embedder().is_some() {
         // A guest that reloads or navigates comes back with the same ticket and id.
         page.detach("guest page unloaded");
