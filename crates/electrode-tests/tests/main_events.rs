@@ -316,13 +316,9 @@ fn a_spawn_failure_names_the_program_but_not_the_token() {
     assert!(longest_hex_run < 32, "a token-like string in: {err}");
 }
 
-#[test]
-fn a_sync_answer_that_cannot_be_queued_closes_the_link_with_the_reason() {
-    let ipc_main = IpcMain::new();
-    ipc_main.on("big-answer", |event, _| {
-        event.set_return_value("a".repeat(64 << 10))?;
-        Ok(())
-    });
+/// Asks a renderer that reads nothing for a 64 KiB answer on `channel` with `ask`, once main's
+/// queue for it is within 1 KiB of its limit; returns why its link was closed.
+fn answer_to_a_renderer_that_reads_nothing(ipc_main: IpcMain, ask: Frame) -> String {
     let main = start(
         ipc_main,
         Limits {
@@ -330,17 +326,26 @@ fn a_sync_answer_that_cannot_be_queued_closes_the_link_with_the_reason() {
             ..Limits::default()
         },
     );
-    // The renderer reads nothing: main's queue for it fills to within 1 KiB of the limit.
     let (wc, mut s, _) = hand_driven(&main);
     let payload = "q".repeat(1 << 10);
     while wc.send("unread", &(&payload,)).is_ok() {}
+    s.write_all(&ask.encode().to_vec()).unwrap();
+    wc.wait_destroyed(PATIENCE).expect("the link is closed")
+}
+
+#[test]
+fn a_sync_answer_that_cannot_be_queued_closes_the_link_with_the_reason() {
+    let ipc_main = IpcMain::new();
+    ipc_main.on("big-answer", |event, _| {
+        event.set_return_value("a".repeat(64 << 10))?;
+        Ok(())
+    });
     let ask = Frame::SendSync {
         request: 1,
         channel: "big-answer".into(),
         args: electrode::Args::empty(),
     };
-    s.write_all(&ask.encode().to_vec()).unwrap();
-    let reason = wc.wait_destroyed(PATIENCE).expect("the link is closed");
+    let reason = answer_to_a_renderer_that_reads_nothing(ipc_main, ask);
     assert!(
         reason.contains("does not read its messages") && reason.contains("'big-answer'"),
         "{reason}"
@@ -353,24 +358,12 @@ fn an_invoke_answer_that_cannot_be_queued_closes_the_link_with_the_reason() {
     ipc_main
         .handle("big-invoke", |_, _| Ok("a".repeat(64 << 10)))
         .unwrap();
-    let main = start(
-        ipc_main,
-        Limits {
-            outbound_queue_bytes: 1 << 20,
-            ..Limits::default()
-        },
-    );
-    // The renderer reads nothing: main's queue for it fills to within 1 KiB of the limit.
-    let (wc, mut s, _) = hand_driven(&main);
-    let payload = "q".repeat(1 << 10);
-    while wc.send("unread", &(&payload,)).is_ok() {}
     let ask = Frame::Invoke {
         request: 1,
         channel: "big-invoke".into(),
         args: electrode::Args::empty(),
     };
-    s.write_all(&ask.encode().to_vec()).unwrap();
-    let reason = wc.wait_destroyed(PATIENCE).expect("the link is closed");
+    let reason = answer_to_a_renderer_that_reads_nothing(ipc_main, ask);
     assert!(
         reason.contains("does not read its messages") && reason.contains("'big-invoke'"),
         "{reason}"

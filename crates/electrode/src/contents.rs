@@ -184,7 +184,8 @@ impl WebContents {
         out.wait_for_room(bytes, deadline)
     }
 
-    pub(crate) fn send_encoded(&self, channel: &str, frame: &Encoded) -> Result<(), Error> {
+    /// `TooLarge` when `frame` is over the renderer's limit (what it accepts from main).
+    fn check_frame_size(&self, channel: &str, frame: &Encoded) -> Result<(), Error> {
         let limit = self.0.limits.max_message_size;
         if frame.body_len() > limit {
             return Err(Error::TooLarge {
@@ -194,6 +195,11 @@ impl WebContents {
                 limit,
             });
         }
+        Ok(())
+    }
+
+    pub(crate) fn send_encoded(&self, channel: &str, frame: &Encoded) -> Result<(), Error> {
+        self.check_frame_size(channel, frame)?;
         let out = {
             let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
             match &mut *state {
@@ -243,15 +249,7 @@ impl WebContents {
     /// Sends an answer (an invoke reply) on the link the renderer has now; never queued for a
     /// later link, whose page would not know the request.
     pub(crate) fn send_reply(&self, channel: &str, frame: &Encoded) -> Result<(), Error> {
-        let limit = self.0.limits.max_message_size;
-        if frame.body_len() > limit {
-            return Err(Error::TooLarge {
-                channel: channel.to_string(),
-                renderer: self.id(),
-                size: frame.body_len(),
-                limit,
-            });
-        }
+        self.check_frame_size(channel, frame)?;
         let out = match &*self.0.state.lock().unwrap_or_else(|e| e.into_inner()) {
             State::Connected { out } => out.clone(),
             _ => {
