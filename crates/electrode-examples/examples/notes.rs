@@ -3,7 +3,11 @@
 //! ```sh
 //! cargo run -p electrode-examples --example notes                      # until Ctrl-C
 //! cargo run -p electrode-examples --example notes -- --serve-for 60    # or 60 seconds
+//! cargo run -p electrode-examples --example notes -- --window          # in a desktop window
 //! ```
+//!
+//! With `--window` the same page opens in a native window (`electrode-window`, WebKitGTK)
+//! instead of a browser tab; closing the window stops the app.
 //!
 //! Open the printed URL. The page (`crates/electrode-examples/notes/`) reads the notes with
 //! `ipcRenderer.sendSync('notes:list')` when it loads, adds one with
@@ -27,18 +31,30 @@ fn main() -> Result<(), AnyError> {
     match renderer_role().as_deref() {
         Some("indexer") => indexer(),
         Some(other) => Err(format!("notes: unknown renderer role {other:?}").into()),
-        None => run_main(serve_for()?),
+        None => {
+            let (serve_for, window) = options()?;
+            run_main(serve_for, window)
+        }
     }
 }
 
-/// `--serve-for <secs>`: stop by itself after that long (the default is to run until Ctrl-C).
-fn serve_for() -> Result<Option<Duration>, AnyError> {
+/// `--serve-for <secs>`: stop by itself after that long (the default is to run until Ctrl-C or,
+/// with `--window`, until the window is closed).
+fn options() -> Result<(Option<Duration>, bool), AnyError> {
+    const USAGE: &str = "usage: notes [--serve-for <secs>] [--window]";
+    let (mut serve_for, mut window) = (None, false);
     let mut args = std::env::args().skip(1);
-    match (args.next().as_deref(), args.next()) {
-        (None, _) => Ok(None),
-        (Some("--serve-for"), Some(secs)) => Ok(Some(Duration::from_secs(secs.parse()?))),
-        _ => Err("usage: notes [--serve-for <secs>]".into()),
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--window" => window = true,
+            "--serve-for" => {
+                let secs = args.next().ok_or(USAGE)?;
+                serve_for = Some(Duration::from_secs(secs.parse()?));
+            }
+            _ => return Err(USAGE.into()),
+        }
     }
+    Ok((serve_for, window))
 }
 
 /// One note as main keeps it and pages see it; `words` is `None` until the indexer answered.
@@ -55,7 +71,7 @@ struct Notes {
     stats: Stats,
 }
 
-fn run_main(serve_for: Option<Duration>) -> Result<(), AnyError> {
+fn run_main(serve_for: Option<Duration>, window: bool) -> Result<(), AnyError> {
     let main = Arc::new(Main::builder().ipc(IpcMain::new()).start()?);
     let notes = Arc::new(Mutex::new(Notes::default()));
     let indexer = main.spawn_self("indexer")?;
@@ -74,7 +90,6 @@ fn run_main(serve_for: Option<Duration>) -> Result<(), AnyError> {
         main.clone(),
         WebConfig::new().app_dir(electrode_examples::NOTES_APP_DIR),
     )?;
-    println!("notes: open {}", bridge.url());
     if let Some(after) = serve_for {
         let stop = main.shutdown_handle();
         std::thread::spawn(move || {
@@ -82,7 +97,23 @@ fn run_main(serve_for: Option<Duration>) -> Result<(), AnyError> {
             stop.shutdown();
         });
     }
-    main.wait()?;
+    if window {
+        // The window's event loop owns this (the main) thread until the window is closed or
+        // main shuts down.
+        let mut app = electrode_window::App::new(main.clone(), &bridge)?;
+        let win = app.window(
+            electrode_window::WindowOptions::new()
+                .title("Electrode notes")
+                .size(900, 640)
+                .load_file("index.html"),
+        )?;
+        println!("notes: in a window (page {})", win.web_contents().id());
+        app.run();
+        main.shutdown();
+    } else {
+        println!("notes: open {}", bridge.url());
+        main.wait()?;
+    }
     drop(bridge);
     println!("notes: stopped");
     Ok(())
@@ -108,8 +139,9 @@ fn listen(main: &Arc<Main>, notes: &Arc<Mutex<Notes>>, indexer: WebContents) {
                 notes.notes.push(note.clone());
                 note
             };
-            indexer.send("index", &(note.id, &note.text))?;
+            // Pages first: the indexer's answer must reach them after "notes:added".
             to_pages(&pages, "notes:added", &(&note,));
+            indexer.send("index", &(note.id, &note.text))?;
             Ok(())
         });
     }

@@ -17,6 +17,7 @@ function showNote(note) {
   count.className = 'count';
   if (note.words === null) {
     count.textContent = '(indexing…)';
+    delete li.dataset.words;
   } else {
     count.textContent = '(' + note.words + (note.words === 1 ? ' word)' : ' words)');
     li.dataset.words = String(note.words);

@@ -2,7 +2,8 @@
 //!
 //! - `notes`: a notes app. Rust main, a Rust worker renderer (the same binary, role
 //!   `indexer`) that counts words, and a page UI served by the web bridge that uses
-//!   `ipcRenderer.send`, `sendSync` and `on`.
+//!   `ipcRenderer.send`, `sendSync` and `on`; with `--window`, the same app in a desktop window
+//!   (`electrode-window`).
 //! - `plugin_host`: several Rust plugin renderers (the same binary, role `plugin`); one
 //!   crashes and main restarts it while the others keep answering.
 //! - `readme`: the README's first code block, kept compiling.

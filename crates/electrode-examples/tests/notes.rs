@@ -83,3 +83,29 @@ fn serve_for_stops_the_example_by_itself() {
     assert_eq!(app.line(), "notes: stopped");
     assert!(app.child.wait().unwrap().success());
 }
+
+#[test]
+fn the_same_app_runs_in_a_desktop_window_under_xvfb() {
+    // A real WebKitGTK window on a virtual display: it opens, and the app stops cleanly.
+    let out = std::process::Command::new("xvfb-run")
+        .arg("-a")
+        .arg(common::example("notes"))
+        .args(["--window", "--serve-for", "3"])
+        .output()
+        .unwrap_or_else(|e| panic!("xvfb-run is needed for the window test (apt-get install -y xvfb xauth; scripts/deps.sh installs it): {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines
+            .first()
+            .is_some_and(|l| l.starts_with("notes: in a window (page ")),
+        "{stdout}"
+    );
+    assert_eq!(lines.last(), Some(&"notes: stopped"), "{stdout}");
+}
