@@ -135,7 +135,8 @@ fn js_frames_decode_and_re_encode_to_the_same_bytes() {
             | Frame::SendTo { channel: c, .. }
             | Frame::WebviewSend { channel: c, .. }
             | Frame::Message { channel: c, .. }
-            | Frame::HostMessage { channel: c, .. }) = &frame
+            | Frame::HostMessage { channel: c, .. }
+            | Frame::Invoke { channel: c, .. }) = &frame
             else {
                 panic!(
                     "{name}: a frame with a channel decoded as {:?}",

@@ -895,6 +895,11 @@
         head.push(u64Bytes(frame.id));
         if (frame.embedder !== undefined) head.push(u64Bytes(frame.embedder));
         if (frame.maxMessageSize !== undefined) head.push(u64Bytes(frame.maxMessageSize));
+        if (frame.version !== undefined) {
+          var v = new Uint8Array(2);
+          new DataView(v.buffer).setUint16(0, frame.version, true);
+          head.push(v, u64Bytes(frame.features || 0));
+        }
         return concatBytes(head);
       case FRAME.SYNC_REPLY:
         head.push(u64Bytes(frame.request));
@@ -975,6 +980,11 @@
         f.id = u64();
         if (off + 8 <= b.length) f.embedder = u64();
         if (off + 8 <= b.length) f.maxMessageSize = u64(); // mains since the limit travels
+        if (off + 10 <= b.length) { // mains since the handshake is versioned
+          f.version = dv.getUint16(off, true);
+          off += 2;
+          f.features = u64();
+        }
         break;
       case FRAME.SYNC_REPLY:
         f.request = u64();
