@@ -322,8 +322,9 @@ impl IpcMain {
 
     /// Drops every listener and handler (a destroyed `WebContents`'s own table).
     pub(crate) fn clear(&self) {
-        self.emitter.remove_all(None);
+        // Handlers first: once the listeners are seen gone, so are the handlers.
         self.handlers.clear();
+        self.emitter.remove_all(None);
     }
 
     /// Runs the listeners of `event.channel()`; returns how many ran. A listener that
