@@ -456,27 +456,39 @@ impl Link {
         make: impl FnOnce(u64) -> Encoded,
         timeout: Option<Duration>,
     ) -> Result<Option<SyncOutcome>, Error> {
-        let request = self.next_request.fetch_add(1, Ordering::Relaxed);
+        let request = self.next_request();
         let frame = make(request);
         self.sync_begin();
         let _guard = SyncGuard(self);
-        self.waits
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .waiting
-            .insert(request);
-        let result = self
-            .write(&frame)
-            .and_then(|()| self.wait_reply(request, timeout.map(|t| Instant::now() + t)));
-        let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
-        w.waiting.remove(&request);
-        w.replies.remove(&request);
+        let result = self.call(request, &frame, timeout);
         result.map(|reply| {
             reply.and_then(|r| match r {
                 Reply::Sync(outcome) => Some(outcome),
                 Reply::Invoke(_) => None,
             })
         })
+    }
+
+    /// Writes `frame` (a call numbered `request`) and waits for its reply (`Ok(None)`: the
+    /// deadline passed); the reply is routed to this caller while it waits.
+    fn call(
+        &self,
+        request: u64,
+        frame: &Encoded,
+        timeout: Option<Duration>,
+    ) -> Result<Option<Reply>, Error> {
+        self.waits
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .waiting
+            .insert(request);
+        let result = self
+            .write(frame)
+            .and_then(|()| self.wait_reply(request, timeout.map(|t| Instant::now() + t)));
+        let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
+        w.waiting.remove(&request);
+        w.replies.remove(&request);
+        result
     }
 
     /// A fresh request number for a call.
@@ -492,20 +504,7 @@ impl Link {
         frame: &Encoded,
         timeout: Option<Duration>,
     ) -> Result<Option<InvokeOutcome>, Error> {
-        self.waits
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .waiting
-            .insert(request);
-        let result = self
-            .write(frame)
-            .and_then(|()| self.wait_reply(request, timeout.map(|t| Instant::now() + t)));
-        {
-            let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
-            w.waiting.remove(&request);
-            w.replies.remove(&request);
-        }
-        match result {
+        match self.call(request, frame, timeout) {
             Ok(Some(Reply::Invoke(outcome))) => Ok(Some(outcome)),
             Ok(_) => {
                 let _ = self.write(&Frame::InvokeCancel { request }.encode());

@@ -300,6 +300,11 @@ impl Head {
         self.0.extend_from_slice(s.as_bytes());
         self
     }
+    /// A reply's status byte (1: a value follows, 0: a failure), then its body.
+    fn reply(mut self, ok: bool, body: Bytes) -> Encoded {
+        self.0.push(u8::from(ok));
+        self.finish(body)
+    }
     fn finish(mut self, body: Bytes) -> Encoded {
         let total = (self.0.len() - 4 + body.len()) as u32;
         self.0[..4].copy_from_slice(&total.to_le_bytes());
@@ -361,17 +366,13 @@ impl Frame {
             } => head.u64(*request).text(channel).finish(args.raw().clone()),
             Frame::InvokeCancel { request } => head.u64(*request).finish(Bytes::new()),
             Frame::InvokeReply { request, outcome } => {
-                let mut head = head.u64(*request);
+                let head = head.u64(*request);
                 match outcome {
-                    InvokeOutcome::Value(json) => {
-                        head.0.push(1);
-                        head.finish(json.clone())
-                    }
+                    InvokeOutcome::Value(json) => head.reply(true, json.clone()),
                     InvokeOutcome::Error(failure) => {
-                        head.0.push(0);
                         // Strings and JSON values always serialize.
                         let json = serde_json::to_vec(failure).unwrap_or_default();
-                        head.finish(Bytes::from(json))
+                        head.reply(false, Bytes::from(json))
                     }
                 }
             }
@@ -404,15 +405,11 @@ impl Frame {
                 .u64(features.bits())
                 .finish(Bytes::new()),
             Frame::SyncReply { request, outcome } => {
-                let mut head = head.u64(*request);
+                let head = head.u64(*request);
                 match outcome {
-                    SyncOutcome::Value(json) => {
-                        head.0.push(1);
-                        head.finish(json.clone())
-                    }
+                    SyncOutcome::Value(json) => head.reply(true, json.clone()),
                     SyncOutcome::Error(text) => {
-                        head.0.push(0);
-                        head.finish(Bytes::copy_from_slice(text.as_bytes()))
+                        head.reply(false, Bytes::copy_from_slice(text.as_bytes()))
                     }
                 }
             }
@@ -508,17 +505,10 @@ impl Frame {
             },
             FrameKind::SyncReply => {
                 let request = u64_field(b)?;
-                if b.is_empty() {
-                    return Err(WireError::Truncated("sync reply status"));
-                }
-                let outcome = match b.get_u8() {
-                    1 => SyncOutcome::Value(body),
-                    0 => SyncOutcome::Error(utf8(body, "sync error text")?),
-                    _ => {
-                        return Err(WireError::MalformedArgs(
-                            "sync reply status must be 0 or 1".into(),
-                        ))
-                    }
+                let outcome = if reply_status(b, "sync reply status")? {
+                    SyncOutcome::Value(body)
+                } else {
+                    SyncOutcome::Error(utf8(body, "sync error text")?)
                 };
                 Frame::SyncReply { request, outcome }
             }
@@ -532,19 +522,12 @@ impl Frame {
             },
             FrameKind::InvokeReply => {
                 let request = u64_field(b)?;
-                if b.is_empty() {
-                    return Err(WireError::Truncated("invoke reply status"));
-                }
-                let outcome = match b.get_u8() {
-                    1 => InvokeOutcome::Value(body),
-                    0 => InvokeOutcome::Error(serde_json::from_slice(&body).map_err(|e| {
+                let outcome = if reply_status(b, "invoke reply status")? {
+                    InvokeOutcome::Value(body)
+                } else {
+                    InvokeOutcome::Error(serde_json::from_slice(&body).map_err(|e| {
                         WireError::MalformedArgs(format!("invoke failure is not valid: {e}"))
-                    })?),
-                    _ => {
-                        return Err(WireError::MalformedArgs(
-                            "invoke reply status must be 0 or 1".into(),
-                        ))
-                    }
+                    })?)
                 };
                 Frame::InvokeReply { request, outcome }
             }
@@ -557,6 +540,21 @@ impl Frame {
                 reason: utf8(body, "close reason")?,
             },
         })
+    }
+}
+
+/// The status byte of a reply frame (`what` names it): `true` when a value follows, `false`
+/// for a failure.
+fn reply_status(b: &mut Bytes, what: &'static str) -> Result<bool, WireError> {
+    if b.is_empty() {
+        return Err(WireError::Truncated(what));
+    }
+    match b.get_u8() {
+        1 => Ok(true),
+        0 => Ok(false),
+        _ => Err(WireError::MalformedArgs(format!(
+            "{what} status must be 0 or 1"
+        ))),
     }
 }
 
