@@ -26,21 +26,31 @@
 //! while any `send_sync` is pending are delivered after it returns, in order. `send_sync` from
 //! inside a listener works.
 //!
+//! # Transports
+//!
+//! The link logic runs over any [`transport::Transport`]. This crate ships two
+//! ([`drivers`]): a Unix-domain socket ([`IpcRenderer::connect`], the usual case) and an
+//! in-memory link for a renderer that lives in main's own process
+//! ([`IpcRenderer::connect_memory`]).
+//!
 //! # Platforms
 //!
-//! Linux only, today: the link is a Unix-domain socket watched with epoll, with an eventfd to
-//! wake the listener thread. macOS, other Unixes and Windows are planned with the main side
-//! (see the workspace README's Platforms section).
+//! Linux only, today: the Unix-socket driver watches the socket with epoll, with an eventfd
+//! to wake the listener thread. macOS, other Unixes and Windows are planned with the main side
+//! (see the workspace README's Platforms section); a new platform is a new driver.
 
 #![deny(missing_docs)]
 
+pub mod drivers;
 mod error;
 mod invoke;
 mod link;
 mod renderer;
 mod role;
+pub mod transport;
 
 pub use electrode_wire::emitter::ListenerId;
+pub use electrode_wire::memory::MemoryLink;
 pub use electrode_wire::{ArgList, Args, Value, WireError};
 pub use error::{BoxError, Error};
 pub use invoke::InvokeCall;

@@ -1,27 +1,26 @@
-//! The socket link to main: handshake, writes, the shared reader, sync waits and the inbox.
+//! The link to main, over any [`Transport`]: handshake, writes, the shared reader, sync waits
+//! and the inbox.
 //!
 //! Reading is shared between the background dispatch thread and threads blocked in
 //! `send_sync`: whoever holds the reader lock reads whole frames and routes them (sync replies
 //! to their waiters, everything else to the inbox). A blocked `send_sync` caller reads the
-//! socket itself, so its reply costs one wake-up, as with a plain blocking socket. The
-//! background thread waits in `epoll_wait` without the lock, and stands back while a sync call
-//! is pending: its interest in the socket is switched off for the duration of the call (so the
-//! reply wakes only the caller), and back on when the last pending call returns. It has no
-//! timer: it wakes for data, or when a returning call leaves messages in the inbox.
+//! link itself, so its reply costs one wake-up, as with a plain blocking socket. The
+//! background thread sleeps in [`Transport::park`] without the lock, and stands back while a
+//! sync call is pending: its interest in the link is switched off for the duration of the call
+//! (so the reply wakes only the caller), and back on when the last pending call returns. It has
+//! no timer: it wakes for data, or when a returning call leaves messages in the inbox.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::os::unix::net::UnixStream;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use electrode_io::{Epoll, EventFd, Events, Interest};
 use electrode_wire::handshake::{Agreement, Features, PROTOCOL_VERSION};
-use electrode_wire::io::{write_frame, FrameReader, ReadError};
+use electrode_wire::io::ReadError;
 use electrode_wire::{Encoded, Frame, InvokeOutcome, SyncOutcome};
 
+use crate::transport::{FrameSource, Transport, Wakeup};
 use crate::Error;
 
 /// An answer main sent to a call that someone waits for.
@@ -93,11 +92,11 @@ struct Waits {
 /// The reader lock; on release it wakes `send_sync` callers that wait for the reader.
 struct ReaderGuard<'a> {
     link: &'a Link,
-    guard: Option<MutexGuard<'a, FrameReader<UnixStream>>>,
+    guard: Option<MutexGuard<'a, Box<dyn FrameSource>>>,
 }
 
 impl std::ops::Deref for ReaderGuard<'_> {
-    type Target = FrameReader<UnixStream>;
+    type Target = Box<dyn FrameSource>;
     fn deref(&self) -> &Self::Target {
         self.guard.as_ref().expect("held until drop")
     }
@@ -129,9 +128,8 @@ pub(crate) struct Link {
     pub(crate) max_message_size: usize,
     /// The protocol version and features agreed with main.
     pub(crate) agreement: Agreement,
-    stream: UnixStream,
-    writer: Mutex<UnixStream>,
-    reader: Mutex<FrameReader<UnixStream>>,
+    io: Box<dyn Transport>,
+    reader: Mutex<Box<dyn FrameSource>>,
     sync_active: AtomicUsize,
     /// `send_sync` callers sleeping until the reader is free (see [`ReaderGuard`]).
     reader_waiters: AtomicUsize,
@@ -144,22 +142,17 @@ pub(crate) struct Link {
     died: Condvar,
     close_reason: Mutex<Option<String>>,
     next_request: AtomicU64,
-    /// What the dispatch thread sleeps on: the socket (token [`SOCKET`], interest off while a
-    /// `send_sync` is pending) and `wake` (token [`WAKE`]).
-    watch: Epoll,
-    /// Raised to wake the dispatch thread: inbox news after a sync call, or the link died.
-    wake: EventFd,
-    /// Serializes `sync_active`'s 0 ↔ 1 steps with the socket-interest switch that goes with
-    /// them.
+    /// Serializes `sync_active`'s 0 ↔ 1 steps with the [`Transport::watch`] switch that goes
+    /// with them.
     watch_switch: Mutex<()>,
 }
 
-const SOCKET: u64 = 0;
-const WAKE: u64 = 1;
-
 /// The largest frame read before main's Welcome has told its limit: the Welcome and a Close
 /// with its reason are small.
-const MAX_HANDSHAKE_FRAME: usize = 64 * 1024;
+pub(crate) const MAX_HANDSHAKE_FRAME: usize = 64 * 1024;
+
+/// How long main may take to answer the Hello.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Pending sync calls are counted so the dispatcher holds back while any is in flight.
 struct SyncGuard<'a>(&'a Link);
@@ -174,8 +167,8 @@ impl Drop for SyncGuard<'_> {
             .unwrap_or_else(|e| e.into_inner())
             .is_empty()
         {
-            // The dispatcher sleeps in epoll_wait: messages read by this call wait for it.
-            self.0.wake.signal();
+            // The dispatcher sleeps in `park`: messages read by this call wait for it.
+            self.0.io.unpark();
         }
     }
 }
@@ -185,7 +178,7 @@ impl Link {
     fn sync_begin(&self) {
         let _switch = self.watch_switch.lock().unwrap_or_else(|e| e.into_inner());
         if self.sync_active.fetch_add(1, Ordering::AcqRel) == 0 {
-            let _ = self.watch.modify(&self.stream, Interest::NOTHING, SOCKET);
+            self.io.watch(false);
         }
     }
 
@@ -194,32 +187,32 @@ impl Link {
     fn sync_end(&self) {
         let _switch = self.watch_switch.lock().unwrap_or_else(|e| e.into_inner());
         if self.sync_active.fetch_sub(1, Ordering::AcqRel) == 1 {
-            let _ = self.watch.modify(&self.stream, Interest::READABLE, SOCKET);
+            self.io.watch(true);
         }
     }
 
-    /// Connects and authenticates. Frames are limited to main's `max_message_size`, which
-    /// main's Welcome tells.
-    pub(crate) fn connect(socket: &Path, token: &str) -> Result<Link, Error> {
-        let stream = UnixStream::connect(socket).map_err(|source| Error::Connect {
-            socket: socket.to_path_buf(),
-            source,
-        })?;
+    /// Authenticates over a transport whose frames are limited to [`MAX_HANDSHAKE_FRAME`]
+    /// until main's Welcome tells its `max_message_size`.
+    pub(crate) fn handshake(
+        io: Box<dyn Transport>,
+        mut reader: Box<dyn FrameSource>,
+        token: &str,
+    ) -> Result<Link, Error> {
         let hs = |e: std::io::Error| Error::Handshake(e.to_string());
-        let mut writer = stream.try_clone().map_err(hs)?;
         let hello = Frame::Hello {
             version: PROTOCOL_VERSION,
             features: Features::SUPPORTED,
             token: Bytes::copy_from_slice(token.as_bytes()),
         };
-        write_frame(&mut writer, &hello.encode()).map_err(hs)?;
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .map_err(hs)?;
-        let mut reader = FrameReader::new(stream.try_clone().map_err(hs)?, MAX_HANDSHAKE_FRAME);
-        let first = match reader.read_frame() {
-            Ok(body) => Frame::decode(body, MAX_HANDSHAKE_FRAME)
+        io.write_frame(&hello.encode()).map_err(hs)?;
+        let first = match reader.read_frame(Some(HANDSHAKE_TIMEOUT)) {
+            Ok(Some(body)) => Frame::decode(body, MAX_HANDSHAKE_FRAME)
                 .map_err(|e| Error::Handshake(e.to_string()))?,
+            Ok(None) => {
+                return Err(Error::Handshake(format!(
+                    "main did not answer the hello within {HANDSHAKE_TIMEOUT:?}"
+                )))
+            }
             Err(ReadError::Closed) => {
                 return Err(Error::Refused("main closed the connection".into()))
             }
@@ -246,19 +239,13 @@ impl Link {
                 )))
             }
         };
-        stream.set_read_timeout(None).map_err(hs)?;
-        reader.set_max_size(max_message_size);
-        let watch = Epoll::new().map_err(hs)?;
-        let wake = EventFd::new().map_err(hs)?;
-        watch.add(&stream, Interest::READABLE, SOCKET).map_err(hs)?;
-        watch.add(&wake, Interest::READABLE, WAKE).map_err(hs)?;
+        reader.connected(max_message_size).map_err(hs)?;
         Ok(Link {
             id,
             embedder,
             max_message_size,
             agreement,
-            stream,
-            writer: Mutex::new(writer),
+            io,
             reader: Mutex::new(reader),
             sync_active: AtomicUsize::new(0),
             reader_waiters: AtomicUsize::new(0),
@@ -270,8 +257,6 @@ impl Link {
             died: Condvar::new(),
             close_reason: Mutex::new(None),
             next_request: AtomicU64::new(1),
-            watch,
-            wake,
             watch_switch: Mutex::new(()),
         })
     }
@@ -313,8 +298,8 @@ impl Link {
             self.dead.store(true, Ordering::Release);
             self.died.notify_all();
         }
-        self.wake.signal();
-        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+        self.io.unpark();
+        self.io.shutdown();
         let pending: Vec<Arc<Slot>> = {
             let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
             self.replied.notify_all();
@@ -346,9 +331,7 @@ impl Link {
         if let Some(e) = self.disconnected() {
             return Err(e);
         }
-        let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        if let Err(e) = write_frame(&mut *w, frame) {
-            drop(w);
+        if let Err(e) = self.io.write_frame(frame) {
             self.mark_dead(format!("write failed: {e}"));
             return Err(self.disconnected().expect("just marked dead"));
         }
@@ -403,15 +386,17 @@ impl Link {
         }
     }
 
-    /// Reads one frame with the reader lock held, routing anything that is not `want`'s reply.
-    /// Returns the reply when it is `want`'s.
+    /// Reads one frame with the reader lock held (waiting up to `timeout` for one to begin),
+    /// routing anything that is not `want`'s reply. Returns the reply when it is `want`'s.
     fn read_one(
         &self,
-        reader: &mut FrameReader<UnixStream>,
+        reader: &mut dyn FrameSource,
         want: Option<u64>,
+        timeout: Option<Duration>,
     ) -> Result<Option<Reply>, Error> {
-        let frame = match reader.read_frame() {
-            Ok(body) => Frame::decode(body, self.max_message_size),
+        let frame = match reader.read_frame(timeout) {
+            Ok(None) => return Ok(None),
+            Ok(Some(body)) => Frame::decode(body, self.max_message_size),
             Err(e) => {
                 let why = match e {
                     ReadError::Closed => "main closed the connection".to_string(),
@@ -442,9 +427,9 @@ impl Link {
         }
     }
 
-    fn drain_buffered(&self, reader: &mut FrameReader<UnixStream>) {
+    fn drain_buffered(&self, reader: &mut dyn FrameSource) {
         while reader.has_buffered_frame() {
-            if self.read_one(reader, None).is_err() {
+            if self.read_one(reader, None, None).is_err() {
                 break;
             }
         }
@@ -578,15 +563,8 @@ impl Link {
                     {
                         continue;
                     }
-                    if left.is_some()
-                        && !reader.has_buffered_frame()
-                        // An error here shows in the read that follows.
-                        && !electrode_io::wait_readable(&self.stream, left).unwrap_or(true)
-                    {
-                        continue;
-                    }
-                    if let Some(outcome) = self.read_one(&mut reader, Some(request))? {
-                        self.drain_buffered(&mut reader);
+                    if let Some(outcome) = self.read_one(&mut **reader, Some(request), left)? {
+                        self.drain_buffered(&mut **reader);
                         return Ok(Some(outcome));
                     }
                 }
@@ -641,7 +619,6 @@ impl Link {
     /// The background loop: delivers inbox frames to `dispatch` (only while no `send_sync` is
     /// pending) and reads the socket when idle. Returns when the link is dead and drained.
     pub(crate) fn run(&self, mut dispatch: impl FnMut(Frame)) {
-        let mut events = Events::<2>::new();
         loop {
             if self.sync_active.load(Ordering::Acquire) == 0 {
                 let next = self
@@ -661,13 +638,9 @@ impl Link {
                 .lock_reader_if_idle()
                 .is_some_and(|r| r.has_buffered_frame());
             if !buffered {
-                match self.watch.wait(&mut events, None) {
-                    Ok(n) if events.iter().take(n).any(|e| e.token() == WAKE) => {
-                        // Lowered before the state is looked at again, so no raise is lost.
-                        self.wake.lower();
-                        continue;
-                    }
-                    Ok(_) => {}
+                match self.io.park() {
+                    Ok(Wakeup::Woken) => continue,
+                    Ok(Wakeup::Readable) => {}
                     Err(e) => {
                         self.mark_dead(format!("waiting for the socket failed: {e}"));
                         continue;
@@ -679,13 +652,11 @@ impl Link {
             };
             // Someone may have consumed the data between the wait and the lock: don't block on
             // nothing.
-            if !reader.has_buffered_frame()
-                && !electrode_io::wait_readable(&self.stream, Some(Duration::ZERO)).unwrap_or(true)
-            {
+            if !reader.ready() {
                 continue;
             }
-            if self.read_one(&mut reader, None).is_ok() {
-                self.drain_buffered(&mut reader);
+            if self.read_one(&mut **reader, None, None).is_ok() {
+                self.drain_buffered(&mut **reader);
             }
         }
     }

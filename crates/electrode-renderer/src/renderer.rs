@@ -11,8 +11,11 @@ use electrode_wire::{Args, Frame, SyncOutcome, ENV_SOCKET, ENV_TOKEN};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::link::Link;
+use crate::drivers::{MemoryTransport, UnixTransport};
+use crate::link::{Link, MAX_HANDSHAKE_FRAME};
+use crate::transport::{FrameSource, Transport};
 use crate::{BoxError, Error};
+use electrode_wire::memory::MemoryLink;
 
 type Listener = dyn Fn(&RendererEvent, &Args) -> Result<(), BoxError> + Send + Sync + 'static;
 type HostListener = dyn Fn(&IpcMessageEvent, &Args) -> Result<(), BoxError> + Send + Sync + 'static;
@@ -133,7 +136,47 @@ impl IpcRenderer {
         token: &str,
         setup: impl FnOnce(&IpcRenderer),
     ) -> Result<IpcRenderer, Error> {
-        let link = Link::connect(socket, token)?;
+        let (transport, source) =
+            UnixTransport::connect(socket, MAX_HANDSHAKE_FRAME).map_err(|source| {
+                Error::Connect {
+                    socket: socket.to_path_buf(),
+                    source,
+                }
+            })?;
+        IpcRenderer::connect_transport(transport, source, token, setup)
+    }
+
+    /// Connects over the in-memory link main made for a renderer in its own process
+    /// (`Main::memory_renderer`), runs `setup`, then starts delivering messages.
+    ///
+    /// ```
+    /// # fn demo(link: electrode_wire::memory::MemoryLink) -> Result<(), electrode_renderer::Error> {
+    /// use electrode_renderer::IpcRenderer;
+    /// let ipc = IpcRenderer::connect_memory(link, |ipc| {
+    ///     ipc.on("pong", |_event, _args| Ok(()));
+    /// })?;
+    /// ipc.send("ping", &(1,))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn connect_memory(
+        link: MemoryLink,
+        setup: impl FnOnce(&IpcRenderer),
+    ) -> Result<IpcRenderer, Error> {
+        let MemoryLink { end, token } = link;
+        let (transport, source) = MemoryTransport::new(end, MAX_HANDSHAKE_FRAME);
+        IpcRenderer::connect_transport(transport, source, &token, setup)
+    }
+
+    /// Connects over a transport of your own (see [`crate::transport`]): sends the Hello with
+    /// `token`, reads main's Welcome, runs `setup`, then starts delivering messages. Until the
+    /// Welcome, `source` should refuse frames over 64 KiB.
+    pub fn connect_transport(
+        transport: impl Transport,
+        source: impl FrameSource,
+        token: &str,
+        setup: impl FnOnce(&IpcRenderer),
+    ) -> Result<IpcRenderer, Error> {
+        let link = Link::handshake(Box::new(transport), Box::new(source), token)?;
         let ipc = IpcRenderer(Arc::new(Inner {
             link,
             listeners: Emitter::new("ipcRenderer"),

@@ -1,6 +1,8 @@
 //! Test support: a real main process, real renderer processes, and a mailbox of what the
 //! renderers report.
 
+pub mod script;
+
 use std::collections::VecDeque;
 use std::process::Command;
 use std::sync::mpsc::{channel, Receiver};
@@ -80,6 +82,50 @@ impl Harness {
             .expect("renderer spawns");
         self.expect(&wc, "ready");
         wc
+    }
+
+    /// Starts a test renderer in this process, over an in-memory link, and waits for its
+    /// `ready` report. It runs the same script as the `test-renderer` process; its `exit`
+    /// command closes the link.
+    pub fn spawn_memory(&self) -> WebContents {
+        let (wc, link) = self
+            .main
+            .memory_renderer(None)
+            .expect("in-memory renderer starts");
+        std::thread::Builder::new()
+            .name(format!("memory-renderer-{}", wc.id()))
+            .spawn(move || {
+                let exit: script::Exit = Arc::new(|ipc, _| ipc.close());
+                let ipc = electrode_renderer::IpcRenderer::connect_memory(link, |ipc| {
+                    script::install(ipc, exit)
+                })
+                .expect("in-memory renderer connects");
+                script::report_ready(&ipc);
+                ipc.wait_disconnected();
+            })
+            .expect("renderer thread starts");
+        self.expect(&wc, "ready");
+        wc
+    }
+
+    /// Waits for the next `event` report from any renderer; returns who sent it and the report.
+    pub fn expect_any(&self, event: &str) -> (u64, Json) {
+        let matches = |r: &Json| r["event"] == event;
+        {
+            let mut backlog = self.backlog.lock().unwrap();
+            if let Some(pos) = backlog.iter().position(|(_, r)| matches(r)) {
+                return backlog.remove(pos).unwrap();
+            }
+        }
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.reports.recv_timeout(left) {
+                Ok((id, r)) if matches(&r) => return (id, r),
+                Ok(other) => self.backlog.lock().unwrap().push_back(other),
+                Err(_) => panic!("no renderer reported '{event}' within {PATIENCE:?}"),
+            }
+        }
     }
 
     /// Spawns a test renderer as a guest of `embedder` and waits for it.

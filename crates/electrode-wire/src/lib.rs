@@ -9,7 +9,8 @@
 //!   index, into the receiver's own types;
 //! * [`Value`]: the dynamic value model (JSON plus bytes);
 //! * [`io`]: small blocking helpers that read and write frames on any `Read`/`Write`;
-//! * [`emitter`]: the channel → listeners table with Node `EventEmitter` semantics.
+//! * [`emitter`]: the channel → listeners table with Node `EventEmitter` semantics;
+//! * [`memory`]: an in-memory link (two bounded frame queues) for in-process renderers and tests.
 //!
 //! ```
 //! use electrode_wire::{Args, Frame};
@@ -40,6 +41,7 @@ mod error;
 mod frame;
 pub mod handshake;
 pub mod io;
+pub mod memory;
 #[doc(hidden)]
 pub mod report;
 mod ser;

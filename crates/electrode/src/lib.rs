@@ -64,6 +64,7 @@ mod event;
 mod invoke;
 mod ipc_main;
 mod main_process;
+mod memory;
 mod reaper;
 mod roles;
 mod signals;
@@ -74,6 +75,7 @@ mod workers;
 
 pub use contents::{RendererKind, WebContents};
 pub use electrode_wire::emitter::ListenerId;
+pub use electrode_wire::memory::MemoryLink;
 pub use electrode_wire::{ArgList, Args, Value, WireError};
 pub use error::{BoxError, Error};
 pub use event::{IpcEvent, SyncReply};

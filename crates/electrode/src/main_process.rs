@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use electrode_wire::memory::MemoryLink;
 use electrode_wire::{DEFAULT_MAX_MESSAGE_SIZE, ENV_SOCKET, ENV_TOKEN};
 use serde::Serialize;
 
@@ -231,6 +232,30 @@ impl Main {
     /// to add arguments or environment first.
     pub fn spawn_self(&self, role: &str) -> Result<WebContents, Error> {
         self.spawn_renderer(crate::self_command(role)?)
+    }
+
+    /// Makes a renderer that lives in this process: returns its `WebContents` and the
+    /// in-memory link the renderer connects with (`electrode_renderer::IpcRenderer::connect_memory`,
+    /// typically on a thread of its own). It is handled like a spawned renderer (same handshake,
+    /// token, limits, ordering and close rules) but no socket is involved. `embedder` makes it
+    /// a `<webview>` guest.
+    ///
+    /// ```no_run
+    /// use electrode::Main;
+    /// use electrode_renderer::IpcRenderer;
+    ///
+    /// let main = Main::builder().start()?;
+    /// let (contents, link) = main.memory_renderer(None)?;
+    /// let ipc = IpcRenderer::connect_memory(link, |_| {})?;
+    /// ipc.send("hello", &("from the same process",))?;
+    /// # drop(contents);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn memory_renderer(
+        &self,
+        embedder: Option<&WebContents>,
+    ) -> Result<(WebContents, MemoryLink), Error> {
+        crate::memory::start(&self.shared, embedder)
     }
 
     /// Starts a renderer as the `<webview>` guest of `embedder`: its `send_to_host` reaches the

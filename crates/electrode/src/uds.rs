@@ -11,12 +11,13 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use electrode_io::is_transient;
 use electrode_wire::handshake::{self, Features};
-use electrode_wire::io::FrameReader;
+use electrode_wire::io::{FrameReader, ReadError};
 use electrode_wire::{Encoded, Frame};
 
 use crate::main_process::Shared;
 use crate::transport::{Connection, Outbound, SendFailure};
 use crate::workers::{describe, handle_whole_frames};
+use crate::WebContents;
 
 /// The largest Hello accepted: a token is 64 hex characters; anything much bigger is not a
 /// renderer of ours, and must not make main buffer megabytes before it is refused.
@@ -143,26 +144,9 @@ fn serve(stream: UnixStream, shared: &Shared) {
         },
         MAX_HELLO_SIZE,
     );
-    let (token, agreement) = match hello_reader
-        .read_frame()
-        .map(|b| Frame::decode(b, MAX_HELLO_SIZE))
-    {
-        Ok(Ok(Frame::Hello {
-            version,
-            features,
-            token,
-        })) => match handshake::agree(version, features, Features::SUPPORTED) {
-            Ok(agreement) => (token, agreement),
-            Err(why) => return refuse(&stream, &why),
-        },
-        Ok(Ok(other)) => {
-            return refuse(
-                &stream,
-                &format!("first frame was {:?}, not Hello", other.kind()),
-            )
-        }
-        Ok(Err(e)) => return refuse(&stream, &format!("malformed hello: {e}")),
-        Err(e) => return refuse(&stream, &format!("no hello: {}", describe(&e))),
+    let (token, agreement) = match accept_hello(hello_reader.read_frame()) {
+        Ok(hello) => hello,
+        Err(why) => return refuse(&stream, &why),
     };
     // Bytes that came right behind the hello stay in the decoder, for the workers.
     let mut decoder = hello_reader.into_decoder();
@@ -185,27 +169,65 @@ fn serve(stream: UnixStream, shared: &Shared) {
         Ok(c) => c,
         Err(why) => return refuse(&stream, &why),
     };
-    let id = contents.id();
     let out = Arc::new(UdsOutbound::new(
         write_half,
-        id,
+        contents.id(),
         limits.outbound_queue_bytes,
     ));
+    let Some(conn) = welcome(shared, contents, agreement, out) else {
+        return;
+    };
+    // Frames that came in with the hello run here, before any worker can see the link, so
+    // they keep their place in the renderer's order.
+    if let Err(reason) = handle_whole_frames(&mut decoder, &conn, limits.max_message_size) {
+        return conn.closed(&reason);
+    }
+    shared.workers.register(stream, decoder, conn);
+}
+
+/// Main's reading of a renderer's first frame, whatever the transport: the token and the
+/// agreed version and features, or why the renderer is refused.
+pub(crate) fn accept_hello(
+    first: Result<Bytes, ReadError>,
+) -> Result<(Bytes, handshake::Agreement), String> {
+    match first.map(|b| Frame::decode(b, MAX_HELLO_SIZE)) {
+        Ok(Ok(Frame::Hello {
+            version,
+            features,
+            token,
+        })) => handshake::agree(version, features, Features::SUPPORTED).map(|a| (token, a)),
+        Ok(Ok(other)) => Err(format!("first frame was {:?}, not Hello", other.kind())),
+        Ok(Err(e)) => Err(format!("malformed hello: {e}")),
+        Err(e) => Err(format!("no hello: {}", describe(&e))),
+    }
+}
+
+/// Main's side of the handshake once the token is redeemed, whatever the transport: sends the
+/// Welcome over `out` and attaches it to `contents`. `None`: the renderer is gone already
+/// (said on stderr).
+pub(crate) fn welcome(
+    shared: &Shared,
+    contents: WebContents,
+    agreement: handshake::Agreement,
+    out: Arc<dyn Outbound>,
+) -> Option<Connection> {
+    let id = contents.id();
     let welcome = Frame::Welcome {
         id,
         embedder: contents.embedder().map_or(0, |e| e.id()),
-        max_message_size: limits.max_message_size as u64,
+        max_message_size: shared.limits.max_message_size as u64,
         version: agreement.version,
         features: agreement.features,
     };
     if let Err(e) = out.send(&welcome.encode()) {
         let reason = format!("renderer {id} hung up before the handshake finished ({e})");
         crate::warn_visible!(renderer = id, "{reason}");
-        return contents.destroy(&reason);
+        contents.destroy(&reason);
+        return None;
     }
     if contents.attach(out.clone()).is_err() {
         out.close("renderer was destroyed before it connected");
-        return;
+        return None;
     }
     tracing::info!(
         renderer = id,
@@ -216,13 +238,11 @@ fn serve(stream: UnixStream, shared: &Shared) {
     // A Rust renderer registers its listeners before it connects (`connect_from_env_with`):
     // once connected it has "finished loading".
     contents.notify_did_finish_load();
-    let conn = Connection::new(contents, shared.ipc.clone(), shared.registry.clone());
-    // Frames that came in with the hello run here, before any worker can see the link, so
-    // they keep their place in the renderer's order.
-    if let Err(reason) = handle_whole_frames(&mut decoder, &conn, limits.max_message_size) {
-        return conn.closed(&reason);
-    }
-    shared.workers.register(stream, decoder, conn);
+    Some(Connection::new(
+        contents,
+        shared.ipc.clone(),
+        shared.registry.clone(),
+    ))
 }
 
 struct WriteQueue {

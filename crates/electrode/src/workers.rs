@@ -34,6 +34,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use electrode_wire::io::{FrameDecoder, ReadError};
 use electrode_wire::Frame;
 
@@ -539,15 +540,26 @@ pub(crate) fn handle_whole_frames(
                 return Err(reason);
             }
         };
-        let frame = Frame::decode(body, max_message_size).map_err(|e| {
-            let reason = format!("renderer {id} sent a malformed frame: {e}");
-            crate::error_visible!(renderer = id, "{reason}; closing its connection");
-            reason
-        })?;
         handled = true;
-        conn.handle_frame(frame).map_err(|e| {
-            crate::error_visible!(renderer = id, "{e}; closing its connection");
-            e.to_string()
-        })?;
+        handle_body(body, conn, max_message_size)?;
     }
+}
+
+/// Decodes one frame body from a renderer and runs its listeners. `Err` carries why the link
+/// must close (a malformed frame or a protocol breach), already said on stderr.
+pub(crate) fn handle_body(
+    body: Bytes,
+    conn: &Connection,
+    max_message_size: usize,
+) -> Result<(), String> {
+    let id = conn.contents().id();
+    let frame = Frame::decode(body, max_message_size).map_err(|e| {
+        let reason = format!("renderer {id} sent a malformed frame: {e}");
+        crate::error_visible!(renderer = id, "{reason}; closing its connection");
+        reason
+    })?;
+    conn.handle_frame(frame).map_err(|e| {
+        crate::error_visible!(renderer = id, "{e}; closing its connection");
+        e.to_string()
+    })
 }

@@ -1,0 +1,301 @@
+//! The test renderer's script: a renderer driven by commands from the test's main process.
+//!
+//! It listens on channel `cmd` for `{"op": ...}` objects, performs the call with the real
+//! `IpcRenderer` API, and reports what happened on channel `report`. The same script runs in a
+//! renderer process (`test-renderer`) and in main's own process over an in-memory link; the
+//! page `pages/conformance.js` is its JavaScript twin.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use electrode_renderer::{ArgList, IpcRenderer, Value};
+use serde_json::{json, Value as Json};
+
+fn args_of(cmd: &Json) -> ArgList<Json> {
+    ArgList(cmd["args"].as_array().cloned().unwrap_or_default())
+}
+
+/// Sends one report to the test on channel `report`.
+pub fn report(ipc: &IpcRenderer, what: Json) {
+    if let Err(e) = ipc.send("report", &(what,)) {
+        eprintln!("test-renderer {}: cannot report: {e}", ipc.id());
+    }
+}
+
+fn values_json(args: &electrode_renderer::Args) -> Json {
+    let values: Vec<Value> = args.values().unwrap_or_default();
+    Json::Array(values.iter().map(to_json).collect())
+}
+
+/// Bytes become `{"bytes": [..]}` so the test can see they arrived as bytes.
+fn to_json(v: &Value) -> Json {
+    match v {
+        Value::Bytes(b) => json!({ "bytes": b.len(), "first": b.first(), "last": b.last() }),
+        Value::Array(a) => Json::Array(a.iter().map(to_json).collect()),
+        Value::Object(o) => Json::Object(o.iter().map(|(k, x)| (k.clone(), to_json(x))).collect()),
+        other => serde_json::to_value(other).unwrap_or(Json::Null),
+    }
+}
+
+fn sync_report(ipc: &IpcRenderer, channel: &str, result: Result<Json, electrode_renderer::Error>) {
+    match result {
+        Ok(v) => report(ipc, json!({"event": "sync", "channel": channel, "ok": v})),
+        Err(e) => report(
+            ipc,
+            json!({"event": "sync", "channel": channel, "err": e.to_string()}),
+        ),
+    }
+}
+
+fn invoke_report(
+    event: &str,
+    channel: &str,
+    result: Result<Json, electrode_renderer::Error>,
+) -> Json {
+    match result {
+        Ok(v) => json!({"event": event, "channel": channel, "ok": v}),
+        Err(electrode_renderer::Error::Invoke {
+            message,
+            code,
+            data,
+            ..
+        }) => json!({
+            "event": event, "channel": channel, "message": message, "code": code, "data": data,
+            "err": format!("Error invoking remote method '{channel}': Error: {message}"),
+        }),
+        Err(e) => json!({"event": event, "channel": channel, "err": e.to_string(),
+            "timeout": matches!(e, electrode_renderer::Error::Timeout { .. })}),
+    }
+}
+
+/// What the `exit` command does: ends the process, or only the link for a renderer that
+/// lives in main's process.
+pub type Exit = Arc<dyn Fn(&IpcRenderer, i32) + Send + Sync>;
+
+type Ids = Arc<std::sync::Mutex<Vec<(String, electrode_renderer::ListenerId)>>>;
+
+fn run(ipc: &IpcRenderer, cmd: &Json, ids: &Ids, exit: &Exit) {
+    let op = cmd["op"].as_str().unwrap_or_default();
+    let channel = cmd["channel"].as_str().unwrap_or_default().to_string();
+    match op {
+        "listen" | "once" => {
+            let me = ipc.clone();
+            let tag = cmd["tag"].clone();
+            let listener = move |event: &electrode_renderer::RendererEvent,
+                                 args: &electrode_renderer::Args| {
+                let same_sender = event.sender().id() == me.id();
+                report(
+                    &me,
+                    json!({"event": "message", "channel": event.channel(), "args": values_json(args), "tag": tag, "sender_is_self": same_sender}),
+                );
+                Ok(())
+            };
+            let id = if op == "once" {
+                ipc.once(&channel, listener)
+            } else {
+                ipc.on(&channel, listener)
+            };
+            ids.lock().unwrap().push((channel, id));
+            report(
+                ipc,
+                json!({"event": "listening", "channel": cmd["channel"], "count": ipc.listener_count(cmd["channel"].as_str().unwrap_or_default())}),
+            );
+        }
+        "remove_first" => {
+            let mut ids = ids.lock().unwrap();
+            let pos = ids.iter().position(|(c, _)| *c == channel);
+            let removed = pos
+                .map(|p| ids.remove(p))
+                .is_some_and(|(c, id)| ipc.remove_listener(&c, id));
+            report(
+                ipc,
+                json!({"event": "removed", "ok": removed, "count": ipc.listener_count(&channel)}),
+            );
+        }
+        "remove_all" => {
+            if channel.is_empty() {
+                ipc.remove_all_listeners_everywhere();
+            } else {
+                ipc.remove_all_listeners(&channel);
+            }
+            report(
+                ipc,
+                json!({"event": "removed_all", "channels": ipc.channels()}),
+            );
+        }
+        "send" => {
+            let r = ipc.send(&channel, &args_of(cmd));
+            if let Err(e) = r {
+                report(ipc, json!({"event": "send_error", "err": e.to_string()}));
+            }
+        }
+        "send_big" => {
+            let size = cmd["size"].as_u64().unwrap_or(0) as usize;
+            let r = ipc.send(&channel, &(serde_bytes_vec(size),));
+            report(
+                ipc,
+                json!({"event": "send_big", "err": r.err().map(|e| e.to_string())}),
+            );
+        }
+        "send_sync" => {
+            let r = match cmd["timeout_ms"].as_u64() {
+                Some(ms) => ipc.send_sync_timeout::<Json, _>(
+                    &channel,
+                    &args_of(cmd),
+                    Duration::from_millis(ms),
+                ),
+                None => ipc.send_sync::<Json, _>(&channel, &args_of(cmd)),
+            };
+            sync_report(ipc, &channel, r);
+        }
+        "invoke" => {
+            // Runs inside the `cmd` listener: a blocking invoke on the dispatch thread.
+            let r = match cmd["timeout_ms"].as_u64() {
+                Some(ms) => ipc.invoke_timeout::<Json, _>(
+                    &channel,
+                    &args_of(cmd),
+                    Duration::from_millis(ms),
+                ),
+                None => ipc.invoke::<Json, _>(&channel, &args_of(cmd)),
+            };
+            report(ipc, invoke_report("invoked", &channel, r));
+        }
+        "invoke_many" => {
+            // Non-blocking invokes, all in flight at once; each reports when it completes.
+            for ch in cmd["channels"].as_array().cloned().unwrap_or_default() {
+                let ch = ch.as_str().unwrap_or_default().to_string();
+                let me = ipc.clone();
+                let name = ch.clone();
+                ipc.invoke_with::<Json, _, _>(&ch, &args_of(cmd), move |r| {
+                    report(&me, invoke_report("invoked_async", &name, r));
+                });
+            }
+            report(ipc, json!({"event": "invokes_started"}));
+        }
+        "invoke_and_drop" => {
+            // Starts an invoke and drops it at once: main's handler is told.
+            drop(ipc.invoke_async::<Json, _>(&channel, &args_of(cmd)));
+            report(ipc, json!({"event": "dropped"}));
+        }
+        "send_sync_from_thread" => {
+            // A sendSync from a thread that is not the listener thread: the dispatcher is idle
+            // and must be woken for messages this call reads along with its reply.
+            let me = ipc.clone();
+            let channel = channel.clone();
+            std::thread::spawn(move || {
+                let r = me.send_sync::<Json, _>(&channel, &());
+                sync_report(&me, &channel, r);
+            });
+        }
+        "send_then_sync" => {
+            // Ordering: n async sends then one sync, repeated; main checks the order.
+            let n = cmd["n"].as_u64().unwrap_or(1);
+            for i in 0..n {
+                let _ = ipc.send(&channel, &(i,));
+                let _ = ipc.send_sync::<Json, _>(&channel, &(i,));
+            }
+            report(ipc, json!({"event": "done"}));
+        }
+        "sync_in_listener" => {
+            let me = ipc.clone();
+            let inner = cmd["inner"].as_str().unwrap_or("inner").to_string();
+            ipc.on(&channel, move |_, _| {
+                let r = me.send_sync::<Json, _>(&inner, &());
+                sync_report(&me, &inner, r);
+                Ok(())
+            });
+            report(ipc, json!({"event": "listening", "channel": channel}));
+        }
+        "send_to" => {
+            let id = cmd["id"].as_u64().unwrap_or(0);
+            if let Err(e) = ipc.send_to(id, &channel, &args_of(cmd)) {
+                report(ipc, json!({"event": "send_error", "err": e.to_string()}));
+            }
+        }
+        "send_to_host" => {
+            let r = ipc.send_to_host(&channel, &args_of(cmd));
+            if let Err(e) = r {
+                report(ipc, json!({"event": "send_error", "err": e.to_string()}));
+            }
+        }
+        "webview_send" => {
+            let guest = cmd["guest"].as_u64().unwrap_or(0);
+            if let Err(e) = ipc.webview(guest).send(&channel, &args_of(cmd)) {
+                report(ipc, json!({"event": "send_error", "err": e.to_string()}));
+            }
+        }
+        "listen_ipc_message" => {
+            let me = ipc.clone();
+            ipc.on_ipc_message(move |event, args| {
+                report(
+                    &me,
+                    json!({"event": "ipc-message", "guest": event.webview().guest_id(), "channel": event.channel(), "args": values_json(args)}),
+                );
+                Ok(())
+            });
+            report(ipc, json!({"event": "listening", "channel": "ipc-message"}));
+        }
+        "flood" => {
+            let n = cmd["n"].as_u64().unwrap_or(0);
+            let payload = "x".repeat(cmd["size"].as_u64().unwrap_or(100) as usize);
+            for i in 0..n {
+                if let Err(e) = ipc.send(&channel, &(i, &payload)) {
+                    report(ipc, json!({"event": "send_error", "err": e.to_string()}));
+                    return;
+                }
+            }
+            report(ipc, json!({"event": "flooded", "n": n}));
+        }
+        "panic_in_listener" => {
+            ipc.on(&channel, |_, _| panic!("listener panicked on purpose"));
+            report(ipc, json!({"event": "listening", "channel": channel}));
+        }
+        "echo" => report(ipc, json!({"event": "echo", "tag": cmd["tag"]})),
+        "whoami" => report(
+            ipc,
+            json!({
+                "event": "whoami",
+                "id": ipc.id(),
+                "embedder": ipc.embedder_id(),
+                "version": ipc.protocol().version,
+                "features": ipc.protocol().features.bits(),
+                "max_message_size": ipc.max_message_size(),
+            }),
+        ),
+        "exit" => exit(ipc, cmd["code"].as_i64().unwrap_or(0) as i32),
+        other => report(ipc, json!({"event": "unknown_op", "op": other})),
+    }
+}
+
+fn serde_bytes_vec(size: usize) -> bytes::Bytes {
+    bytes::Bytes::from(vec![7u8; size])
+}
+
+/// Registers the script's listeners (`cmd`, and `early` for messages main sent before the
+/// renderer connected); call it in the connect's setup.
+pub fn install(ipc: &IpcRenderer, exit: Exit) {
+    let ids: Ids = Arc::default();
+    let me = ipc.clone();
+    ipc.on("cmd", move |_, args| {
+        let cmd: Json = args.get(0)?;
+        run(&me, &cmd, &ids, &exit);
+        Ok(())
+    });
+    // Messages main sent before this renderer connected must be here, in order.
+    let me = ipc.clone();
+    ipc.on("early", move |_, args| {
+        report(
+            &me,
+            json!({"event": "message", "channel": "early", "args": values_json(args)}),
+        );
+        Ok(())
+    });
+}
+
+/// Tells the test the renderer is ready for commands.
+pub fn report_ready(ipc: &IpcRenderer) {
+    report(
+        ipc,
+        json!({"event": "ready", "id": ipc.id(), "embedder": ipc.embedder_id()}),
+    );
+}
