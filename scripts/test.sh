@@ -27,6 +27,9 @@ cargo package -p electrode-wire -p electrode-io -p electrode -p electrode-render
 echo "== page API types (tsc on electron.d.ts, the shim as a module, npm pack of the shim)"
 bash scripts/check-page-types.sh
 
+echo "== the checked-in shim is the join of its parts (docs/adr/0017)"
+bash scripts/join-shim.sh --check
+
 echo "== ipcRenderer shim in headless Chromium (value conversion, codec, protocol against a stand-in bridge)"
 python3 crates/electrode-web/assets/tests/run_browser_tests.py --bridge
 

@@ -1,3 +1,4 @@
+// shim/00-header.js: header, IIFE opening, root. Edit shim/*.js, then run scripts/join-shim.sh.
 /*
  * Electrode ipc-renderer.js: Electron 1.7.8's `ipcRenderer` (and the `<webview>` IPC surface)
  * for web pages served by an Electrode main process.
@@ -76,6 +77,7 @@
     return;
   }
 
+  // shim/10-constants.js: constants shared with electrode-wire (frame types, limits).
   // ---------------------------------------------------------------------------------------------
   // Constants (must match electrode-wire)
   // ---------------------------------------------------------------------------------------------
@@ -114,6 +116,7 @@
     Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag).get;
   var dateGetTime = Date.prototype.getTime;
 
+  // shim/20-convert.js: V8ValueConverter-style conversion: the JS writer, the plain tree.
   // ---------------------------------------------------------------------------------------------
   // Argument conversion and JSON text, in one pass
   // ---------------------------------------------------------------------------------------------
@@ -643,6 +646,7 @@
     return decodeArgs(encodeArgs(args));
   }
 
+  // shim/30-codec.js: the argument section and frames, encode and decode.
   // ---------------------------------------------------------------------------------------------
   // Argument section
   // ---------------------------------------------------------------------------------------------
@@ -1026,6 +1030,7 @@
     return f;
   }
 
+  // shim/40-emitter.js: a Node-style EventEmitter.
   // ---------------------------------------------------------------------------------------------
   // A small Node-style EventEmitter (Node 7 semantics, as in Electron 1.7.8)
   // ---------------------------------------------------------------------------------------------
@@ -1175,6 +1180,7 @@
     return Array.from(this._electrodeListeners.keys());
   };
 
+  // shim/50-session.js: the bridge to main: connect, socket, seq, sendSync, invoke, deliver.
   // ---------------------------------------------------------------------------------------------
   // The bridge to main
   // ---------------------------------------------------------------------------------------------
@@ -1549,6 +1555,7 @@
     }
   }
 
+  // shim/60-api.js: the ipcRenderer API.
   // ---------------------------------------------------------------------------------------------
   // The ipcRenderer API
   // ---------------------------------------------------------------------------------------------
@@ -1578,6 +1585,7 @@
     postAsync(FRAME.SEND_TO, [webContentsId], channel, encodeArgParts(Array.prototype.slice.call(arguments, 2)));
   };
 
+  // shim/70-webview.js: the <webview> element and its guest.
   // ---------------------------------------------------------------------------------------------
   // <webview>
   // ---------------------------------------------------------------------------------------------
@@ -1809,6 +1817,7 @@
     if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', scan);
   }
 
+  // shim/80-lifecycle.js: page lifecycle (pagehide, pageshow) and the _electrode internals.
   // ---------------------------------------------------------------------------------------------
   // Page lifecycle, globals, start
   // ---------------------------------------------------------------------------------------------
@@ -1862,6 +1871,7 @@
     }
   });
 
+  // shim/90-preload.js: contextBridge, require('electron'), preload mode, globals, start.
   // -------------------------------------------------------------------------------------------
   // contextBridge (Electron 6+): what a preload exposes to the page is copied and frozen;
   // functions are wrapped so arguments and results are copied too.
@@ -1976,6 +1986,7 @@
   whenLoaded();
   connect();
 
+  // shim/99-footer.js: where the shim differs from Electron 1.7.8; the IIFE close.
   /*
    * Where this shim differs from Electron 1.7.8, and why:
    *  - removeAllListeners() without a channel removes every listener (1.7.8 threw, because its

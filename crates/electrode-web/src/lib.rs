@@ -58,8 +58,22 @@ use electrode::Main;
 
 pub use reserve::{PageReserver, ReservedPage};
 
-/// The shim, as served at `/electrode/ipc-renderer.js`.
-pub const SHIM_JS: &str = include_str!("../assets/ipc-renderer.js");
+/// The shim, as served at `/electrode/ipc-renderer.js`: its parts (`assets/shim/`, one concern
+/// each, in name order) joined into one script. `assets/ipc-renderer.js` is the same text checked
+/// in (for the npm package and the browser tests); `scripts/join-shim.sh` rewrites it.
+pub const SHIM_JS: &str = concat!(
+    include_str!("../assets/shim/00-header.js"),
+    include_str!("../assets/shim/10-constants.js"),
+    include_str!("../assets/shim/20-convert.js"),
+    include_str!("../assets/shim/30-codec.js"),
+    include_str!("../assets/shim/40-emitter.js"),
+    include_str!("../assets/shim/50-session.js"),
+    include_str!("../assets/shim/60-api.js"),
+    include_str!("../assets/shim/70-webview.js"),
+    include_str!("../assets/shim/80-lifecycle.js"),
+    include_str!("../assets/shim/90-preload.js"),
+    include_str!("../assets/shim/99-footer.js"),
+);
 
 /// Errors starting the bridge.
 #[derive(Debug, thiserror::Error)]

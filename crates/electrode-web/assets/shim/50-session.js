@@ -1,0 +1,375 @@
+  // shim/50-session.js: the bridge to main: connect, socket, seq, sendSync, invoke, deliver.
+  // ---------------------------------------------------------------------------------------------
+  // The bridge to main
+  // ---------------------------------------------------------------------------------------------
+
+  var ipcRenderer = new EventEmitter();
+
+  var state = {
+    id: null,
+    token: null,
+    guest: false,
+    gone: null, // why main is unreachable, or null
+    ws: null,
+    open: false,
+    seq: 0, // last async sequence number used
+    queue: [], // {seq, msg} made before the socket opened
+    history: [], // {seq, msg} sent, possibly still in ws.bufferedAmount
+    request: 0, // last sendSync request number
+    invokeRequest: 0, // last invoke request number
+    invokes: new Map(), // invoke request number -> { channel, resolve, reject }
+    limit: Infinity, // main's max_message_size (frame body bytes), from the connect answer
+    unloading: false,
+    inBeforeUnload: false,
+    loaded: false, // the document has loaded and main's held messages were delivered
+    held: [], // main's messages that arrived before that, in order
+    toldLoaded: false // main was told the page has loaded
+  };
+
+  function markGone(reason) {
+    if (state.gone) return;
+    state.gone = reason;
+    state.open = false;
+    state.invokes.forEach(function (call) {
+      call.reject(invokeError(call.channel, { message: 'main process is gone: ' + reason }));
+    });
+    state.invokes.clear();
+    if (state.queue.length) {
+      console.warn('ipcRenderer: ' + state.queue.length + ' message(s) never reached main: ' + reason);
+      state.queue = [];
+    }
+    state.history = [];
+  }
+
+  function channelName(channel) {
+    if (channel === null || channel === undefined) throw new Error('Missing required channel argument');
+    return String(channel);
+  }
+
+  function connect() {
+    var loc = root.location;
+    if (!loc || !/^https?:$/.test(loc.protocol) || typeof XMLHttpRequest !== 'function' || typeof WebSocket !== 'function') {
+      markGone('this page is not served over HTTP by an Electrode main process');
+      return;
+    }
+    var ticket = '';
+    var prefix = '';
+    try {
+      var name = root.name;
+      if (typeof name === 'string') {
+        if (name.indexOf(GUEST_PREFIX) === 0) prefix = GUEST_PREFIX;
+        else if (name.indexOf(WINDOW_PREFIX) === 0) prefix = WINDOW_PREFIX;
+        if (prefix) ticket = name.slice(prefix.length);
+      }
+    } catch (e) {
+      // no window.name
+    }
+    var xhr = new XMLHttpRequest();
+    try {
+      xhr.open('POST', '/electrode/connect', false);
+      xhr.setRequestHeader('X-Electrode', '1');
+      xhr.send(ticket);
+    } catch (e) {
+      markGone('cannot reach main: ' + (e && e.message ? e.message : e));
+      console.error('ipcRenderer: ' + state.gone);
+      return;
+    }
+    if (xhr.status !== 200) {
+      markGone('main refused the connection (HTTP ' + xhr.status + ')' + (xhr.responseText ? ': ' + xhr.responseText : ''));
+      console.error('ipcRenderer: ' + state.gone);
+      return;
+    }
+    var info;
+    try {
+      info = JSON.parse(xhr.responseText);
+    } catch (e) {
+      markGone('malformed connect answer from main');
+      console.error('ipcRenderer: ' + state.gone);
+      return;
+    }
+    state.id = info.id;
+    state.token = String(info.token);
+    state.guest = prefix === GUEST_PREFIX;
+    if (typeof info.maxMessageSize === 'number') state.limit = info.maxMessageSize;
+    if (prefix && typeof info.ticket === 'string') {
+      // Each ticket admits one page: the next page (reload, navigation) presents this one.
+      try { root.name = prefix + info.ticket; } catch (e) { /* no window.name */ }
+    }
+    openSocket(loc);
+  }
+
+  function openSocket(loc) {
+    var url = (loc.protocol === 'https:' ? 'wss://' : 'ws://') + loc.host + '/electrode/ws?token=' + encodeURIComponent(state.token);
+    var ws;
+    try {
+      ws = new WebSocket(url);
+    } catch (e) {
+      markGone('cannot open the WebSocket: ' + (e && e.message ? e.message : e));
+      return;
+    }
+    ws.binaryType = 'arraybuffer';
+    state.ws = ws;
+    ws.onopen = function () {
+      if (state.gone) return;
+      state.open = true;
+      var q = state.queue;
+      state.queue = [];
+      for (var i = 0; i < q.length; i++) {
+        ws.send(q[i].msg);
+        rememberSent(q[i]);
+      }
+      tellLoaded();
+    };
+    ws.onmessage = function (ev) {
+      onMainMessage(ev.data);
+    };
+    ws.onclose = function (ev) {
+      state.open = false;
+      markGone(ev.reason || 'connection to main closed (code ' + ev.code + ')');
+    };
+  }
+
+  /** Keeps the newest sent messages that together cover what the socket may still buffer. */
+  function rememberSent(entry) {
+    var h = state.history;
+    h.push(entry);
+    var buffered = state.ws ? state.ws.bufferedAmount : 0;
+    var sum = 0;
+    var i = h.length;
+    while (i > 0 && sum < buffered) sum += h[--i].msg.length;
+    if (i > 0) state.history = h.slice(i);
+  }
+
+  /**
+   * Main closes the link of a renderer that sends a frame over its limit, so the shim checks
+   * first: an Error for the caller, and the link stays open (as for Rust renderers).
+   */
+  function checkSize(api, channel, size) {
+    if (size > state.limit) {
+      throw new Error(api + "('" + channel + "'): message on channel '" + channel + "' is " + size +
+        ' bytes, over the limit of ' + state.limit + ' bytes (main\'s max_message_size); not sent');
+    }
+  }
+
+  /** Sends one async message (Send, SendToHost, SendTo, WebviewSend). */
+  function postAsync(type, fixed, channel, parts) {
+    if (state.gone) {
+      console.warn('ipcRenderer: message on channel ' + JSON.stringify(channel) + ' dropped: main process is gone: ' + state.gone);
+      return;
+    }
+    checkSize(API_NAMES[type], channel, frameSize(fixed, channel, parts));
+    var msg = buildMessage(type, fixed, channel, parts, 8);
+    var seq = ++state.seq;
+    putU64(new DataView(msg.buffer), 0, seq);
+    var entry = { seq: seq, msg: msg };
+    if (state.open) {
+      state.ws.send(msg);
+      rememberSent(entry);
+    } else {
+      state.queue.push(entry);
+    }
+  }
+
+  function unloadError(channel) {
+    return new Error("ipcRenderer.sendSync('" + channel + "') cannot run during unload/pagehide: browsers forbid synchronous requests there");
+  }
+
+  function dismissing() {
+    return state.unloading || state.inBeforeUnload;
+  }
+
+  var API_NAMES = {};
+  API_NAMES[FRAME.SEND] = 'ipcRenderer.send';
+  API_NAMES[FRAME.SEND_TO_HOST] = 'ipcRenderer.sendToHost';
+  API_NAMES[FRAME.SEND_TO] = 'ipcRenderer.sendTo';
+  API_NAMES[FRAME.WEBVIEW_SEND] = '<webview>.send';
+  API_NAMES[FRAME.INVOKE] = 'ipcRenderer.invoke';
+
+  /**
+   * Electron's rejection: `Error invoking remote method '<ch>': Error: <message>`. Beyond
+   * Electron, a handler's `code` and `data` (InvokeError in main) become properties.
+   */
+  function invokeError(channel, failure) {
+    var e = new Error("Error invoking remote method '" + channel + "': Error: " + failure.message);
+    if (failure.code !== undefined) e.code = failure.code;
+    if (failure.data !== undefined) e.data = failure.data;
+    return e;
+  }
+
+  /** `ipcRenderer.invoke(channel, ...args)`: a Promise of the value main's handler returns. */
+  function invoke(channel) {
+    var args = Array.prototype.slice.call(arguments, 1);
+    return new Promise(function (resolve, reject) {
+      channel = channelName(channel);
+      if (state.gone) {
+        return reject(invokeError(channel, { message: 'main process is gone: ' + state.gone }));
+      }
+      var request = ++state.invokeRequest;
+      // Sent in order with send(), on the same socket; the answer comes whenever it is ready.
+      postAsync(FRAME.INVOKE, [request], channel, encodeArgParts(args));
+      state.invokes.set(request, { channel: channel, resolve: resolve, reject: reject });
+    });
+  }
+
+  function settleInvoke(f) {
+    var call = state.invokes.get(f.request);
+    if (!call) {
+      console.warn('ipcRenderer: answer to an unknown invoke ' + f.request + ' from main ignored');
+      return;
+    }
+    state.invokes.delete(f.request);
+    if (f.ok) call.resolve(f.value);
+    else call.reject(invokeError(call.channel, f.failure));
+  }
+
+  function sendSync(channel) {
+    channel = channelName(channel);
+    if (dismissing()) throw unloadError(channel);
+    if (state.gone) throw new Error('main process is gone: ' + state.gone);
+    var parts = encodeArgParts(Array.prototype.slice.call(arguments, 1));
+    checkSize('ipcRenderer.sendSync', channel, frameSize([0], channel, parts));
+    var request = ++state.request;
+    var frame = buildMessage(FRAME.SEND_SYNC, [request], channel, parts, 0);
+
+    // The async messages main may not have yet: those still queued before the socket opened,
+    // and the newest sent ones that together cover ws.bufferedAmount.
+    var carried = [];
+    var buffered = state.open && state.ws ? state.ws.bufferedAmount : 0;
+    var h = state.history;
+    var sum = 0;
+    var i = h.length;
+    while (i > 0 && sum < buffered) sum += h[--i].msg.length;
+    carried = h.slice(i).concat(state.queue);
+    var lastSeq = state.seq;
+
+    var size = 12 + frame.length;
+    for (i = 0; i < carried.length; i++) size += 12 + carried[i].msg.length - 8;
+    if (size > 2 * state.limit + 65536) {
+      throw new Error("ipcRenderer.sendSync('" + channel + "'): with the " + carried.length +
+        ' earlier message(s) still on their way to main it is ' + size + ' bytes, over the limit of ' +
+        (2 * state.limit + 65536) + " bytes (twice main's max_message_size plus framing); not sent");
+    }
+    var body = new Uint8Array(size);
+    var dv = new DataView(body.buffer);
+    putU64(dv, 0, lastSeq);
+    dv.setUint32(8, carried.length, true);
+    var off = 12;
+    for (i = 0; i < carried.length; i++) {
+      var m = carried[i].msg;
+      putU64(dv, off, carried[i].seq);
+      dv.setUint32(off + 8, m.length - 8, true);
+      body.set(m.subarray(8), off + 12);
+      off += 12 + m.length - 8;
+    }
+    body.set(frame, off);
+
+    var xhr = new XMLHttpRequest();
+    try {
+      xhr.open('POST', '/electrode/sync', false);
+      xhr.setRequestHeader('X-Electrode-Token', state.token);
+      xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+      xhr.send(body);
+    } catch (e) {
+      // Chromium: "NetworkError: Failed to execute 'send' on 'XMLHttpRequest': ... Synchronous
+      // XHR in page dismissal."
+      var msg = e && e.message ? String(e.message) : String(e);
+      var hidden = root.document && root.document.visibilityState === 'hidden';
+      if (dismissing() || /dismissal|unload/i.test(msg) || (hidden && e && e.name === 'NetworkError')) throw unloadError(channel);
+      throw new Error("ipcRenderer.sendSync('" + channel + "') failed: " + msg);
+    }
+    if (xhr.status === 200 && xhr.getResponseHeader('X-Electrode-Error')) {
+      // A listener's designed error: an answer (HTTP 200), thrown as an Error in the page.
+      state.history = [];
+      if (state.queue.length) {
+        state.queue = state.queue.filter(function (q) { return q.seq > lastSeq; });
+      }
+      throw new Error(xhr.responseText);
+    }
+    if (xhr.status === 200) {
+      // Main has dispatched everything up to lastSeq.
+      state.history = [];
+      if (state.queue.length) {
+        state.queue = state.queue.filter(function (q) { return q.seq > lastSeq; });
+      }
+      var text = xhr.responseText;
+      return text === '' ? undefined : JSON.parse(text);
+    }
+    if (xhr.status === 0) throw new Error("ipcRenderer.sendSync('" + channel + "') failed: no answer from main");
+    throw new Error(xhr.responseText || "ipcRenderer.sendSync('" + channel + "') failed: HTTP " + xhr.status);
+  }
+
+  // Sequence number 0 is never a message: `u64 0 | "loaded"` tells main the page has loaded
+  // (its did-finish-load), after every async message the page sent before.
+  var LOADED_SIGNAL = (function () {
+    var b = new Uint8Array(14);
+    b.set([108, 111, 97, 100, 101, 100], 8); // "loaded"
+    return b;
+  })();
+
+  function tellLoaded() {
+    if (!state.loaded || state.toldLoaded || !state.open || state.gone) return;
+    state.toldLoaded = true;
+    state.ws.send(LOADED_SIGNAL);
+  }
+
+  /**
+   * Main's messages wait until the document has loaded, so that listeners registered by the
+   * page's own scripts (at the end of <body>, in window.onload) hear them, as in Electron,
+   * where a page's messages come after its scripts ran. The release runs in a task after the
+   * load event, after every load listener (this shim's runs first: it is in <head>).
+   */
+  function releaseHeld() {
+    if (state.loaded) return;
+    state.loaded = true;
+    var held = state.held;
+    state.held = [];
+    for (var i = 0; i < held.length; i++) deliver(held[i]);
+    tellLoaded();
+  }
+
+  function whenLoaded() {
+    var doc = root.document;
+    if (!doc || doc.readyState === 'complete') {
+      setTimeout(releaseHeld, 0);
+      return;
+    }
+    root.addEventListener('load', function () { setTimeout(releaseHeld, 0); });
+  }
+
+  function onMainMessage(data) {
+    var f;
+    try {
+      f = decodeFrame(data);
+    } catch (e) {
+      console.error('ipcRenderer: malformed message from main:', e);
+      return;
+    }
+    if (!state.loaded && (f.type === FRAME.MESSAGE || f.type === FRAME.HOST_MESSAGE)) {
+      state.held.push(f);
+      return;
+    }
+    deliver(f);
+  }
+
+  function deliver(f) {
+    switch (f.type) {
+      case FRAME.MESSAGE:
+        // Electron 1.7.8: the renderer-side event is { sender: ipcRenderer } and nothing else.
+        ipcRenderer.emit.apply(ipcRenderer, [f.channel, { sender: ipcRenderer }].concat(f.args));
+        break;
+      case FRAME.HOST_MESSAGE:
+        webviewHostMessage(f.guest, f.channel, f.args);
+        break;
+      case FRAME.INVOKE_REPLY:
+        settleInvoke(f);
+        break;
+      case FRAME.CLOSE:
+        markGone(f.reason || 'main closed the connection');
+        break;
+      case FRAME.WELCOME:
+        break;
+      default:
+        console.warn('ipcRenderer: unexpected frame type 0x' + f.type.toString(16) + ' from main');
+    }
+  }
+

@@ -1,0 +1,38 @@
+  // shim/99-footer.js: where the shim differs from Electron 1.7.8; the IIFE close.
+  /*
+   * Where this shim differs from Electron 1.7.8, and why:
+   *  - removeAllListeners() without a channel removes every listener (1.7.8 threw, because its
+   *    internals shared the emitter); eventNames() shows only the page's channels.
+   *  - A listener that throws is logged (console.error) and the other listeners still run (1.7.8:
+   *    the exception escaped emit and later listeners did not run). A message on channel 'error'
+   *    with no listener is ignored (Node's emit would throw).
+   *  - sendSync throws an Error instead of hanging when no listener replies, when main is gone,
+   *    and during unload/pagehide (browsers forbid synchronous requests there). The reply is
+   *    JSON, as in 1.7.8 (spec 1.8).
+   *  - A missing channel (null/undefined) throws 'Missing required channel argument' for send,
+   *    sendSync, sendTo, sendToHost and <webview>.send; other channels are String()-ed.
+   *  - sendToHost from a page that is no <webview> guest warns (1.7.8 dropped silently).
+   *  - Messages from main that arrive before the document has loaded are held and delivered
+   *    in order in a task after the window's load event (Electron's own page messages could not
+   *    arrive before the page's scripts ran); main's did-finish-load follows that delivery.
+   *  - -0 is sent as 0 (1.7.8 kept -0 as a double). `Math.round(-0.4)` is -0, and "-0" would
+   *    not deserialize into a Rust integer.
+   *  - Received bytes are Uint8Array (Buffer in Electron) unless the page has a global Buffer.
+   *  - BigInt (did not exist in 1.7.8) converts like a symbol: null in arrays, omitted in objects.
+   *  - An invalid Date converts through the object path ({}); 1.7.8 probably also rethrew
+   *    toISOString's RangeError after sending.
+   *  - Object properties are read in sorted key order (1.7.8: V8's property order); this only
+   *    shows with getters that have side effects. Bytes are numbered in JSON text order.
+   *  - Depth: values nested deeper than 100 (top-level arguments are depth 1) are dropped, as in
+   *    electrode-wire. 1.7.8 packed [channel, ...args] into one list first, so it probably cut one
+   *    level earlier.
+   *  - sendTo with an id that is not a non-negative integer sends id 2^64-1, which no WebContents
+   *    has: main logs and drops it, as Electron did for an unknown id.
+   *  - Back/forward cache (browsers only): a page entering it closes its link (main destroys its
+   *    WebContents) and a page restored from it reloads, so it is a new renderer with a new id.
+   *  - <webview>: the guest is a same-origin iframe inside the element (not an out-of-process
+   *    guest in a shadow root); send() before the guest is known is queued (1.7.8 dropped it);
+   *    dom-ready/did-finish-load fire on the iframe's load event; other <webview> methods are
+   *    not provided.
+   */
+})();
