@@ -60,9 +60,11 @@ impl IpcRenderer {
         channel: &str,
         args: &T,
     ) -> InvokeCall<R> {
-        let started = self.prepare(channel, args).map(|(request, frame)| {
-            let slot = self.0.link.start_invoke(request, &frame);
-            (request, slot)
+        let started = self.prepare(channel, args).and_then(|make| {
+            self.0
+                .link
+                .start_invoke(make)
+                .ok_or_else(|| self.unsupported(channel))
         });
         InvokeCall {
             ipc: self.clone(),
@@ -80,11 +82,16 @@ impl IpcRenderer {
         T: Serialize + ?Sized,
         F: FnOnce(Result<R, Error>) + Send + 'static,
     {
-        match self.prepare(channel, args) {
+        let started = self.prepare(channel, args).and_then(|make| {
+            self.0
+                .link
+                .start_invoke(make)
+                .ok_or_else(|| self.unsupported(channel))
+        });
+        match started {
             Err(e) => callback(Err(e)),
-            Ok((request, frame)) => {
+            Ok((_, slot)) => {
                 let channel = channel.to_string();
-                let slot = self.0.link.start_invoke(request, &frame);
                 slot.set_callback(Box::new(move |outcome| {
                     callback(outcome.and_then(|o| read_answer(&channel, o)))
                 }));
@@ -98,8 +105,13 @@ impl IpcRenderer {
         args: &T,
         timeout: Option<Duration>,
     ) -> Result<R, Error> {
-        let (request, frame) = self.prepare(channel, args)?;
-        match self.0.link.call_invoke(request, &frame, timeout)? {
+        let make = self.prepare(channel, args)?;
+        let answer = self
+            .0
+            .link
+            .call_invoke(make, timeout)
+            .map_err(|e| e.unwrap_or_else(|| self.unsupported(channel)))?;
+        match answer {
             Some(outcome) => read_answer(channel, outcome),
             None => Err(Error::Timeout {
                 channel: channel.to_string(),
@@ -108,31 +120,39 @@ impl IpcRenderer {
         }
     }
 
-    /// Checks that main speaks `invoke` and the message fits, and builds the frame.
+    /// The error for an `invoke` main does not speak.
+    fn unsupported(&self, channel: &str) -> Error {
+        let agreed = self.protocol();
+        Error::Unsupported {
+            call: "invoke",
+            channel: channel.to_string(),
+            version: agreed.version,
+            features: agreed.features.bits(),
+        }
+    }
+
+    /// Checks that main speaks `invoke` and the message fits; returns what builds the frame
+    /// once the call has its request number.
     fn prepare<T: Serialize + ?Sized>(
         &self,
         channel: &str,
         args: &T,
-    ) -> Result<(u64, Encoded), Error> {
-        let agreed = self.protocol();
-        if !agreed.features.contains(Features::INVOKE) {
-            return Err(Error::Unsupported {
-                call: "invoke",
-                channel: channel.to_string(),
-                version: agreed.version,
-                features: agreed.features.bits(),
-            });
+    ) -> Result<impl FnOnce(u64) -> Encoded, Error> {
+        if !self.protocol().features.contains(Features::INVOKE) {
+            return Err(self.unsupported(channel));
         }
         let args = self.encode(channel, args)?;
         // type byte + request number + channel length + channel + arguments
         self.check_size(channel, 1 + 8 + 4 + channel.len() + args.raw().len())?;
-        let request = self.0.link.next_request();
-        let frame = Frame::Invoke {
-            request,
-            channel: channel.to_string(),
-            args,
-        };
-        Ok((request, frame.encode()))
+        let channel = channel.to_string();
+        Ok(move |request| {
+            Frame::Invoke {
+                request,
+                channel,
+                args,
+            }
+            .encode()
+        })
     }
 }
 

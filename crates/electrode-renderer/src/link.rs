@@ -10,24 +10,18 @@
 //! (so the reply wakes only the caller), and back on when the last pending call returns. It has
 //! no timer: it wakes for data, or when a returning call leaves messages in the inbox.
 
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use electrode_wire::handshake::{Agreement, Features, PROTOCOL_VERSION};
+use electrode_wire::handshake::Agreement;
 use electrode_wire::io::ReadError;
+use electrode_wire::session::{CloseReason, Received, RendererSession, Reply};
 use electrode_wire::{Encoded, Frame, InvokeOutcome, SyncOutcome};
 
 use crate::transport::{FrameSource, Transport, Wakeup};
 use crate::Error;
-
-/// An answer main sent to a call that someone waits for.
-pub(crate) enum Reply {
-    Sync(SyncOutcome),
-    Invoke(InvokeOutcome),
-}
 
 /// Where the answer of a non-blocking invoke goes: a future's waker or a callback.
 #[derive(Default)]
@@ -78,11 +72,11 @@ impl Slot {
     }
 }
 
-#[derive(Default)]
+/// The protocol state (calls, replies, the inbox, main's close reason) and who waits for what.
 struct Waits {
-    waiting: HashSet<u64>,
-    replies: HashMap<u64, Reply>,
-    /// Non-blocking invokes waiting for their answers.
+    session: RendererSession,
+    /// Non-blocking invokes waiting for their answers; every other pending call has a thread
+    /// blocked on [`Link::replied`].
     pending: HashMap<u64, Arc<Slot>>,
     /// Counts releases of the reader lock seen by waiting `send_sync` callers: one that found
     /// the reader busy sleeps until its reply is routed to it or the reader is free again.
@@ -135,13 +129,10 @@ pub(crate) struct Link {
     reader_waiters: AtomicUsize,
     waits: Mutex<Waits>,
     replied: Condvar,
-    inbox: Mutex<VecDeque<Frame>>,
     dead: AtomicBool,
     dead_reason: Mutex<Option<String>>,
     /// Notified (with `dead_reason`'s lock) when the link dies.
     died: Condvar,
-    close_reason: Mutex<Option<String>>,
-    next_request: AtomicU64,
     /// Serializes `sync_active`'s 0 ↔ 1 steps with the [`Transport::watch`] switch that goes
     /// with them.
     watch_switch: Mutex<()>,
@@ -160,13 +151,7 @@ struct SyncGuard<'a>(&'a Link);
 impl Drop for SyncGuard<'_> {
     fn drop(&mut self) {
         self.0.sync_end();
-        if !self
-            .0
-            .inbox
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_empty()
-        {
+        if self.0.lock_waits().session.has_messages() {
             // The dispatcher sleeps in `park`: messages read by this call wait for it.
             self.0.io.unpark();
         }
@@ -199,12 +184,8 @@ impl Link {
         token: &str,
     ) -> Result<Link, Error> {
         let hs = |e: std::io::Error| Error::Handshake(e.to_string());
-        let hello = Frame::Hello {
-            version: PROTOCOL_VERSION,
-            features: Features::SUPPORTED,
-            token: Bytes::copy_from_slice(token.as_bytes()),
-        };
-        io.write_frame(&hello.encode()).map_err(hs)?;
+        io.write_frame(&RendererSession::hello(token).encode())
+            .map_err(hs)?;
         let first = match reader.read_frame(Some(HANDSHAKE_TIMEOUT)) {
             Ok(Some(body)) => Frame::decode(body, MAX_HANDSHAKE_FRAME)
                 .map_err(|e| Error::Handshake(e.to_string()))?,
@@ -218,47 +199,36 @@ impl Link {
             }
             Err(e) => return Err(Error::Handshake(e.to_string())),
         };
-        let (id, embedder, max_message_size, agreement) = match first {
-            Frame::Welcome {
-                id,
-                embedder,
-                max_message_size,
-                version,
-                features,
-            } => (
-                id,
-                (embedder != 0).then_some(embedder),
-                usize::try_from(max_message_size).unwrap_or(usize::MAX),
-                Agreement { version, features },
-            ),
-            Frame::Close { reason } => return Err(Error::Refused(reason)),
-            other => {
-                return Err(Error::Handshake(format!(
-                    "expected Welcome, got {:?}",
-                    other.kind()
-                )))
-            }
-        };
-        reader.connected(max_message_size).map_err(hs)?;
+        let session = RendererSession::welcomed(first).map_err(|reason| match reason {
+            CloseReason::Refused(text) => Error::Refused(text),
+            other => Error::Handshake(other.to_string()),
+        })?;
+        let welcome = *session.welcome();
+        reader.connected(welcome.max_message_size).map_err(hs)?;
         Ok(Link {
-            id,
-            embedder,
-            max_message_size,
-            agreement,
+            id: welcome.id,
+            embedder: welcome.embedder,
+            max_message_size: welcome.max_message_size,
+            agreement: welcome.agreement,
             io,
             reader: Mutex::new(reader),
             sync_active: AtomicUsize::new(0),
             reader_waiters: AtomicUsize::new(0),
-            waits: Mutex::new(Waits::default()),
+            waits: Mutex::new(Waits {
+                session,
+                pending: HashMap::new(),
+                reader_released: 0,
+            }),
             replied: Condvar::new(),
-            inbox: Mutex::new(VecDeque::new()),
             dead: AtomicBool::new(false),
             dead_reason: Mutex::new(None),
             died: Condvar::new(),
-            close_reason: Mutex::new(None),
-            next_request: AtomicU64::new(1),
             watch_switch: Mutex::new(()),
         })
+    }
+
+    fn lock_waits(&self) -> MutexGuard<'_, Waits> {
+        self.waits.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn disconnected(&self) -> Option<Error> {
@@ -276,10 +246,10 @@ impl Link {
 
     fn mark_dead(&self, why: String) {
         let told = self
-            .close_reason
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+            .lock_waits()
+            .session
+            .closing_reason()
+            .map(str::to_string);
         {
             let mut r = self.dead_reason.lock().unwrap_or_else(|e| e.into_inner());
             if r.is_none() {
@@ -338,51 +308,43 @@ impl Link {
         Ok(())
     }
 
-    fn route(&self, frame: Frame) {
-        match frame {
-            Frame::InvokeReply { request, outcome } => {
-                let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
-                if w.waiting.contains(&request) {
-                    w.replies.insert(request, Reply::Invoke(outcome));
-                    self.replied.notify_all();
-                } else if let Some(slot) = w.pending.remove(&request) {
+    /// Hands a frame from main to the session, and its reply to whoever waits for it.
+    /// `Some`: the reply of `want`, for the caller itself.
+    fn route(&self, frame: Frame, want: Option<u64>) -> Option<Reply> {
+        let mut w = self.lock_waits();
+        match w.session.receive(frame) {
+            Received::Reply(request) if Some(request) == want => w.session.take_reply(request),
+            Received::Reply(request) => {
+                if let Some(slot) = w.pending.remove(&request) {
+                    let reply = w.session.take_reply(request);
+                    w.session.finish(request);
                     drop(w);
-                    slot.complete(Ok(outcome));
+                    if let Some(Reply::Invoke(outcome)) = reply {
+                        slot.complete(Ok(outcome));
+                    }
                 } else {
-                    tracing::debug!(
-                        renderer = self.id,
-                        request,
-                        "reply to an abandoned invoke dropped"
-                    );
-                }
-            }
-            Frame::SyncReply { request, outcome } => {
-                let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
-                if w.waiting.contains(&request) {
-                    w.replies.insert(request, Reply::Sync(outcome));
+                    // A blocked caller takes it.
                     self.replied.notify_all();
-                } else {
-                    tracing::debug!(
-                        renderer = self.id,
-                        request,
-                        "reply to an abandoned sendSync dropped"
-                    );
                 }
+                None
             }
-            Frame::Close { reason } => {
-                *self.close_reason.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason);
+            Received::Abandoned(request) => {
+                tracing::debug!(
+                    renderer = self.id,
+                    request,
+                    "reply to an abandoned call dropped"
+                );
+                None
             }
-            Frame::Message { .. } | Frame::HostMessage { .. } => {
-                self.inbox
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push_back(frame);
+            Received::Queued | Received::Closing => None,
+            Received::Unexpected(kind) => {
+                drop(w);
+                electrode_wire::warn_visible!(
+                    renderer = self.id,
+                    "unexpected frame {kind:?} from main ignored"
+                );
+                None
             }
-            other => electrode_wire::warn_visible!(
-                renderer = self.id,
-                "unexpected frame {:?} from main ignored",
-                other.kind()
-            ),
         }
     }
 
@@ -410,16 +372,7 @@ impl Link {
             }
         };
         match frame {
-            Ok(Frame::SyncReply { request, outcome }) if Some(request) == want => {
-                Ok(Some(Reply::Sync(outcome)))
-            }
-            Ok(Frame::InvokeReply { request, outcome }) if Some(request) == want => {
-                Ok(Some(Reply::Invoke(outcome)))
-            }
-            Ok(frame) => {
-                self.route(frame);
-                Ok(None)
-            }
+            Ok(frame) => Ok(self.route(frame, want)),
             Err(e) => {
                 self.mark_dead(format!("main sent a malformed frame: {e}"));
                 Err(self.disconnected().expect("just marked dead"))
@@ -435,111 +388,99 @@ impl Link {
         }
     }
 
-    /// Sends a `SendSync` frame built by `make(request)` and blocks until its reply.
+    /// Sends a `SendSync` frame built by `make(request)` and blocks until its reply
+    /// (`Ok(None)`: the deadline passed). Main's messages are held until it returns.
     pub(crate) fn call_sync(
         &self,
         make: impl FnOnce(u64) -> Encoded,
         timeout: Option<Duration>,
     ) -> Result<Option<SyncOutcome>, Error> {
-        let request = self.next_request();
-        let frame = make(request);
+        let request = self.lock_waits().session.start_sync();
         self.sync_begin();
         let _guard = SyncGuard(self);
-        let result = self.call(request, &frame, timeout);
-        result.map(|reply| {
-            reply.and_then(|r| match r {
-                Reply::Sync(outcome) => Some(outcome),
-                Reply::Invoke(_) => None,
-            })
+        let reply = self.call(request, &make(request), timeout);
+        self.lock_waits().session.finish(request);
+        Ok(match reply? {
+            Some(Reply::Sync(outcome)) => Some(outcome),
+            _ => None,
         })
     }
 
-    /// Writes `frame` (a call numbered `request`) and waits for its reply (`Ok(None)`: the
-    /// deadline passed); the reply is routed to this caller while it waits.
+    /// Writes `frame` (the call numbered `request`, started in the session) and waits for its
+    /// reply (`Ok(None)`: the deadline passed); the reply is routed to this caller while it
+    /// waits.
     fn call(
         &self,
         request: u64,
         frame: &Encoded,
         timeout: Option<Duration>,
     ) -> Result<Option<Reply>, Error> {
-        self.waits
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .waiting
-            .insert(request);
-        let result = self
-            .write(frame)
-            .and_then(|()| self.wait_reply(request, timeout.map(|t| Instant::now() + t)));
-        let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
-        w.waiting.remove(&request);
-        w.replies.remove(&request);
-        result
+        self.write(frame)
+            .and_then(|()| self.wait_reply(request, timeout.map(|t| Instant::now() + t)))
     }
 
-    /// A fresh request number for a call.
-    pub(crate) fn next_request(&self) -> u64 {
-        self.next_request.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// Sends an `Invoke` frame and blocks until its answer (`Ok(None)`: the deadline passed,
-    /// and main was told to stop). The dispatcher goes on delivering messages meanwhile.
+    /// Sends an `Invoke` frame built by `make(request)` and blocks until its answer
+    /// (`Ok(None)`: the deadline passed, and main was told to stop). The dispatcher goes on
+    /// delivering messages meanwhile. `Err(None)`: main does not speak invoke.
     pub(crate) fn call_invoke(
         &self,
-        request: u64,
-        frame: &Encoded,
+        make: impl FnOnce(u64) -> Encoded,
         timeout: Option<Duration>,
-    ) -> Result<Option<InvokeOutcome>, Error> {
-        match self.call(request, frame, timeout) {
-            Ok(Some(Reply::Invoke(outcome))) => Ok(Some(outcome)),
-            Ok(_) => {
-                let _ = self.write(&Frame::InvokeCancel { request }.encode());
-                Ok(None)
-            }
-            Err(e) => Err(e),
+    ) -> Result<Option<InvokeOutcome>, Option<Error>> {
+        let request = self.lock_waits().session.start_invoke().ok_or(None)?;
+        let reply = self.call(request, &make(request), timeout);
+        let cancel = self.lock_waits().session.finish(request);
+        if let Some(cancel) = cancel {
+            let _ = self.write(&cancel.encode());
+        }
+        match reply.map_err(Some)? {
+            Some(Reply::Invoke(outcome)) => Ok(Some(outcome)),
+            _ => Ok(None),
         }
     }
 
-    /// Sends an `Invoke` frame without waiting; its answer goes to the returned slot.
-    pub(crate) fn start_invoke(&self, request: u64, frame: &Encoded) -> Arc<Slot> {
+    /// Sends an `Invoke` frame built by `make(request)` without waiting; its answer goes to
+    /// the returned slot. `None`: main does not speak invoke.
+    pub(crate) fn start_invoke(
+        &self,
+        make: impl FnOnce(u64) -> Encoded,
+    ) -> Option<(u64, Arc<Slot>)> {
         let slot = Arc::new(Slot::default());
-        self.waits
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pending
-            .insert(request, slot.clone());
-        if let Err(e) = self.write(frame) {
-            self.waits
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .pending
-                .remove(&request);
+        let request = {
+            let mut w = self.lock_waits();
+            let request = w.session.start_invoke()?;
+            w.pending.insert(request, slot.clone());
+            request
+        };
+        if let Err(e) = self.write(&make(request)) {
+            let mut w = self.lock_waits();
+            w.pending.remove(&request);
+            w.session.finish(request);
+            drop(w);
             slot.complete(Err(e));
         }
-        slot
+        Some((request, slot))
     }
 
     /// The caller of a non-blocking invoke stopped waiting: main's handler is told.
     pub(crate) fn cancel_invoke(&self, request: u64) {
-        let was_pending = self
-            .waits
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pending
-            .remove(&request)
-            .is_some();
-        if was_pending {
-            let _ = self.write(&Frame::InvokeCancel { request }.encode());
+        let cancel = {
+            let mut w = self.lock_waits();
+            match w.pending.remove(&request) {
+                Some(_) => w.session.finish(request),
+                None => None,
+            }
+        };
+        if let Some(cancel) = cancel {
+            let _ = self.write(&cancel.encode());
         }
     }
 
     /// `Ok(None)` means the deadline passed.
     fn wait_reply(&self, request: u64, deadline: Option<Instant>) -> Result<Option<Reply>, Error> {
         loop {
-            {
-                let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(o) = w.replies.remove(&request) {
-                    return Ok(Some(o));
-                }
+            if let Some(reply) = self.lock_waits().session.take_reply(request) {
+                return Ok(Some(reply));
             }
             if let Some(e) = self.disconnected() {
                 return Err(e);
@@ -554,13 +495,7 @@ impl Link {
                         link: self,
                         guard: Some(guard),
                     };
-                    if self
-                        .waits
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .replies
-                        .contains_key(&request)
-                    {
+                    if self.lock_waits().session.has_reply(request) {
                         continue;
                     }
                     if let Some(outcome) = self.read_one(&mut **reader, Some(request), left)? {
@@ -585,7 +520,7 @@ impl Link {
         // Released before we registered? Then nobody will wake us: look again at once.
         let busy = matches!(self.reader.try_lock(), Err(TryLockError::WouldBlock));
         while busy
-            && !w.replies.contains_key(&request)
+            && !w.session.has_reply(request)
             && w.reader_released == seen
             && !self.dead.load(Ordering::Acquire)
         {
@@ -621,11 +556,7 @@ impl Link {
     pub(crate) fn run(&self, mut dispatch: impl FnMut(Frame)) {
         loop {
             if self.sync_active.load(Ordering::Acquire) == 0 {
-                let next = self
-                    .inbox
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .pop_front();
+                let next = self.lock_waits().session.next_message();
                 if let Some(frame) = next {
                     dispatch(frame);
                     continue;

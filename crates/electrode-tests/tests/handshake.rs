@@ -126,6 +126,38 @@ fn a_frame_kind_outside_the_agreed_protocol_closes_only_that_link_and_says_why()
 }
 
 #[test]
+fn a_frame_of_a_feature_that_was_not_agreed_closes_only_that_link_and_names_the_feature() {
+    let ipc = IpcMain::new();
+    ipc.handle("add", |_, _| Ok(3)).unwrap();
+    let h = harness(ipc);
+    let good = h.spawn();
+    // The renderer offered no feature, so invoke was not agreed; it sends an Invoke anyway.
+    let (bad, mut s, first, _reader) = connect(&h.main, PROTOCOL_VERSION, Features::NONE);
+    assert!(
+        matches!(
+            first,
+            Frame::Welcome {
+                features: Features::NONE,
+                ..
+            }
+        ),
+        "{first:?}"
+    );
+    let invoke = Frame::Invoke {
+        request: 1,
+        channel: "add".into(),
+        args: Args::empty(),
+    };
+    s.write_all(&invoke.encode().to_vec()).unwrap();
+    let reason = bad.wait_destroyed(PATIENCE).expect("the link is closed");
+    assert!(
+        reason.contains("Invoke") && reason.contains("'invoke'") && reason.contains("not agreed"),
+        "{reason}"
+    );
+    h.assert_alive(&good);
+}
+
+#[test]
 fn rust_renderers_speak_the_current_version_and_learn_main_s_limit() {
     let limits = Limits {
         max_message_size: 5 << 20,

@@ -63,6 +63,28 @@ impl fmt::Debug for Features {
     }
 }
 
+/// The features' names, for people: `invoke`, `none`, unknown bits in hex.
+impl fmt::Display for Features {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const NAMES: [(Features, &str); 1] = [(Features::INVOKE, "invoke")];
+        let mut rest = self.0;
+        let mut names = Vec::new();
+        for (feature, name) in NAMES {
+            if self.contains(feature) {
+                names.push(name.to_string());
+                rest &= !feature.0;
+            }
+        }
+        if rest != 0 {
+            names.push(format!("{rest:#x}"));
+        }
+        if names.is_empty() {
+            return f.write_str("none");
+        }
+        f.write_str(&names.join(", "))
+    }
+}
+
 /// What main and a renderer agreed on in the handshake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Agreement {

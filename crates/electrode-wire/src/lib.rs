@@ -10,6 +10,8 @@
 //! * [`Value`]: the dynamic value model (JSON plus bytes);
 //! * [`io`]: small blocking helpers that read and write frames on any `Read`/`Write`;
 //! * [`emitter`]: the channel → listeners table with Node `EventEmitter` semantics;
+//! * [`session`]: the protocol's state machines, `RendererSession` and `MainSession` (frames
+//!   in, what to do out; no I/O);
 //! * [`memory`]: an in-memory link (two bounded frame queues) for in-process renderers and tests.
 //!
 //! ```
@@ -45,6 +47,7 @@ pub mod memory;
 #[doc(hidden)]
 pub mod report;
 mod ser;
+pub mod session;
 mod value;
 
 pub use args::{Args, MAX_DEPTH};

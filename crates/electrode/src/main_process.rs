@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use electrode_wire::handshake::{Agreement, PROTOCOL_VERSION};
 use electrode_wire::memory::MemoryLink;
+use electrode_wire::session::MainSession;
 use electrode_wire::{DEFAULT_MAX_MESSAGE_SIZE, ENV_SOCKET, ENV_TOKEN};
 use serde::Serialize;
 
@@ -357,10 +359,16 @@ impl Main {
         out: Arc<dyn Outbound>,
     ) -> Result<Connection, Error> {
         contents.attach(out)?;
+        // Pages are served the shim of this very build: it speaks every feature main does.
+        let session = MainSession::agreed(Agreement {
+            version: PROTOCOL_VERSION,
+            features: MainSession::FEATURES,
+        });
         Ok(Connection::new(
             contents.clone(),
             self.shared.ipc.clone(),
             self.shared.registry.clone(),
+            session,
         ))
     }
 

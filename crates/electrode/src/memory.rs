@@ -102,7 +102,7 @@ fn read(
 fn serve(end: MemoryEnd, shared: &Shared) {
     let limits = shared.limits;
     let hello = read(&end, MAX_HELLO_SIZE, Some(limits.handshake_timeout));
-    let (token, agreement) = match accept_hello(hello) {
+    let (session, token) = match accept_hello(hello) {
         Ok(hello) => hello,
         Err(why) => return refuse(&end, &why),
     };
@@ -116,7 +116,7 @@ fn serve(end: MemoryEnd, shared: &Shared) {
         renderer: contents.id(),
         closed: Mutex::new(None),
     });
-    let Some(conn) = welcome(shared, contents, agreement, out.clone()) else {
+    let Some(conn) = welcome(shared, contents, session, out.clone()) else {
         return;
     };
     loop {

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use electrode_wire::session::MainSession;
 use electrode_wire::{Args, Encoded, Frame, SyncOutcome};
 
 use crate::contents::Registry;
@@ -64,15 +65,22 @@ pub struct Connection {
     ipc: IpcMain,
     registry: Arc<Registry>,
     invokes: Arc<InFlight>,
+    session: MainSession,
 }
 
 impl Connection {
-    pub(crate) fn new(contents: WebContents, ipc: IpcMain, registry: Arc<Registry>) -> Self {
+    pub(crate) fn new(
+        contents: WebContents,
+        ipc: IpcMain,
+        registry: Arc<Registry>,
+        session: MainSession,
+    ) -> Self {
         Connection {
             contents,
             ipc,
             registry,
             invokes: Arc::default(),
+            session,
         }
     }
 
@@ -92,6 +100,9 @@ impl Connection {
     /// means the renderer broke the protocol: the transport logs it and closes the link.
     pub fn handle_frame(&self, frame: Frame) -> Result<(), Error> {
         let me = self.contents.id();
+        self.session
+            .check(&frame)
+            .map_err(|reason| self.protocol(reason.to_string()))?;
         match frame {
             Frame::Send { channel, args } => {
                 let event = IpcEvent::new_async(self.contents.clone(), channel);

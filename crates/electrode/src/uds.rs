@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use electrode_io::is_transient;
-use electrode_wire::handshake::{self, Features};
 use electrode_wire::io::{FrameReader, ReadError};
+use electrode_wire::session::MainSession;
 use electrode_wire::{Encoded, Frame};
 
 use crate::main_process::Shared;
@@ -144,7 +144,7 @@ fn serve(stream: UnixStream, shared: &Shared) {
         },
         MAX_HELLO_SIZE,
     );
-    let (token, agreement) = match accept_hello(hello_reader.read_frame()) {
+    let (session, token) = match accept_hello(hello_reader.read_frame()) {
         Ok(hello) => hello,
         Err(why) => return refuse(&stream, &why),
     };
@@ -174,7 +174,7 @@ fn serve(stream: UnixStream, shared: &Shared) {
         contents.id(),
         limits.outbound_queue_bytes,
     ));
-    let Some(conn) = welcome(shared, contents, agreement, out) else {
+    let Some(conn) = welcome(shared, contents, session, out) else {
         return;
     };
     // Frames that came in with the hello run here, before any worker can see the link, so
@@ -185,21 +185,14 @@ fn serve(stream: UnixStream, shared: &Shared) {
     shared.workers.register(stream, decoder, conn);
 }
 
-/// Main's reading of a renderer's first frame, whatever the transport: the token and the
-/// agreed version and features, or why the renderer is refused.
+/// Main's reading of a renderer's first frame, whatever the transport: the session and the
+/// token, or why the renderer is refused.
 pub(crate) fn accept_hello(
     first: Result<Bytes, ReadError>,
-) -> Result<(Bytes, handshake::Agreement), String> {
-    match first.map(|b| Frame::decode(b, MAX_HELLO_SIZE)) {
-        Ok(Ok(Frame::Hello {
-            version,
-            features,
-            token,
-        })) => handshake::agree(version, features, Features::SUPPORTED).map(|a| (token, a)),
-        Ok(Ok(other)) => Err(format!("first frame was {:?}, not Hello", other.kind())),
-        Ok(Err(e)) => Err(format!("malformed hello: {e}")),
-        Err(e) => Err(format!("no hello: {}", describe(&e))),
-    }
+) -> Result<(MainSession, Bytes), String> {
+    let body = first.map_err(|e| format!("no hello: {}", describe(&e)))?;
+    let frame = Frame::decode(body, MAX_HELLO_SIZE).map_err(|e| format!("malformed hello: {e}"))?;
+    MainSession::accept(frame).map_err(|reason| reason.to_string())
 }
 
 /// Main's side of the handshake once the token is redeemed, whatever the transport: sends the
@@ -208,17 +201,15 @@ pub(crate) fn accept_hello(
 pub(crate) fn welcome(
     shared: &Shared,
     contents: WebContents,
-    agreement: handshake::Agreement,
+    session: MainSession,
     out: Arc<dyn Outbound>,
 ) -> Option<Connection> {
     let id = contents.id();
-    let welcome = Frame::Welcome {
+    let welcome = session.welcome(
         id,
-        embedder: contents.embedder().map_or(0, |e| e.id()),
-        max_message_size: shared.limits.max_message_size as u64,
-        version: agreement.version,
-        features: agreement.features,
-    };
+        contents.embedder().map(|e| e.id()),
+        shared.limits.max_message_size,
+    );
     if let Err(e) = out.send(&welcome.encode()) {
         let reason = format!("renderer {id} hung up before the handshake finished ({e})");
         crate::warn_visible!(renderer = id, "{reason}");
@@ -229,10 +220,11 @@ pub(crate) fn welcome(
         out.close("renderer was destroyed before it connected");
         return None;
     }
+    let agreement = session.agreement();
     tracing::info!(
         renderer = id,
         version = agreement.version,
-        features = ?agreement.features,
+        features = %agreement.features,
         "renderer connected"
     );
     // A Rust renderer registers its listeners before it connects (`connect_from_env_with`):
@@ -242,6 +234,7 @@ pub(crate) fn welcome(
         contents,
         shared.ipc.clone(),
         shared.registry.clone(),
+        session,
     ))
 }
 

@@ -66,12 +66,20 @@ pub fn eventually(done: impl Fn() -> bool) -> bool {
 pub fn hand_driven(
     main: &electrode::Main,
 ) -> (electrode::WebContents, UnixStream, FrameReader<UnixStream>) {
+    hand_driven_with(main, electrode::wire::Features::SUPPORTED)
+}
+
+/// A hand-driven renderer whose Hello offers `features`.
+pub fn hand_driven_with(
+    main: &electrode::Main,
+    features: electrode::wire::Features,
+) -> (electrode::WebContents, UnixStream, FrameReader<UnixStream>) {
     use std::io::Write;
     let (wc, ticket) = main.issue_ticket(None);
     let mut s = UnixStream::connect(&ticket.socket).unwrap();
     let hello = Frame::Hello {
         version: electrode::wire::handshake::PROTOCOL_VERSION,
-        features: electrode::wire::Features::NONE,
+        features,
         token: ticket.token.clone().into_bytes().into(),
     }
     .encode();
