@@ -31,6 +31,21 @@ pub struct ExtraRecord {
     pub mode: String,
 }
 
+impl ExtraRecord {
+    /// The record of a run that failed with `e` (no numbers).
+    pub fn error(mode: &str, peer: &str, workload: &str, variant: String, e: &str) -> Self {
+        ExtraRecord {
+            peer: peer.into(),
+            workload: workload.into(),
+            variant,
+            status: "error".into(),
+            note: Some(e.to_string()),
+            mode: mode.into(),
+            ..ExtraRecord::default()
+        }
+    }
+}
+
 /// Sizes per mode: (W6 round trips, W5 renderer processes, W5 generators, connections per
 /// generator, W5 duration ms).
 pub fn sizes(mode: &str) -> (usize, usize, usize, usize, u64) {

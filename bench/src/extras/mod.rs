@@ -53,15 +53,8 @@ pub fn run(mode: &str, workloads: &[&str]) -> Vec<ExtraRecord> {
             }
             Err(e) => {
                 eprintln!("[extra] {w}: ERROR {e}");
-                out.push(ExtraRecord {
-                    peer: "electrode".into(),
-                    workload: w.to_string(),
-                    variant: "-".into(),
-                    status: "error".into(),
-                    note: Some(e.to_string()),
-                    mode: mode.into(),
-                    ..ExtraRecord::default()
-                });
+                let e = e.to_string();
+                out.push(ExtraRecord::error(mode, "electrode", w, "-".into(), &e));
             }
         }
     }

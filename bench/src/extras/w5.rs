@@ -76,15 +76,7 @@ fn variant_d(s: &Shape) -> String {
 
 fn error_record(mode: &str, peer: &str, variant: String, e: crate::cell::Error) -> ExtraRecord {
     eprintln!("[extra] W5 {variant}: ERROR {e}");
-    ExtraRecord {
-        peer: peer.into(),
-        workload: "W5".into(),
-        variant,
-        status: "error".into(),
-        note: Some(e.to_string()),
-        mode: mode.into(),
-        ..ExtraRecord::default()
-    }
+    ExtraRecord::error(mode, peer, "W5", variant, &e.to_string())
 }
 
 /// Puts the floor's numbers and (c) ÷ (d) into (c)'s metrics (same run, minutes apart at
