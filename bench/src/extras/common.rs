@@ -9,7 +9,6 @@ use electrode_renderer::IpcRenderer;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::process::Command;
 use std::time::Duration;
 
 /// One result line of the extra workloads.
@@ -71,13 +70,7 @@ pub fn pct(sorted: &[u64], q: f64) -> f64 {
     sorted[i] as f64 / 1000.0
 }
 
-/// `electrode-bench __extra`, to which the caller adds the role and its arguments.
-pub fn exe() -> Res<Command> {
-    let mut cmd = Command::new(std::env::current_exe()?);
-    cmd.arg("__extra");
-    crate::affinity::prepare_child(&mut cmd, None);
-    Ok(cmd)
-}
+pub use crate::peers::extra_command as exe;
 
 /// Waits until the link is gone (main shuts down at the end).
 pub fn park(ipc: &IpcRenderer) {

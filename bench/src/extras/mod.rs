@@ -13,7 +13,8 @@ mod w6;
 mod w7;
 
 use crate::cell::Res;
-pub use common::{exe, ExtraRecord};
+use common::exe;
+pub use common::ExtraRecord;
 use std::io::Write;
 use std::process::Stdio;
 
