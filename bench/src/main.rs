@@ -26,7 +26,6 @@ mod report;
 mod runner;
 mod soak;
 mod stats;
-mod w5;
 
 use cell::{Placement, Res, Workload};
 use clap::{Parser, Subcommand};
@@ -310,7 +309,7 @@ fn real_main() -> Res<i32> {
         sample_interval: Duration::from_millis(cli.sample_ms.max(1)),
         jsonl: cli.out,
         md: cli.md,
-        stdout_json: cli.json || !cli.smoke,
+        stdout_json,
     };
     let (all, _meds) = if opts.workloads.is_empty() {
         (Vec::new(), Vec::new())
@@ -322,11 +321,7 @@ fn real_main() -> Res<i32> {
         let table = extras::markdown(&extra);
         eprint!("{table}");
         if let Some(p) = &md_path {
-            let mut f = std::fs::OpenOptions::new()
-                .append(true)
-                .create(true)
-                .open(p)?;
-            std::io::Write::write_all(&mut f, table.as_bytes())?;
+            append(p, &table)?;
         }
         let mut lines = String::new();
         for r in &extra {
@@ -337,11 +332,7 @@ fn real_main() -> Res<i32> {
             print!("{lines}");
         }
         if let Some(p) = &out_path {
-            let mut f = std::fs::OpenOptions::new()
-                .append(true)
-                .create(true)
-                .open(p)?;
-            std::io::Write::write_all(&mut f, lines.as_bytes())?;
+            append(p, &lines)?;
         }
     }
     let errors = all.iter().filter(|r| r.status == "error").count()
@@ -352,6 +343,16 @@ fn real_main() -> Res<i32> {
     } else {
         0
     })
+}
+
+/// Appends `text` to the file at `path` (created if missing): the extras after the runner's
+/// lines and table.
+fn append(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)?;
+    std::io::Write::write_all(&mut f, text.as_bytes())
 }
 
 fn main() {

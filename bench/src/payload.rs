@@ -3,7 +3,7 @@
 //! The JS twin of this file is the payload part of `bench/node/fork_peer.js`; both must
 //! produce the same strings, records and bytes.
 
-use crate::cell::{PayloadKind, Res};
+use crate::cell::{CellSpec, Outcome, PayloadKind, Res};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -111,6 +111,19 @@ impl Payload {
             PayloadKind::Structured => Payload::Records((0..records as u64).map(record).collect()),
             PayloadKind::Binary => Payload::Binary(binary_payload(size)),
         }
+    }
+
+    /// The payload of `cell`, and an `Outcome` whose `wire_bytes` is already the size of one
+    /// request as the Rust peers encode it.
+    pub fn for_cell(cell: &CellSpec) -> Res<(Payload, Outcome)> {
+        let payload = Payload::build(cell.payload, cell.size, cell.records);
+        let mut wire = Vec::new();
+        payload.write_env(&mut wire)?;
+        let out = Outcome {
+            wire_bytes: Some(wire.len() as u64),
+            ..Outcome::default()
+        };
+        Ok((payload, out))
     }
 
     /// True for raw bytes.

@@ -141,9 +141,7 @@ impl Session for HttpSession {
         if !cell.workload.is_latency() {
             return Err("http-floor: only W1/W1e".into());
         }
-        let payload = Payload::build(cell.payload, cell.size, cell.records);
-        let mut wire = Vec::new();
-        payload.write_env(&mut wire)?;
+        let (payload, out) = Payload::for_cell(cell)?;
         let sync = cell.workload == Workload::W1;
         let (path, ctype) = match (sync, payload.is_binary()) {
             (true, false) => ("/ipc/sync", "application/json"),
@@ -183,8 +181,7 @@ impl Session for HttpSession {
         })?;
         Ok(Outcome {
             samples_ns: Some(samples),
-            wire_bytes: Some(wire.len() as u64),
-            ..Outcome::default()
+            ..out
         })
     }
 }

@@ -143,13 +143,7 @@ impl Session for IpcSession {
     }
 
     fn run(&mut self, cell: &CellSpec) -> Res<Outcome> {
-        let payload = Payload::build(cell.payload, cell.size, cell.records);
-        let mut wire = Vec::new();
-        payload.write_env(&mut wire)?;
-        let mut out = Outcome {
-            wire_bytes: Some(wire.len() as u64),
-            ..Outcome::default()
-        };
+        let (payload, mut out) = Payload::for_cell(cell)?;
         match cell.workload {
             Workload::W1 | Workload::W1e => {
                 let sync = cell.workload == Workload::W1;

@@ -182,6 +182,15 @@ pub fn child_command(id: &str, cpu: Option<usize>, args: &[&str]) -> Res<Command
     Ok(cmd)
 }
 
+/// `Command` for `electrode-bench __extra` (the processes of the P0-only workloads and of the
+/// soak), to which the caller adds the role and its arguments.
+pub fn extra_command() -> Res<Command> {
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.arg("__extra");
+    crate::affinity::prepare_child(&mut cmd, None);
+    Ok(cmd)
+}
+
 /// Starts the `id` child on `cpu` (if given) and reads the TCP port it listens on from the
 /// first line of its stdout (the network peers' start-up).
 pub fn spawn_listening_child(id: &str, cpu: Option<usize>) -> Res<(Children, u16)> {

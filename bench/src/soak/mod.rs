@@ -94,7 +94,7 @@ pub fn run(o: &Options) -> Res<i32> {
     for (role, interval, sync_every, delay_us) in
         std::iter::repeat_n(steady, o.renderers).chain([flood, slow])
     {
-        let mut cmd = crate::extras::exe()?;
+        let mut cmd = crate::peers::extra_command()?;
         cmd.arg("soak-renderer")
             .args([interval, sync_every, delay_us].map(|v| v.to_string()))
             .process_group(0);

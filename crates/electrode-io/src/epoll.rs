@@ -16,6 +16,9 @@ impl Interest {
     pub const READABLE: Interest = Interest(EventFlags::IN.union(EventFlags::RDHUP));
     /// [`Interest::READABLE`], edge-triggered: reported once per arrival of data, to one waiter.
     pub const READABLE_EDGE: Interest = Interest(Self::READABLE.0.union(EventFlags::ET));
+    /// [`Interest::READABLE`], one-shot: reported once, to one waiter, then the descriptor
+    /// wakes nobody until [`Epoll::modify`] re-arms it (several threads serving one set).
+    pub const READABLE_ONESHOT: Interest = Interest(Self::READABLE.0.union(EventFlags::ONESHOT));
     /// Nothing: the descriptor stays in the set but wakes nobody (errors and hang-ups still do).
     pub const NOTHING: Interest = Interest(EventFlags::empty());
 }

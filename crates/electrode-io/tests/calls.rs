@@ -47,6 +47,23 @@ fn edge_triggered_readiness_is_reported_once_until_rearmed() {
 }
 
 #[test]
+fn one_shot_readiness_is_reported_once_even_unread_until_rearmed() {
+    let (a, mut b) = UnixStream::pair().unwrap();
+    let epoll = Epoll::new().unwrap();
+    epoll.add(&a, Interest::READABLE_ONESHOT, 4).unwrap();
+    b.write_all(b"x").unwrap();
+    let mut events = Events::<2>::new();
+    let n = epoll.wait(&mut events, None).unwrap();
+    assert_eq!(tokens(&events, n), [4]);
+    // The byte is still unread, yet the descriptor is disarmed.
+    assert_eq!(epoll.wait(&mut events, Some(Duration::ZERO)).unwrap(), 0);
+    epoll.modify(&a, Interest::READABLE_ONESHOT, 5).unwrap();
+    let n = epoll.wait(&mut events, Some(Duration::ZERO)).unwrap();
+    assert_eq!(tokens(&events, n), [5]);
+    assert_eq!(epoll.wait(&mut events, Some(Duration::ZERO)).unwrap(), 0);
+}
+
+#[test]
 fn no_interest_wakes_nobody_and_removal_forgets_the_descriptor() {
     let (a, mut b) = UnixStream::pair().unwrap();
     let epoll = Epoll::new().unwrap();

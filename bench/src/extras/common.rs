@@ -1,0 +1,148 @@
+//! What the P0-only workloads share: the result record, sizes per mode, the `__extra`
+//! command, RSS and percentiles, the W1 floor measured in-process, and the load-generator
+//! protocol on stdin/stdout (tickets, `go`, one result line). Every other module of
+//! `extras` uses this one; it uses none of them.
+
+use crate::cell::{CellSpec, PayloadKind, Placement, Res, Workload};
+use crate::peers::{Launch, Peer};
+use electrode_renderer::IpcRenderer;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::time::Duration;
+
+/// One result line of the extra workloads.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ExtraRecord {
+    /// `electrode`, or `raw-uds` for the W5 raw floor (d).
+    pub peer: String,
+    /// W5, W6, W8.
+    pub workload: String,
+    /// What was run.
+    pub variant: String,
+    /// Named numbers (units in the names).
+    pub metrics: BTreeMap<String, f64>,
+    /// `ok` or `error`.
+    pub status: String,
+    /// Error text or remarks.
+    pub note: Option<String>,
+    /// smoke / quick / full.
+    pub mode: String,
+}
+
+impl ExtraRecord {
+    /// The record of a run that failed with `e` (no numbers).
+    pub fn error(mode: &str, peer: &str, workload: &str, variant: String, e: &str) -> Self {
+        ExtraRecord {
+            peer: peer.into(),
+            workload: workload.into(),
+            variant,
+            status: "error".into(),
+            note: Some(e.to_string()),
+            mode: mode.into(),
+            ..ExtraRecord::default()
+        }
+    }
+}
+
+/// Sizes per mode: (W6 round trips, W5 renderer processes, W5 generators, connections per
+/// generator, W5 duration ms).
+pub fn sizes(mode: &str) -> (usize, usize, usize, usize, u64) {
+    match mode {
+        "smoke" => (200, 10, 2, 10, 200),
+        "quick" => (3000, 100, 10, 100, 1000),
+        _ => (6000, 100, 10, 100, 2000),
+    }
+}
+
+/// VmRSS of a process in MB (10^6 B).
+pub fn rss_mb(pid: u32) -> Option<f64> {
+    let kb = crate::procfs::status_number(pid, "VmRSS")?;
+    Some(kb as f64 * 1024.0 / 1e6)
+}
+
+/// The `q` quantile of sorted nanoseconds, in µs.
+pub fn pct(sorted: &[u64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i] as f64 / 1000.0
+}
+
+pub use crate::peers::extra_command as exe;
+
+/// Waits until the link is gone (main shuts down at the end).
+pub fn park(ipc: &IpcRenderer) {
+    while ipc.disconnect_reason().is_none() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// p50 and p99 (µs) of `peer`'s W1 string 100 B round trip, unpinned, measured now.
+pub fn floor_round_trip(peer: &dyn Peer, n: usize) -> Res<(f64, f64)> {
+    let mut session = peer.open_session(&Launch {
+        placement: Placement::Unpinned,
+        children: 1,
+    })?;
+    let spec = CellSpec {
+        workload: Workload::W1,
+        payload: PayloadKind::String,
+        size: 100,
+        n,
+        warmup: (n / 10).max(1),
+        cap_ms: 5_000,
+        records: 0,
+    };
+    let mut v = session.run(&spec)?.samples_ns.ok_or("floor: no samples")?;
+    v.sort_unstable();
+    Ok((pct(&v, 0.5), pct(&v, 0.99)))
+}
+
+// ------------------------------------------------------------------------------ generators
+
+/// What one load generator (or renderer) of W5 measured.
+#[derive(Serialize, Deserialize, Default)]
+pub struct LoadResult {
+    pub rtt_ns: Vec<u64>,
+    pub first_ns: Vec<u64>,
+    pub conns: usize,
+    /// Replies that were not the expected `true` (event-driven generators only).
+    #[serde(default)]
+    pub errors: u64,
+}
+
+/// A generator's stdin: one `socket\ttoken` line per connection, then an empty line.
+pub fn read_tickets(
+    lines: &mut impl Iterator<Item = io::Result<String>>,
+) -> Res<Vec<(String, String)>> {
+    let mut tickets = Vec::new();
+    for line in lines {
+        let line = line?;
+        if line.is_empty() {
+            return Ok(tickets);
+        }
+        let (sock, token) = line.split_once('\t').ok_or("bad ticket line")?;
+        tickets.push((sock.to_string(), token.to_string()));
+    }
+    Err("stdin closed before the end of the tickets".into())
+}
+
+/// A generator's stdin after the tickets: `go <ms>`, the length of the closed loop.
+pub fn read_go(lines: &mut impl Iterator<Item = io::Result<String>>) -> Res<u64> {
+    for line in lines {
+        if let Some(ms) = line?.strip_prefix("go ") {
+            return Ok(ms.trim().parse()?);
+        }
+    }
+    Err("stdin closed before go".into())
+}
+
+/// One line on stdout, flushed at once.
+pub fn say(line: &str) -> Res<()> {
+    let stdout = std::io::stdout();
+    let mut o = stdout.lock();
+    writeln!(o, "{line}")?;
+    o.flush()?;
+    Ok(())
+}
