@@ -115,3 +115,80 @@ pub enum Error {
     #[error("handshake with the main process failed: {0}")]
     Handshake(String),
 }
+
+impl Error {
+    /// The link to main is gone ([`Error::Disconnected`]): every later call fails the same way.
+    pub fn is_disconnected(&self) -> bool {
+        matches!(self, Error::Disconnected { .. })
+    }
+
+    /// Main did not accept this renderer ([`Error::Refused`], [`Error::Handshake`],
+    /// [`Error::Connect`], [`Error::MissingEnv`]).
+    pub fn is_connect(&self) -> bool {
+        matches!(
+            self,
+            Error::Refused(_) | Error::Handshake(_) | Error::Connect { .. } | Error::MissingEnv(_)
+        )
+    }
+
+    /// No answer came in time ([`Error::Timeout`]).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+
+    /// The message was over main's size limit and was not sent ([`Error::TooLarge`]).
+    pub fn is_too_large(&self) -> bool {
+        matches!(self, Error::TooLarge { .. })
+    }
+
+    /// Main answered the call with an error: a `sendSync` nobody answered
+    /// ([`Error::NoReply`]) or a failing or missing `handle` ([`Error::Invoke`]).
+    pub fn is_remote(&self) -> bool {
+        matches!(self, Error::NoReply { .. } | Error::Invoke { .. })
+    }
+
+    /// The arguments or the answer did not convert ([`Error::Encode`], [`Error::Decode`]).
+    pub fn is_conversion(&self) -> bool {
+        matches!(self, Error::Encode { .. } | Error::Decode { .. })
+    }
+
+    /// The channel the failed call used, when it had one.
+    pub fn channel(&self) -> Option<&str> {
+        match self {
+            Error::TooLarge { channel, .. }
+            | Error::Encode { channel, .. }
+            | Error::Decode { channel, .. }
+            | Error::NoReply { channel, .. }
+            | Error::Timeout { channel, .. }
+            | Error::NotAGuest { channel }
+            | Error::Invoke { channel, .. }
+            | Error::Unsupported { channel, .. } => Some(channel),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_name_the_kind_and_the_channel() {
+        let timeout = Error::Timeout {
+            channel: "ask".into(),
+            after: Duration::from_millis(5),
+        };
+        assert!(timeout.is_timeout() && !timeout.is_disconnected());
+        assert_eq!(timeout.channel(), Some("ask"));
+        let gone = Error::Disconnected {
+            reason: "main exited".into(),
+        };
+        assert!(gone.is_disconnected() && gone.channel().is_none());
+        assert!(Error::Refused("used token".into()).is_connect());
+        let remote = Error::NoReply {
+            channel: "c".into(),
+            message: "no listener".into(),
+        };
+        assert!(remote.is_remote() && !remote.is_too_large());
+    }
+}

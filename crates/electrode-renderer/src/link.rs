@@ -245,6 +245,11 @@ impl Link {
     }
 
     fn mark_dead(&self, why: String) {
+        self.end(why, false)
+    }
+
+    /// Ends the link; `by_us`: this renderer closed it on purpose (no warning for that).
+    fn end(&self, why: String, by_us: bool) {
         let told = self
             .lock_waits()
             .session
@@ -258,6 +263,7 @@ impl Link {
                     Some(reason) => {
                         tracing::info!(renderer = self.id, "main closed the link: {reason}")
                     }
+                    None if by_us => tracing::info!(renderer = self.id, "link closed: {why}"),
                     None => electrode_wire::warn_visible!(
                         renderer = self.id,
                         "link to main closed: {why}"
@@ -293,7 +299,7 @@ impl Link {
 
     /// Closes the link from this side.
     pub(crate) fn close(&self, why: &str) {
-        self.mark_dead(why.to_string());
+        self.end(why.to_string(), true);
     }
 
     /// Writes one frame (blocking while the socket is full: main's backpressure).

@@ -1860,6 +1860,8 @@
         decodeArgs: decodeArgs,
         encodeFrame: encodeFrame,
         decodeFrame: decodeFrame,
+        /** Tests (session vectors): hands one frame body to the shim as if main had sent it. */
+        receiveFromMain: function (body) { onMainMessage(body); },
         formatNumber: formatNumber,
         /** Tests: true makes encodeArgs use the JS writer instead of the JSON.stringify path. */
         useWriter: function (on) { forceWriter = !!on; },

@@ -69,6 +69,8 @@ impl fmt::Display for CloseReason {
     }
 }
 
+impl std::error::Error for CloseReason {}
+
 /// What main's Welcome told the renderer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Welcome {

@@ -140,10 +140,67 @@ fn list(errors: &[Error]) -> String {
 }
 
 impl Error {
+    /// The renderer is gone ([`Error::Destroyed`], [`Error::UnknownRenderer`]): sending to it
+    /// again fails the same way.
+    pub fn is_gone(&self) -> bool {
+        matches!(self, Error::Destroyed { .. } | Error::UnknownRenderer(_))
+    }
+
+    /// The message was over a limit and was not sent: its size ([`Error::TooLarge`]) or the
+    /// bytes waiting for the renderer ([`Error::QueueFull`]). The link is intact.
+    pub fn is_over_limit(&self) -> bool {
+        matches!(self, Error::TooLarge { .. } | Error::QueueFull { .. })
+    }
+
+    /// A renderer broke the protocol; its link was closed ([`Error::Protocol`]).
+    pub fn is_protocol(&self) -> bool {
+        matches!(self, Error::Protocol { .. })
+    }
+
+    /// The renderer the error is about, when there is one.
+    pub fn renderer(&self) -> Option<u64> {
+        match self {
+            Error::EmptyChannel { renderer }
+            | Error::TooLarge { renderer, .. }
+            | Error::Destroyed { renderer, .. }
+            | Error::QueueFull { renderer, .. }
+            | Error::NotSync { renderer, .. }
+            | Error::BadReturnValue { renderer, .. }
+            | Error::Protocol { renderer, .. } => Some(*renderer),
+            Error::UnknownRenderer(id) => Some(*id),
+            _ => None,
+        }
+    }
+
     pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Self {
         Error::Io {
             context: context.into(),
             source,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_name_the_kind_and_the_renderer() {
+        let full = Error::QueueFull {
+            renderer: 4,
+            channel: "c".into(),
+            queued: 10,
+            limit: 8,
+        };
+        assert!(full.is_over_limit() && !full.is_gone());
+        assert_eq!(full.renderer(), Some(4));
+        assert!(Error::UnknownRenderer(9).is_gone());
+        assert_eq!(Error::UnknownRenderer(9).renderer(), Some(9));
+        let breach = Error::Protocol {
+            renderer: 2,
+            reason: "bad frame".into(),
+        };
+        assert!(breach.is_protocol());
+        assert_eq!(Error::EmptyRole.renderer(), None);
     }
 }

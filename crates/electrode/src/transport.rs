@@ -36,6 +36,8 @@ impl std::fmt::Display for SendFailure {
     }
 }
 
+impl std::error::Error for SendFailure {}
+
 /// The sending half of a renderer link. `send` must not block for long: a link whose peer does
 /// not read queues (bounded) and reports [`SendFailure::QueueFull`] past its limit.
 pub trait Outbound: Send + Sync + 'static {
