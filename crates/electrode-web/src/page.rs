@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use electrode::wire::sequenced::{Admit, Sequence};
 use electrode::wire::Frame;
 use electrode::{Connection, WebContents};
 use tokio::sync::{mpsc, Notify};
@@ -18,8 +19,8 @@ pub(crate) struct Page {
     pub(crate) conn: Connection,
     pub(crate) out: Arc<PageOutbound>,
     pub(crate) rx: Mutex<Option<mpsc::UnboundedReceiver<Out>>>,
-    /// Sequence number of the last async message dispatched to listeners.
-    pub(crate) dispatched: Mutex<u64>,
+    /// The async messages dispatched to listeners so far (the sequenced mode).
+    pub(crate) dispatched: Mutex<Sequence>,
     /// Woken whenever `dispatched` moves or the link closes (sync requests wait on it).
     pub(crate) advanced: Notify,
     /// `sendSync` requests of this page in the bridge now.
@@ -47,28 +48,23 @@ impl Page {
     }
 
     /// Dispatches async message `seq` if it is the next one; earlier numbers were already
-    /// dispatched (carried by a sync request) and are skipped. A gap is a protocol error.
+    /// dispatched (carried by a sync request) and are skipped. A gap is a protocol error: the
+    /// WebSocket keeps the page's order.
     pub(crate) fn dispatch_async(&self, seq: u64, frame: Frame) -> Result<(), String> {
-        let mut last = self.dispatched.lock().unwrap_or_else(|e| e.into_inner());
-        if seq <= *last {
-            return Ok(());
-        }
-        if seq != *last + 1 {
-            return Err(format!(
+        let mut sequence = self.dispatched.lock().unwrap_or_else(|e| e.into_inner());
+        match sequence.admit(seq) {
+            Admit::Duplicate => Ok(()),
+            Admit::Early => Err(format!(
                 "message {seq} arrived before message {}",
-                *last + 1
-            ));
+                sequence.last() + 1
+            )),
+            Admit::Next => self.dispatch_admitted(frame),
         }
-        self.dispatch_next(&mut last, seq, frame)
     }
 
-    /// Dispatches message `seq`, the one after `*last`, with the dispatch lock held.
-    pub(crate) fn dispatch_next(
-        &self,
-        last: &mut u64,
-        seq: u64,
-        frame: Frame,
-    ) -> Result<(), String> {
+    /// Runs the listeners of an async message just admitted, with the sequence lock held (so
+    /// the next one waits for it).
+    pub(crate) fn dispatch_admitted(&self, frame: Frame) -> Result<(), String> {
         if !matches!(
             frame,
             Frame::Send { .. }
@@ -80,7 +76,6 @@ impl Page {
         ) {
             return Err(format!("frame {:?} is not an async message", frame.kind()));
         }
-        *last = seq;
         let handled = self.conn.handle_frame(frame).map_err(|e| e.to_string());
         self.advanced.notify_waiters();
         handled

@@ -242,7 +242,7 @@ async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Body) -> Res
         conn,
         out,
         rx: Mutex::new(Some(rx)),
-        dispatched: Mutex::new(0),
+        dispatched: Mutex::default(),
         advanced: Default::default(),
         pending_syncs: Default::default(),
         limit: b.main.limits().max_message_size,

@@ -9,10 +9,11 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use electrode::wire::sequenced::{Admit, SyncRequest};
 use electrode::wire::{Frame, SyncOutcome};
 use tokio::sync::oneshot;
 
@@ -27,68 +28,6 @@ pub(crate) const ERROR_HEADER: &str = "x-electrode-error";
 /// each, plus their framing.
 pub(crate) fn sync_body_cap(limit: usize) -> usize {
     limit.saturating_mul(2).saturating_add(64 * 1024)
-}
-
-struct SyncRequest {
-    last_seq: u64,
-    carried: Vec<(u64, Frame)>,
-    call: Frame,
-}
-
-fn parse_sync(body: &Bytes, limit: usize) -> Result<SyncRequest, String> {
-    let take = |at: usize, n: usize| {
-        body.get(at..at + n)
-            .ok_or_else(|| "sync request is truncated".to_string())
-    };
-    let u64_at = |at: usize| take(at, 8).map(|b| u64::from_le_bytes(b.try_into().expect("8")));
-    let u32_at = |at: usize| take(at, 4).map(|b| u32::from_le_bytes(b.try_into().expect("4")));
-    let last_seq = u64_at(0)?;
-    let count = u32_at(8)? as usize;
-    let mut at = 12;
-    let mut carried: Vec<(u64, Frame)> = Vec::with_capacity(count.min(1024));
-    for _ in 0..count {
-        let seq = u64_at(at)?;
-        let len = u32_at(at + 8)? as usize;
-        take(at + 12, len)?;
-        // The page carries a consecutive run of its newest messages, ending at `last_seq`;
-        // anything else would make main dispatch the call while a message is missing.
-        match carried.last() {
-            Some((prev, _)) if seq != prev + 1 => {
-                return Err(format!(
-                    "carried message {seq} follows carried message {prev} (a gap)"
-                ))
-            }
-            _ if seq > last_seq => {
-                return Err(format!(
-                    "carried message {seq} is newer than the request's last message {last_seq}"
-                ))
-            }
-            _ => {}
-        }
-        let frame = Frame::decode(body.slice(at + 12..at + 12 + len), limit)
-            .map_err(|e| format!("carried message {seq}: {e}"))?;
-        carried.push((seq, frame));
-        at += 12 + len;
-    }
-    if let Some((seq, _)) = carried.last() {
-        if *seq != last_seq {
-            return Err(format!(
-                "the carried messages end at {seq}, not at the request's last message {last_seq}"
-            ));
-        }
-    }
-    let call = Frame::decode(body.slice(at..), limit).map_err(|e| format!("sync call: {e}"))?;
-    if !matches!(call, Frame::SendSync { .. }) {
-        return Err(format!(
-            "sync request ends with {:?}, not SendSync",
-            call.kind()
-        ));
-    }
-    Ok(SyncRequest {
-        last_seq,
-        carried,
-        call,
-    })
 }
 
 fn sync_error(status: StatusCode, text: String) -> Response {
@@ -129,7 +68,7 @@ pub(crate) async fn sync(State(b): State<Bridge>, headers: HeaderMap, body: Body
         Ok(b) => b,
         Err(r) => return r,
     };
-    let req = match parse_sync(&body, page.limit) {
+    let req = match SyncRequest::decode(&body, page.limit) {
         Ok(r) => r,
         Err(why) => {
             let reason = format!(
@@ -148,7 +87,7 @@ pub(crate) async fn sync(State(b): State<Bridge>, headers: HeaderMap, body: Body
         ..
     } = req.call
     else {
-        unreachable!("parse_sync checked the call")
+        unreachable!("SyncRequest::decode checked the call")
     };
     let channel = channel.clone();
     let Some(_slot) = take_slot(&page, b.config.max_pending_syncs) else {
@@ -171,18 +110,21 @@ pub(crate) async fn sync(State(b): State<Bridge>, headers: HeaderMap, body: Body
         // Registered before the check, so an advance between the check and the wait wakes it.
         let advanced = page.advanced.notified();
         let step = tokio::task::block_in_place(|| -> Result<bool, String> {
-            let mut last = page.dispatched.lock().unwrap_or_else(|e| e.into_inner());
+            let mut sequence = page.dispatched.lock().unwrap_or_else(|e| e.into_inner());
             while let Some((seq, _)) = carried.peek() {
-                if *seq <= *last {
-                    carried.next();
-                } else if *seq == *last + 1 {
-                    let (seq, frame) = carried.next().expect("peeked");
-                    page.dispatch_next(&mut last, seq, frame)?;
-                } else {
-                    break;
+                match sequence.admit(*seq) {
+                    Admit::Duplicate => {
+                        carried.next();
+                    }
+                    Admit::Next => {
+                        let (_, frame) = carried.next().expect("peeked");
+                        page.dispatch_admitted(frame)?;
+                    }
+                    // Older messages are still on the WebSocket: wait for them.
+                    Admit::Early => break,
                 }
             }
-            if *last >= req.last_seq {
+            if sequence.caught_up(req.last_seq) {
                 let frame = call.take().expect("the call is dispatched once");
                 page.conn.handle_frame(frame).map_err(|e| e.to_string())?;
                 return Ok(true);

@@ -12,6 +12,7 @@
 //! * [`emitter`]: the channel → listeners table with Node `EventEmitter` semantics;
 //! * [`session`]: the protocol's state machines, `RendererSession` and `MainSession` (frames
 //!   in, what to do out; no I/O);
+//! * [`sequenced`]: the web path's sequence numbers and `sendSync` request body;
 //! * [`memory`]: an in-memory link (two bounded frame queues) for in-process renderers and tests.
 //!
 //! ```
@@ -46,6 +47,7 @@ pub mod io;
 pub mod memory;
 #[doc(hidden)]
 pub mod report;
+pub mod sequenced;
 mod ser;
 pub mod session;
 mod value;
