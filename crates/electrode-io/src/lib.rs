@@ -1,5 +1,7 @@
 //! The system calls under Electrode's links, and nothing else: readiness sets (`epoll`), a
-//! wake-up flag (`eventfd`), and socket reads and writes that never block when asked not to.
+//! wake-up flag (`eventfd`), and socket reads and writes that never block when asked not to;
+//! and their portable twins for a link that watches a few descriptors ([`poll_readable`],
+//! [`WakePipe`]: POSIX `poll` and a pipe).
 //!
 //! The protocol (`electrode-wire`) does no I/O; `electrode` (main) and `electrode-renderer`
 //! drive their sockets through this crate. Every call goes through [`rustix`], so this crate has
@@ -31,6 +33,7 @@ compile_error!(
 );
 
 mod epoll;
+mod portable;
 mod socket;
 
 // The crate's README is what the registry shows; its example is compiled as a doc test here.
@@ -39,4 +42,5 @@ mod socket;
 struct ReadmeDoctests;
 
 pub use epoll::{Epoll, Event, EventFd, Events, Interest};
+pub use portable::{poll_readable, WakePipe};
 pub use socket::{is_transient, recv_now, recv_wait, send_now, wait_readable};

@@ -84,6 +84,16 @@ impl Harness {
         wc
     }
 
+    /// Spawns a test renderer that watches its socket with the portable `poll(2)` driver
+    /// instead of epoll, and waits for its `ready` report.
+    pub fn spawn_poll(&self) -> WebContents {
+        let mut cmd = Command::new(&self.renderer_bin);
+        cmd.env("TEST_RENDERER_TRANSPORT", "poll");
+        let wc = self.main.spawn_renderer(cmd).expect("renderer spawns");
+        self.expect(&wc, "ready");
+        wc
+    }
+
     /// Starts a test renderer in this process, over an in-memory link, and waits for its
     /// `ready` report. It runs the same script as the `test-renderer` process; its `exit`
     /// command closes the link.

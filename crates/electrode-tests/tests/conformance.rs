@@ -3,7 +3,8 @@
 //! `pages/conformance.js`), and runs on three drivers:
 //!
 //! * `memory`: a Rust renderer in main's own process, over the in-memory link;
-//! * `socket`: a Rust renderer process, over main's Unix socket;
+//! * `socket`: a Rust renderer process, over main's Unix socket (epoll driver);
+//! * `socket_with_poll`: the same with the portable `poll(2)` driver;
 //! * `page`: a web page in headless Chromium, over the web bridge.
 //!
 //! Main sees the three alike (a `WebContents`), so the scenarios are main's view of the
@@ -99,6 +100,12 @@ fn memory() {
 fn socket() {
     let h = Harness::new(env!("CARGO_BIN_EXE_test-renderer"), IpcMain::new());
     run_all("socket", &h, &|| h.spawn());
+}
+
+#[test]
+fn socket_with_poll() {
+    let h = Harness::new(env!("CARGO_BIN_EXE_test-renderer"), IpcMain::new());
+    run_all("socket (poll)", &h, &|| h.spawn_poll());
 }
 
 #[test]

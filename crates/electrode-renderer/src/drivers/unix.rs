@@ -50,9 +50,8 @@ impl UnixTransport {
         stream: UnixStream,
         handshake_limit: usize,
     ) -> io::Result<(UnixTransport, UnixSource)> {
-        stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
-        let writer = Mutex::new(stream.try_clone()?);
-        let reader = FrameReader::new(stream.try_clone()?, handshake_limit);
+        let (writer, source) = open(&stream, handshake_limit)?;
+        let writer = Mutex::new(writer);
         let watch = Epoll::new()?;
         let wake = EventFd::new()?;
         watch.add(&stream, Interest::READABLE, SOCKET)?;
@@ -64,9 +63,21 @@ impl UnixTransport {
                 watch,
                 wake,
             },
-            UnixSource { reader },
+            source,
         ))
     }
+}
+
+/// The writing handle and the reading half of a connected stream, in handshake mode: frames
+/// up to `handshake_limit` bytes, reads limited to [`HANDSHAKE_TIMEOUT`].
+pub(super) fn open(
+    stream: &UnixStream,
+    handshake_limit: usize,
+) -> io::Result<(UnixStream, UnixSource)> {
+    stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
+    let writer = stream.try_clone()?;
+    let reader = FrameReader::new(stream.try_clone()?, handshake_limit);
+    Ok((writer, UnixSource { reader }))
 }
 
 impl FrameSource for UnixSource {

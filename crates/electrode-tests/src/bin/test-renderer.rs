@@ -3,13 +3,20 @@
 
 use std::sync::Arc;
 
-use electrode_renderer::IpcRenderer;
+use electrode_renderer::drivers::PollTransport;
+use electrode_renderer::{Error, IpcRenderer};
 use electrode_tests::script;
 use serde_json::Value as Json;
 
 fn main() {
     let exit: script::Exit = Arc::new(|_, code| std::process::exit(code));
-    let connected = IpcRenderer::connect_from_env_with(|ipc| script::install(ipc, exit));
+    let setup = |ipc: &IpcRenderer| script::install(ipc, exit);
+    // `poll`: the portable driver (poll(2) and a pipe) instead of the default epoll one.
+    let connected = if std::env::var("TEST_RENDERER_TRANSPORT").as_deref() == Ok("poll") {
+        connect_with_poll(setup)
+    } else {
+        IpcRenderer::connect_from_env_with(setup)
+    };
     let ipc = match connected {
         Ok(i) => i,
         Err(e) => {
@@ -40,4 +47,15 @@ fn main() {
     script::report_ready(&ipc);
     let why = ipc.wait_disconnected();
     eprintln!("test-renderer {}: {why}", ipc.id());
+}
+
+fn connect_with_poll(setup: impl FnOnce(&IpcRenderer)) -> Result<IpcRenderer, Error> {
+    let socket =
+        std::env::var_os("ELECTRODE_SOCKET").ok_or(Error::MissingEnv("ELECTRODE_SOCKET"))?;
+    let token =
+        std::env::var("ELECTRODE_TOKEN").map_err(|_| Error::MissingEnv("ELECTRODE_TOKEN"))?;
+    let socket = std::path::PathBuf::from(socket);
+    let (transport, source) = PollTransport::connect(&socket, 64 * 1024)
+        .map_err(|source| Error::Connect { socket, source })?;
+    IpcRenderer::connect_transport(transport, source, &token, setup)
 }
