@@ -31,10 +31,21 @@
         message: e.message.replace(/^Error invoking remote method '[^']*': Error: /, ''),
         code: e.code === undefined ? null : e.code,
         data: e.data === undefined ? null : e.data,
+        is_error: e instanceof Error,
       })
     );
   }
 
+  function syncCall(channel, args) {
+    try {
+      const ok = ipcRenderer.sendSync(channel, ...args);
+      return { event: 'sync', channel, ok: ok === undefined ? null : ok };
+    } catch (e) {
+      return { event: 'sync', channel, err: e.message, is_error: e instanceof Error };
+    }
+  }
+
+  // Returns a promise when the command finishes later (an invoke), so `steps` can wait for it.
   function run(cmd) {
     const op = cmd.op;
     const channel = cmd.channel || '';
@@ -85,33 +96,44 @@
         report({ event: 'send_big', err });
         break;
       }
-      case 'send_sync': {
-        let r;
-        try {
-          const ok = ipcRenderer.sendSync(channel, ...args);
-          r = { event: 'sync', channel, ok: ok === undefined ? null : ok };
-        } catch (e) {
-          r = { event: 'sync', channel, err: e.message };
-        }
-        report(r);
+      case 'send_sync':
+        report(syncCall(channel, args));
+        break;
+      case 'invoke':
+        return invokeReport('invoked', channel, ipcRenderer.invoke(channel, ...args)).then(report);
+      case 'steps':
+        return (async () => {
+          for (const step of cmd.steps || []) await run(step);
+        })();
+      case 'sync_in_listener': {
+        const inner = cmd.inner || 'inner';
+        ipcRenderer.on(channel, () => report(syncCall(inner, [])));
+        report({ event: 'listening', channel });
         break;
       }
-      case 'invoke':
-        invokeReport('invoked', channel, ipcRenderer.invoke(channel, ...args)).then(report);
-        break;
       case 'invoke_many':
         for (const ch of cmd.channels || []) {
           invokeReport('invoked_async', ch, ipcRenderer.invoke(ch, ...args)).then(report);
         }
         report({ event: 'invokes_started' });
         break;
-      case 'send_then_sync':
+      case 'send_then_sync': {
+        const payload = 'x'.repeat(cmd.size || 0);
+        const wrong = [];
         for (let i = 0; i < (cmd.n || 1); i++) {
-          ipcRenderer.send(channel, i);
-          ipcRenderer.sendSync(channel, i);
+          if (payload) ipcRenderer.send(channel, i, payload);
+          else ipcRenderer.send(channel, i);
+          let got;
+          try {
+            got = ipcRenderer.sendSync(channel, i);
+          } catch (e) {
+            got = String(e.message);
+          }
+          if (got !== i) wrong.push([i, String(got)]);
         }
-        report({ event: 'done' });
+        report({ event: 'done', wrong });
         break;
+      }
       case 'send_to':
         try {
           ipcRenderer.sendTo(cmd.id, channel, ...args);
@@ -125,6 +147,7 @@
       default:
         report({ event: 'unknown_op', op });
     }
+    return undefined;
   }
 
   ipcRenderer.on('cmd', (_event, cmd) => run(cmd));

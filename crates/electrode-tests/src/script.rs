@@ -42,7 +42,7 @@ fn sync_report(ipc: &IpcRenderer, channel: &str, result: Result<Json, electrode_
         Ok(v) => report(ipc, json!({"event": "sync", "channel": channel, "ok": v})),
         Err(e) => report(
             ipc,
-            json!({"event": "sync", "channel": channel, "err": e.to_string()}),
+            json!({"event": "sync", "channel": channel, "err": e.to_string(), "is_error": true}),
         ),
     }
 }
@@ -62,9 +62,12 @@ fn invoke_report(
         }) => json!({
             "event": event, "channel": channel, "message": message, "code": code, "data": data,
             "err": format!("Error invoking remote method '{channel}': Error: {message}"),
+            "is_error": true,
         }),
-        Err(e) => json!({"event": event, "channel": channel, "err": e.to_string(),
-            "timeout": matches!(e, electrode_renderer::Error::Timeout { .. })}),
+        Err(e) => {
+            json!({"event": event, "channel": channel, "err": e.to_string(), "is_error": true,
+            "timeout": matches!(e, electrode_renderer::Error::Timeout { .. })})
+        }
     }
 }
 
@@ -188,13 +191,29 @@ fn run(ipc: &IpcRenderer, cmd: &Json, ids: &Ids, exit: &Exit) {
             });
         }
         "send_then_sync" => {
-            // Ordering: n async sends then one sync, repeated; main checks the order.
+            // Ordering: one async send (with a string of `size` bytes when given) then one
+            // sync, n times; main checks the order, this checks each sync returned its number.
             let n = cmd["n"].as_u64().unwrap_or(1);
+            let payload = "x".repeat(cmd["size"].as_u64().unwrap_or(0) as usize);
+            let mut wrong = Vec::new();
             for i in 0..n {
-                let _ = ipc.send(&channel, &(i,));
-                let _ = ipc.send_sync::<Json, _>(&channel, &(i,));
+                let _ = if payload.is_empty() {
+                    ipc.send(&channel, &(i,))
+                } else {
+                    ipc.send(&channel, &(i, &payload))
+                };
+                match ipc.send_sync::<Json, _>(&channel, &(i,)) {
+                    Ok(v) if v == json!(i) => {}
+                    other => wrong.push(json!([i, format!("{other:?}")])),
+                }
             }
-            report(ipc, json!({"event": "done"}));
+            report(ipc, json!({"event": "done", "wrong": wrong}));
+        }
+        "steps" => {
+            // Several commands in order, each finished before the next (an invoke included).
+            for step in cmd["steps"].as_array().cloned().unwrap_or_default() {
+                run(ipc, &step, ids, exit);
+            }
         }
         "sync_in_listener" => {
             let me = ipc.clone();
