@@ -199,7 +199,9 @@ fn socket() {
 #[test]
 fn socket_with_poll() {
     let h = Harness::new(env!("CARGO_BIN_EXE_test-renderer"), IpcMain::new());
-    run_all("socket (poll)", &h, &|| h.spawn_poll());
+    run_all("socket (poll)", RendererKind::Process, &h, &|| {
+        h.spawn_poll()
+    });
 }
 
 #[test]
