@@ -36,7 +36,7 @@
 //! also runs on Wayland, untested). `wry` and `tao` also target macOS (WKWebView) and Windows
 //! (WebView2), where this crate is not built yet; see `docs/adr/0010-desktop-window.md`.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod app;
 mod options;
