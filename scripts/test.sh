@@ -30,8 +30,9 @@ bash scripts/check-page-types.sh
 echo "== the checked-in shim is the join of its parts (docs/adr/0017)"
 bash scripts/join-shim.sh --check
 
-echo "== ipcRenderer shim in headless Chromium (value conversion, codec, protocol against a stand-in bridge)"
-python3 crates/electrode-web/assets/tests/run_browser_tests.py --bridge
+# The shim against the real bridge is in cargo test above (crates/electrode-tests, browser_*.rs).
+echo "== ipcRenderer shim in headless Chromium (value conversion and codec, no bridge)"
+python3 crates/electrode-web/assets/tests/run_browser_tests.py
 
 echo "== electrode demo --window under Xvfb (the CLI's window feature builds and its window opens and closes)"
 xvfb-run -a cargo run -q -p electrode-cli --features window -- demo --window --serve-for 3

@@ -1,8 +1,13 @@
-// Helpers of the <webview> host test pages: record 'ipc-message' events, reach a guest's window.
+// Helpers of the <webview> host test pages: record 'ipc-message' and 'dom-ready' events, reach a
+// guest's window.
 window.hostLog = [];
+window.domReady = {};
 window.watch = function (wv) {
   wv.addEventListener('ipc-message', function (event) {
-    window.hostLog.push({ id: wv.id, type: event.type, channel: event.channel, args: event.args });
+    window.hostLog.push({ id: wv.id, type: event.type, isEvent: event instanceof Event, channel: event.channel, args: event.args });
+  });
+  wv.addEventListener('dom-ready', function () {
+    window.domReady[wv.id] = (window.domReady[wv.id] || 0) + 1;
   });
   return wv;
 };

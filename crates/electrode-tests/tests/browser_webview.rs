@@ -37,6 +37,25 @@ async fn guest_and_host_talk_both_ways_and_removal_destroys_the_guest() {
         json!(g.id()),
         "the guest page is the guest WebContents"
     );
+    // Electron's element defaults, and the guest page in a named iframe inside the element.
+    let r = b
+        .run(
+            r#"
+            const wv = document.getElementById('wv');
+            const frame = wv.querySelector('iframe');
+            const cs = getComputedStyle(wv);
+            return { name: frame.name.startsWith('electrode-guest:'), inside: frame.parentNode === wv,
+              guest: guestOf(wv).ipcRenderer._electrode.isGuest, host: ipcRenderer._electrode.isGuest,
+              display: cs.display, size: cs.width + 'x' + cs.height };
+            "#,
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        r,
+        json!({"name": true, "inside": true, "guest": true, "host": false, "display": "inline-flex", "size": "300pxx150px"})
+    );
+    b.wait_for("domReady.wv").await;
 
     // Guest → host: sendToHost fires 'ipc-message' on the element; ipcMain does not see it.
     b.run(
@@ -59,7 +78,7 @@ async fn guest_and_host_talk_both_ways_and_removal_destroys_the_guest() {
         .run(
             r#"
             const e = hostLog[0];
-            return { id: e.id, type: e.type, channel: e.channel, plain: e.args.slice(0, 2),
+            return { id: e.id, type: e.type, isEvent: e.isEvent, channel: e.channel, plain: e.args.slice(0, 2),
               bytes: e.args[2] instanceof Uint8Array ? Array.from(e.args[2]) : String(e.args[2]), n: e.args.length };
             "#,
             vec![],
@@ -67,7 +86,7 @@ async fn guest_and_host_talk_both_ways_and_removal_destroys_the_guest() {
         .await;
     assert_eq!(
         r,
-        json!({"id": "wv", "type": "ipc-message", "channel": "progress", "plain": [0.5, {"done": false}], "bytes": [1, 2], "n": 3})
+        json!({"id": "wv", "type": "ipc-message", "isEvent": true, "channel": "progress", "plain": [0.5, {"done": false}], "bytes": [1, 2], "n": 3})
     );
 
     // Host → guest: webview.send reaches the guest's ipcRenderer.on.
@@ -89,13 +108,27 @@ async fn guest_and_host_talk_both_ways_and_removal_destroys_the_guest() {
         json!([{"channel": "to-guest", "args": ["hi guest", {"n": 1}], "senderIsIpc": true}])
     );
 
-    // Removing the element destroys the guest WebContents; the host lives on.
-    b.run("document.getElementById('wv').remove();", vec![])
-        .await;
+    assert_eq!(
+        b.run("return domReady.wv;", vec![]).await,
+        json!(1),
+        "dom-ready once, for the one page the guest loaded"
+    );
+
+    // Removing the element destroys the guest WebContents and its iframe; the host lives on.
+    b.run(
+        "window.removed = document.getElementById('wv'); removed.remove();",
+        vec![],
+    )
+    .await;
     let reason = g
         .wait_destroyed(PATIENCE)
         .expect("the guest is destroyed when its element is removed");
     assert!(reason.contains("removed"), "{reason}");
+    assert_eq!(
+        b.run("return removed.querySelector('iframe');", vec![])
+            .await,
+        json!(null)
+    );
     assert!(app.guests_of(host.id()).is_empty());
     assert!(!host.is_destroyed());
     b.close().await;
@@ -182,7 +215,7 @@ async fn guests_added_after_load_get_messages_sent_before_they_connect() {
     b.wait_for("hostLog.length").await;
     assert_eq!(
         b.run("return hostLog;", vec![]).await,
-        json!([{"id": "w2", "type": "ipc-message", "channel": "from-w2", "args": ["x"]}])
+        json!([{"id": "w2", "type": "ipc-message", "isEvent": true, "channel": "from-w2", "args": ["x"]}])
     );
     let guests = app.guests_of(host.id());
     assert_eq!(guests.len(), 2);
