@@ -5,11 +5,30 @@
 
 use crate::cell::{CellSpec, PayloadKind, Placement, Res, Workload};
 use crate::peers::{Launch, Peer};
+use electrode::IpcMain;
 use electrode_renderer::IpcRenderer;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::Mutex;
 use std::time::Duration;
+
+/// Argument 0 of every message main hears on channel `name`: how a workload's renderer or
+/// page hands its result to main.
+pub fn results_on<T: DeserializeOwned + Send + 'static>(ipc: &IpcMain, name: &str) -> Receiver<T> {
+    let (tx, rx) = channel::<T>();
+    let tx = Mutex::new(tx);
+    ipc.on(name, move |_, args| {
+        let _ = tx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send(args.get(0)?);
+        Ok(())
+    });
+    rx
+}
 
 /// One result line of the extra workloads.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

@@ -16,8 +16,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::sync::mpsc::channel;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 const W7_PAGE: &str = r#"<!doctype html>
@@ -113,7 +112,6 @@ pub fn main(mode: &str) -> Res<Vec<ExtraRecord>> {
         rec.note = Some("/usr/bin/chromium not installed".into());
         return Ok(vec![rec]);
     }
-    let (tx, rx) = channel::<String>();
     let ipc = IpcMain::new();
     ipc.on("bench", |event, args| {
         let raw: &serde_json::value::RawValue =
@@ -126,14 +124,7 @@ pub fn main(mode: &str) -> Res<Vec<ExtraRecord>> {
         event.sender().send_args("echo", args.clone())?;
         Ok(())
     });
-    let tx = Mutex::new(tx);
-    ipc.on("__w7", move |_e, args| {
-        let _ = tx
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send(args.get(0)?);
-        Ok(())
-    });
+    let rx = super::common::results_on::<String>(&ipc, "__w7");
     let main = Arc::new(Main::builder().ipc(ipc).start()?);
     let dir = crate::peers::temp_dir("w7")?;
     std::fs::write(dir.join("w7.html"), W7_PAGE)?;

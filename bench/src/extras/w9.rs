@@ -6,14 +6,12 @@
 //! * throughput: 100 sequential invokes against 100 invokes in flight at once
 //!   (`invoke_async`, then all awaited); target in flight >= 2x sequential.
 
-use super::common::{exe, park, pct, sizes, ExtraRecord};
+use super::common::{exe, park, pct, results_on, sizes, ExtraRecord};
 use crate::cell::Res;
 use crate::payload::string_payload;
 use electrode::{IpcMain, Main};
 use electrode_renderer::IpcRenderer;
 use std::collections::BTreeMap;
-use std::sync::mpsc::channel;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Invokes per throughput batch.
@@ -28,15 +26,7 @@ pub fn main(mode: &str) -> Res<Vec<ExtraRecord>> {
         event.set_return_value(args.get::<String>(0)?)?;
         Ok(())
     });
-    let (tx, rx) = channel::<BTreeMap<String, f64>>();
-    let tx = Mutex::new(tx);
-    ipc.on("__w9done", move |_, args| {
-        let _ = tx
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send(args.get(0)?);
-        Ok(())
-    });
+    let rx = results_on::<BTreeMap<String, f64>>(&ipc, "__w9done");
     let main = Main::builder().ipc(ipc).start()?;
     let mut cmd = exe()?;
     cmd.arg("w9-renderer").arg(n.to_string());

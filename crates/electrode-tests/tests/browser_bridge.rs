@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex};
 
 use browser::{App, Browser};
 use bytes::Bytes;
-use electrode::IpcMain;
+use electrode::{Args, BoxError, IpcMain};
 use electrode_tests::PATIENCE;
+use serde::Serialize;
 use serde_json::{json, Value as Json};
 
 /// What main's `sync-echo` listener was asked, in order.
@@ -31,6 +32,29 @@ fn sync_echo(ipc: &IpcMain) -> Asked {
     asked
 }
 
+/// Keeps what `read` makes of each message on `channel`; a `sendSync` on `query` answers
+/// with everything kept so far.
+fn recorded<T: Serialize + Clone + Send + 'static>(
+    ipc: &IpcMain,
+    channel: &str,
+    query: &str,
+    read: impl Fn(&Args) -> Result<T, BoxError> + Send + Sync + 'static,
+) -> Arc<Mutex<Vec<T>>> {
+    let kept: Arc<Mutex<Vec<T>>> = Arc::default();
+    let log = kept.clone();
+    ipc.on(channel, move |_, args| {
+        log.lock().unwrap().push(read(args)?);
+        Ok(())
+    });
+    let log = kept.clone();
+    ipc.on(query, move |event, _| {
+        let seen = log.lock().unwrap().clone();
+        event.set_return_value(seen)?;
+        Ok(())
+    });
+    kept
+}
+
 fn unload_error(channel: &str) -> String {
     format!(
         "ipcRenderer.sendSync('{channel}') cannot run during unload/pagehide: browsers forbid synchronous requests there"
@@ -40,22 +64,7 @@ fn unload_error(channel: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sends_from_the_first_script_reach_main_once_ahead_of_its_send_sync() {
     let ipc = IpcMain::new();
-    let log: Arc<Mutex<Vec<u64>>> = Arc::default();
-    {
-        let log = log.clone();
-        ipc.on("q", move |_, args| {
-            log.lock().unwrap().push(args.get(0)?);
-            Ok(())
-        });
-    }
-    {
-        let log = log.clone();
-        ipc.on("log?", move |event, _| {
-            let seen = log.lock().unwrap().clone();
-            event.set_return_value(seen)?;
-            Ok(())
-        });
-    }
+    let log = recorded(&ipc, "q", "log?", |args| Ok(args.get::<u64>(0)?));
     let app = App::start(ipc);
     let b = Browser::start().await;
     b.open(&app.url("first-script.html")).await;
@@ -113,24 +122,10 @@ async fn relayed_arguments_a_big_send_before_send_sync_and_a_close_by_main() {
         event.sender().send_args("echo", args.clone())?;
         Ok(())
     });
-    let big: Arc<Mutex<Vec<Json>>> = Arc::default();
-    {
-        let big = big.clone();
-        ipc.on("big", move |_, args| {
-            let b: Bytes = args.get(0)?;
-            big.lock()
-                .unwrap()
-                .push(json!([b.len(), b.first(), b.last()]));
-            Ok(())
-        });
-    }
-    {
-        let big = big.clone();
-        ipc.on("big?", move |event, _| {
-            event.set_return_value(big.lock().unwrap().clone())?;
-            Ok(())
-        });
-    }
+    let big = recorded(&ipc, "big", "big?", |args| {
+        let b: Bytes = args.get(0)?;
+        Ok(json!([b.len(), b.first(), b.last()]))
+    });
     ipc.on("unit", |event, _| {
         event.set_return_value(())?;
         Ok(())
