@@ -92,8 +92,9 @@ impl IpcRenderer {
             Err(e) => callback(Err(e)),
             Ok((_, slot)) => {
                 let channel = channel.to_string();
+                let rules = self.0.link.rules();
                 slot.set_callback(Box::new(move |outcome| {
-                    callback(outcome.and_then(|o| read_answer(&channel, o)))
+                    callback(outcome.and_then(|o| read_answer(rules, &channel, o)))
                 }));
             }
         }
@@ -112,7 +113,7 @@ impl IpcRenderer {
             .call_invoke(make, timeout)
             .map_err(|e| e.unwrap_or_else(|| self.unsupported(channel)))?;
         match answer {
-            Some(outcome) => read_answer(channel, outcome),
+            Some(outcome) => read_answer(self.0.link.rules(), channel, outcome),
             None => Err(Error::Timeout {
                 channel: channel.to_string(),
                 after: timeout.unwrap_or_default(),
@@ -156,12 +157,13 @@ impl IpcRenderer {
     }
 }
 
-fn read_answer<R: DeserializeOwned>(channel: &str, outcome: InvokeOutcome) -> Result<R, Error> {
+fn read_answer<R: DeserializeOwned>(
+    rules: electrode_wire::ValueRules,
+    channel: &str,
+    outcome: InvokeOutcome,
+) -> Result<R, Error> {
     match outcome {
-        InvokeOutcome::Value(json) => serde_json::from_slice(&json).map_err(|e| Error::Decode {
-            channel: channel.to_string(),
-            message: e.to_string(),
-        }),
+        InvokeOutcome::Value(body) => crate::renderer::decode_reply(rules, channel, body),
         InvokeOutcome::Error(failure) => Err(Error::Invoke {
             channel: channel.to_string(),
             message: failure.message,
@@ -204,7 +206,10 @@ impl<R: DeserializeOwned> Future for InvokeCall<R> {
         let started = self.started.take().expect("checked above");
         Poll::Ready(match (started, answer) {
             (Err(e), _) => Err(e),
-            (Ok(_), Some(outcome)) => outcome.and_then(|o| read_answer(&self.channel, o)),
+            (Ok(_), Some(outcome)) => {
+                let rules = self.ipc.0.link.rules();
+                outcome.and_then(|o| read_answer(rules, &self.channel, o))
+            }
             (Ok(_), None) => unreachable!("a started call is answered by its slot"),
         })
     }

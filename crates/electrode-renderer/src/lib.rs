@@ -51,7 +51,9 @@ pub mod transport;
 
 pub use electrode_wire::emitter::ListenerId;
 pub use electrode_wire::memory::MemoryLink;
-pub use electrode_wire::{ArgList, Args, Value, WireError};
+pub use electrode_wire::{
+    ArgList, Args, Date, TypedArray, TypedKind, Value, ValueRules, WireError,
+};
 pub use error::{BoxError, Error};
 pub use invoke::InvokeCall;
 pub use renderer::{IpcMessageEvent, IpcRenderer, RendererEvent, Webview};

@@ -227,6 +227,19 @@ impl Link {
         })
     }
 
+    /// The value rules main chose: structured clone when it agreed the feature.
+    pub(crate) fn rules(&self) -> electrode_wire::ValueRules {
+        if self
+            .agreement
+            .features
+            .contains(electrode_wire::Features::CLONE)
+        {
+            electrode_wire::ValueRules::StructuredClone
+        } else {
+            electrode_wire::ValueRules::Json
+        }
+    }
+
     fn lock_waits(&self) -> MutexGuard<'_, Waits> {
         self.waits.lock().unwrap_or_else(|e| e.into_inner())
     }

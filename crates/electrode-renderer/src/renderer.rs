@@ -7,7 +7,7 @@ use std::time::Duration;
 use electrode_wire::report::catch_panic;
 
 use electrode_wire::emitter::{Emitter, ListenerId};
-use electrode_wire::{Args, Frame, SyncOutcome, ENV_SOCKET, ENV_TOKEN};
+use electrode_wire::{Args, Frame, SyncOutcome, ValueRules, ENV_SOCKET, ENV_TOKEN};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -268,6 +268,12 @@ impl IpcRenderer {
         self.0.listeners.channels()
     }
 
+    /// The value rules main chose for this link (see `electrode::MainBuilder::values`):
+    /// what the values this renderer sends and receives may be.
+    pub fn value_rules(&self) -> ValueRules {
+        self.0.link.rules()
+    }
+
     /// Sets the per-channel count above which a leak warning is logged (default 10, 0 = off).
     pub fn set_max_listeners(&self, n: usize) {
         self.0.listeners.set_max_listeners(n);
@@ -281,7 +287,7 @@ impl IpcRenderer {
         if channel.is_empty() {
             return Err(Error::EmptyChannel);
         }
-        Args::encode(args).map_err(|source| Error::Encode {
+        Args::encode_with(self.0.link.rules(), args).map_err(|source| Error::Encode {
             channel: channel.to_string(),
             source,
         })
@@ -363,12 +369,7 @@ impl IpcRenderer {
                 channel: channel.to_string(),
                 after: timeout.unwrap_or_default(),
             }),
-            Some(SyncOutcome::Value(json)) => {
-                serde_json::from_slice(&json).map_err(|e| Error::Decode {
-                    channel: channel.to_string(),
-                    message: e.to_string(),
-                })
-            }
+            Some(SyncOutcome::Value(body)) => decode_reply(self.0.link.rules(), channel, body),
             Some(SyncOutcome::Error(message)) => Err(Error::NoReply {
                 channel: channel.to_string(),
                 message,
@@ -494,5 +495,26 @@ fn report(channel: &str, renderer: u64, outcome: Result<Result<(), BoxError>, St
             renderer = renderer,
             "listener on channel '{channel}' panicked: {panic}"
         ),
+    }
+}
+
+/// Reads the value of a `sendSync` or `invoke` reply: JSON text under JSON rules, an argument
+/// section with one argument under structured-clone rules (docs/adr/0018).
+pub(crate) fn decode_reply<R: DeserializeOwned>(
+    rules: electrode_wire::ValueRules,
+    channel: &str,
+    body: bytes::Bytes,
+) -> Result<R, Error> {
+    let decode = |message: String| Error::Decode {
+        channel: channel.to_string(),
+        message,
+    };
+    match rules {
+        electrode_wire::ValueRules::Json => {
+            serde_json::from_slice(&body).map_err(|e| decode(e.to_string()))
+        }
+        electrode_wire::ValueRules::StructuredClone => Args::from_raw(body)
+            .and_then(|args| args.get(0))
+            .map_err(|e| decode(e.to_string())),
     }
 }

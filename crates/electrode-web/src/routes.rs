@@ -271,6 +271,8 @@ async fn connect(State(b): State<Bridge>, headers: HeaderMap, body: Body) -> Res
         "id": page.id(),
         "token": page.token(),
         "maxMessageSize": page.limit,
+        // The shim reads and writes values by these rules (docs/adr/0018).
+        "values": b.main.value_rules().to_string(),
     });
     if let Some(t) = next_ticket {
         json["ticket"] = t.into();

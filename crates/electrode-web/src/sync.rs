@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use electrode::wire::sequenced::{Admit, SyncRequest};
-use electrode::wire::{Frame, SyncOutcome};
+use electrode::wire::{Frame, SyncOutcome, ValueRules};
 use tokio::sync::oneshot;
 
 use crate::page::Page;
@@ -151,7 +151,7 @@ pub(crate) async fn sync(State(b): State<Bridge>, headers: HeaderMap, body: Body
                 .await;
                 match woke {
                     Ok(None) => {}
-                    Ok(Some(r)) => return answer(&channel, r),
+                    Ok(Some(r)) => return answer(&channel, b.main.value_rules(), r),
                     Err(_) => {
                         page.out.forget_sync(request);
                         return sync_error(
@@ -171,7 +171,7 @@ pub(crate) async fn sync(State(b): State<Bridge>, headers: HeaderMap, body: Body
     }
     let left = deadline.saturating_duration_since(Instant::now());
     match tokio::time::timeout(left, reply).await {
-        Ok(r) => answer(&channel, r),
+        Ok(r) => answer(&channel, b.main.value_rules(), r),
         Err(_) => {
             page.out.forget_sync(request);
             sync_error(
@@ -185,10 +185,19 @@ pub(crate) async fn sync(State(b): State<Bridge>, headers: HeaderMap, body: Body
     }
 }
 
-fn answer(channel: &str, r: Result<SyncOutcome, oneshot::error::RecvError>) -> Response {
+fn answer(
+    channel: &str,
+    rules: ValueRules,
+    r: Result<SyncOutcome, oneshot::error::RecvError>,
+) -> Response {
     match r {
-        Ok(SyncOutcome::Value(json)) => {
-            ([(header::CONTENT_TYPE, "application/json")], json).into_response()
+        Ok(SyncOutcome::Value(body)) => {
+            // Under structured-clone rules the value is an argument section (docs/adr/0018).
+            let kind = match rules {
+                ValueRules::Json => "application/json",
+                ValueRules::StructuredClone => "application/octet-stream",
+            };
+            ([(header::CONTENT_TYPE, kind)], body).into_response()
         }
         // A designed error is an answer, not a server fault.
         Ok(SyncOutcome::Error(text)) => {

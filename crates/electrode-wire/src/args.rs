@@ -18,10 +18,11 @@ use bytes::{BufMut, Bytes, BytesMut};
 use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny};
 use serde::Serialize;
 
+use crate::clone::read_clone;
 use crate::decode::{BudgetScope, Check, Ctx, WireDe};
 use crate::ser::Encoder;
 use crate::value::Value;
-use crate::WireError;
+use crate::{ValueRules, WireError};
 
 /// Nesting depth beyond which values are dropped, as Electron 1.7.8's converter did: deeper
 /// values become `null` in arrays and are omitted from objects. Top-level arguments are depth 1.
@@ -32,6 +33,8 @@ pub(crate) const BYTES_MARKER: &str = "\u{0}bytes";
 
 pub(crate) const FLAG_ATTACHMENTS: u8 = 1;
 pub(crate) const FLAG_ESCAPED_KEYS: u8 = 2;
+/// Structured-clone tags other than bytes may appear (docs/adr/0018).
+pub(crate) const FLAG_TAGGED: u8 = 4;
 
 /// An encoded argument list: cheap to clone (shared bytes), decoded lazily by index.
 ///
@@ -67,6 +70,24 @@ impl Args {
         let mut enc = Encoder::default();
         args.serialize(crate::ser::TopLevel(&mut enc))?;
         Ok(enc.finish())
+    }
+
+    /// Encodes an argument list under the given value rules: what [`encode`](Self::encode)
+    /// does for [`ValueRules::Json`]; structured-clone rules keep non-finite numbers,
+    /// `Value::Undefined`, `Value::Date`, `Value::Map` and the other structured-clone values.
+    pub fn encode_with<T: Serialize + ?Sized>(
+        rules: ValueRules,
+        args: &T,
+    ) -> Result<Args, WireError> {
+        let mut enc = Encoder::with_rules(rules);
+        args.serialize(crate::ser::TopLevel(&mut enc))?;
+        Ok(enc.finish())
+    }
+
+    /// Whether some argument holds a structured-clone tag (a `Date`, `Map`, `undefined`, ...),
+    /// which only a peer that agreed structured-clone rules may send.
+    pub fn has_clone_tags(&self) -> bool {
+        self.flags & FLAG_TAGGED != 0
     }
 
     /// No arguments.
@@ -112,7 +133,7 @@ impl Args {
             return Err(WireError::Truncated("argument table"));
         }
         let flags = raw[0];
-        if flags & !(FLAG_ATTACHMENTS | FLAG_ESCAPED_KEYS) != 0 {
+        if flags & !(FLAG_ATTACHMENTS | FLAG_ESCAPED_KEYS | FLAG_TAGGED) != 0 {
             return Err(bad("unknown flag bits"));
         }
         let argc = u32_at(&raw, 1) as usize;
@@ -202,6 +223,15 @@ impl Args {
         }
         let attachment = |i: usize| self.attachment(i);
         let cx = self.context(&attachment);
+        if self.has_clone_tags() {
+            // Tags are read into a `Value` first: what a `Date` or a `Map` becomes in `T`
+            // is the `Value`'s business (see its `Deserializer`).
+            let v = conclude(index, size, limit, &scope, Some(&cx), read_clone(json, &cx))?;
+            return T::deserialize(v).map_err(|e| match e {
+                WireError::Convert { message, .. } => WireError::Convert { index, message },
+                other => other,
+            });
+        }
         let r = read_wire(json, &cx);
         conclude(index, size, limit, &scope, Some(&cx), r)
     }
@@ -256,6 +286,8 @@ impl Args {
         // like a marker is just a key.
         let r = if self.is_plain_json() {
             serde_json::from_slice(json)
+        } else if self.has_clone_tags() {
+            read_clone(json, cx)
         } else {
             read_wire(json, cx)
         };
@@ -308,6 +340,14 @@ impl Args {
         }
         let attachment = |i: usize| self.attachment(i);
         let cx = self.context(&attachment);
+        if self.has_clone_tags() {
+            // Tags are checked by reading them; each value is dropped as soon as it is read,
+            // and each read is bounded by its argument's budget.
+            for index in 0..self.len() {
+                self.value_in(index, &cx, None)?;
+            }
+            return cx.check_all_used();
+        }
         for index in 0..self.len() {
             let json = self.json(index).unwrap_or_default();
             let mut de = serde_json::Deserializer::from_slice(json);

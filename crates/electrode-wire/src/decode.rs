@@ -48,7 +48,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Records a protocol error and returns serde's form of it.
-    fn fail<E: de::Error>(&self, message: String) -> E {
+    pub(crate) fn fail<E: de::Error>(&self, message: String) -> E {
         let e = E::custom(&message);
         self.error
             .borrow_mut()
@@ -62,7 +62,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Attachment `index` for a marker, refusing indices out of range and second references.
-    fn take<E: de::Error>(&self, index: u64) -> Result<Bytes, E> {
+    pub(crate) fn take<E: de::Error>(&self, index: u64) -> Result<Bytes, E> {
         let i = usize::try_from(index).ok().filter(|i| *i < self.count);
         let Some(i) = i else {
             return Err(self.fail(format!(
@@ -99,7 +99,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn unescape<'de>(&self, key: Cow<'de, str>) -> Cow<'de, str> {
+    pub(crate) fn unescape<'de>(&self, key: Cow<'de, str>) -> Cow<'de, str> {
         if !self.escaped || !key.starts_with('\0') {
             return key;
         }

@@ -66,6 +66,13 @@ pub enum WireError {
     /// A value could not be serialized.
     #[error("cannot serialize: {0}")]
     Serialize(String),
+    /// A structured-clone-only value (a `Date`, `Map`, `Set`, `BigInt`, ...) was sent under
+    /// JSON rules, which cannot carry it.
+    #[error(
+        "a {0} can only be sent when the Main uses structured-clone values \
+         (ValueRules::StructuredClone); under the default JSON rules, convert it first"
+    )]
+    NeedsStructuredClone(&'static str),
 }
 
 impl serde::ser::Error for WireError {

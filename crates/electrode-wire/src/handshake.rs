@@ -33,8 +33,11 @@ impl Features {
     pub const NONE: Features = Features(0);
     /// `invoke` / `handle`: the frames `Invoke`, `InvokeCancel` and `InvokeReply`.
     pub const INVOKE: Features = Features(1);
+    /// Structured-clone values (docs/adr/0018): argument tags (flag bit 2) and replies as
+    /// argument sections. Main agrees it only when it uses structured-clone rules.
+    pub const CLONE: Features = Features(2);
     /// Every optional feature this build implements.
-    pub const SUPPORTED: Features = Features::INVOKE;
+    pub const SUPPORTED: Features = Features(Features::INVOKE.0 | Features::CLONE.0);
 
     /// The set with exactly these bits.
     pub const fn from_bits(bits: u64) -> Self {
@@ -49,6 +52,11 @@ impl Features {
     /// Whether every feature of `other` is in this set.
     pub const fn contains(self, other: Features) -> bool {
         self.0 & other.0 == other.0
+    }
+
+    /// This set without the features of `other`.
+    pub const fn without(self, other: Features) -> Features {
+        Features(self.0 & !other.0)
     }
 
     /// The features in both sets: what two peers can use.
@@ -66,7 +74,10 @@ impl fmt::Debug for Features {
 /// The features' names, for people: `invoke`, `none`, unknown bits in hex.
 impl fmt::Display for Features {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const NAMES: [(Features, &str); 1] = [(Features::INVOKE, "invoke")];
+        const NAMES: [(Features, &str); 2] = [
+            (Features::INVOKE, "invoke"),
+            (Features::CLONE, "structured-clone"),
+        ];
         let mut rest = self.0;
         let mut names = Vec::new();
         for (feature, name) in NAMES {

@@ -38,6 +38,7 @@
 #![deny(missing_docs)]
 
 mod args;
+mod clone;
 mod decode;
 pub mod emitter;
 mod error;
@@ -53,10 +54,11 @@ pub mod session;
 mod value;
 
 pub use args::{Args, MAX_DEPTH};
+pub use clone::ValueRules;
 pub use error::WireError;
 pub use frame::{Encoded, Frame, FrameKind, InvokeFailure, InvokeOutcome, SyncOutcome};
 pub use handshake::Features;
-pub use value::Value;
+pub use value::{Date, TypedArray, TypedKind, Value};
 
 /// Default largest frame body a peer accepts or sends: 64 MiB.
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 * 1024 * 1024;

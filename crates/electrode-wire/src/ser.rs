@@ -5,8 +5,11 @@
 use bytes::{Buf, Bytes};
 use serde::ser::{self, Serialize};
 
-use crate::args::{Args, BYTES_MARKER, FLAG_ATTACHMENTS, FLAG_ESCAPED_KEYS, MAX_DEPTH};
-use crate::WireError;
+use crate::args::{
+    Args, BYTES_MARKER, FLAG_ATTACHMENTS, FLAG_ESCAPED_KEYS, FLAG_TAGGED, MAX_DEPTH,
+};
+use crate::clone::{special_number, ATTACHMENT_TOKEN, TAG_TOKEN, UNDEFINED_TOKEN};
+use crate::{ValueRules, WireError};
 
 /// The struct name serde_json gives a `RawValue` (pre-serialized JSON) when serializing it.
 pub(crate) const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
@@ -43,6 +46,11 @@ pub(crate) struct Encoder {
     entries: Vec<Entry>,
     /// Where an unsorted object's text is parked while it is written back in key order.
     scratch: Vec<u8>,
+    rules: ValueRules,
+    /// Some structured-clone tag (other than bytes) was written.
+    tagged: bool,
+    /// The next bytes are written as a bare attachment index (inside a tag).
+    bare_attachment: bool,
 }
 
 impl Default for Encoder {
@@ -58,11 +66,33 @@ impl Default for Encoder {
             keys: Vec::new(),
             entries: Vec::new(),
             scratch: Vec::new(),
+            rules: ValueRules::Json,
+            tagged: false,
+            bare_attachment: false,
         }
     }
 }
 
 impl Encoder {
+    pub(crate) fn with_rules(rules: ValueRules) -> Self {
+        Encoder {
+            rules,
+            ..Encoder::default()
+        }
+    }
+
+    fn cloning(&self) -> bool {
+        self.rules == ValueRules::StructuredClone
+    }
+
+    /// Writes `{"\u0000<name>":` and notes that the argument section has tags.
+    fn open_tag(&mut self, name: &str) {
+        self.tagged = true;
+        self.out.extend_from_slice(b"{\"\\u0000");
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b"\":");
+    }
+
     fn end_arg(&mut self) {
         self.arg_ends.push(self.out.len());
     }
@@ -74,6 +104,7 @@ impl Encoder {
             bins,
             bin_lens,
             escaped,
+            tagged,
             ..
         } = self;
         let table_len = 9 + 4 * (arg_ends.len() + bin_lens.len());
@@ -83,6 +114,9 @@ impl Encoder {
         }
         if escaped {
             flags |= FLAG_ESCAPED_KEYS;
+        }
+        if tagged {
+            flags |= FLAG_TAGGED;
         }
         let arg_lens = arg_ends.iter().scan(TABLE_ROOM, |prev, &end| {
             let len = end - *prev;
@@ -306,9 +340,19 @@ impl<'a> ser::Serializer for TopLevel<'a> {
     }
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
-        _: &'static str,
+        name: &'static str,
         v: &T,
     ) -> Result<(), WireError> {
+        if name == UNDEFINED_TOKEN {
+            // One argument, `undefined`: not the "no argument" a top-level `()` means.
+            ValueSer {
+                enc: &mut *self.0,
+                depth: 1,
+            }
+            .serialize_newtype_struct(name, v)?;
+            self.0.end_arg();
+            return Ok(());
+        }
         v.serialize(self)
     }
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
@@ -439,6 +483,9 @@ impl<'a> ser::Serializer for ValueSer<'a> {
         Ok(())
     }
     fn serialize_f32(self, v: f32) -> Result<(), WireError> {
+        if self.enc.cloning() && special_number(v as f64).is_some() {
+            return self.serialize_f64(v as f64);
+        }
         if v.is_finite() {
             self.enc
                 .out
@@ -449,6 +496,12 @@ impl<'a> ser::Serializer for ValueSer<'a> {
         Ok(())
     }
     fn serialize_f64(self, v: f64) -> Result<(), WireError> {
+        if let Some(text) = special_number(v).filter(|_| self.enc.cloning()) {
+            self.enc.open_tag("number");
+            write_json_str(&mut self.enc.out, text);
+            self.enc.out.push(b'}');
+            return Ok(());
+        }
         if v.is_finite() {
             self.enc
                 .out
@@ -473,6 +526,12 @@ impl<'a> ser::Serializer for ValueSer<'a> {
         self.enc.out.reserve(v.len() + self.enc.bins.len());
         self.enc.bins.extend_from_slice(v);
         self.enc.bin_lens.push(v.len());
+        if std::mem::take(&mut self.enc.bare_attachment) {
+            self.enc
+                .out
+                .extend_from_slice(itoa::Buffer::new().format(index).as_bytes());
+            return Ok(());
+        }
         self.enc.out.push(b'{');
         write_json_str(&mut self.enc.out, BYTES_MARKER);
         self.enc.out.push(b':');
@@ -505,10 +564,23 @@ impl<'a> ser::Serializer for ValueSer<'a> {
         self.serialize_str(v)
     }
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
+        mut self,
+        name: &'static str,
         v: &T,
     ) -> Result<(), WireError> {
+        if name == UNDEFINED_TOKEN {
+            if self.enc.cloning() {
+                self.enc.open_tag("undefined");
+                self.write(b"0}");
+            } else {
+                // Electron 1.7.8 sent `undefined` as null.
+                self.write(b"null");
+            }
+            return Ok(());
+        }
+        if name == ATTACHMENT_TOKEN {
+            self.enc.bare_attachment = true;
+        }
         v.serialize(self)
     }
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
@@ -564,6 +636,9 @@ impl<'a> ser::Serializer for ValueSer<'a> {
         if name == RAW_VALUE_TOKEN {
             return Ok(Compound::new(self.enc, Shape::Raw, self.depth, 0));
         }
+        if name == TAG_TOKEN {
+            return Ok(Compound::new(self.enc, Shape::Tag, self.depth, 0));
+        }
         self.serialize_map(Some(len))
     }
     fn serialize_struct_variant(
@@ -596,6 +671,8 @@ enum Shape {
     /// Pre-serialized JSON (`serde_json::value::RawValue`): its one field is the JSON text,
     /// which is written as the value it holds.
     Raw,
+    /// A structured-clone tag (`crate::clone::serialize_tagged`): fields `tag` and `body`.
+    Tag,
 }
 
 /// One written object entry: its raw key in [`Encoder::keys`] and its `"key":value` text in
@@ -778,6 +855,25 @@ impl<'a> Compound<'a> {
         })
     }
 
+    /// One field of a structured-clone tag: its name opens the tag, its body follows.
+    fn tag_field<T: ?Sized + Serialize>(&mut self, k: &str, v: &T) -> Result<(), WireError> {
+        if k == "tag" {
+            let mut name = Vec::new();
+            v.serialize(KeySer(&mut name))?;
+            let name = std::str::from_utf8(&name)
+                .map_err(|_| WireError::Serialize("tag name is not UTF-8".into()))?;
+            if !self.enc.cloning() {
+                return Err(WireError::NeedsStructuredClone(tag_what(name)));
+            }
+            self.enc.open_tag(name);
+            return Ok(());
+        }
+        v.serialize(ValueSer {
+            enc: &mut *self.enc,
+            depth: self.depth,
+        })
+    }
+
     /// Rewrites this object's entries in key order. The sort is stable, so entries with equal
     /// keys keep their order.
     fn sort_entries(&mut self) {
@@ -813,6 +909,7 @@ impl<'a> Compound<'a> {
                 ))
             }
             Shape::Raw => {}
+            Shape::Tag => self.enc.out.push(b'}'),
             Shape::Seq => self.enc.out.push(b']'),
             Shape::Map => {
                 if !self.sorted {
@@ -904,6 +1001,9 @@ impl ser::SerializeStruct for Compound<'_> {
         if self.shape == Shape::Raw {
             return self.raw(v);
         }
+        if self.shape == Shape::Tag {
+            return self.tag_field(k, v);
+        }
         self.key(k)?;
         self.value(v)
     }
@@ -925,6 +1025,22 @@ impl ser::SerializeStructVariant for Compound<'_> {
     }
     fn end(self) -> Result<(), WireError> {
         self.finish()
+    }
+}
+
+/// What a tag carries, for the error that says JSON rules cannot send it.
+fn tag_what(tag: &str) -> &'static str {
+    match tag {
+        "bigint" => "BigInt",
+        "date" => "Date",
+        "regexp" => "RegExp",
+        "error" => "Error object",
+        "map" => "Map",
+        "set" => "Set",
+        "typed" => "typed array",
+        "arraybuffer" => "ArrayBuffer",
+        "ref" => "shared reference",
+        _ => "structured-clone value",
     }
 }
 

@@ -12,11 +12,11 @@
 //!
 //! ```
 //! use electrode_wire::session::{MainSession, Received, RendererSession};
-//! use electrode_wire::{Args, Frame, SyncOutcome};
+//! use electrode_wire::{Args, Frame, SyncOutcome, ValueRules};
 //!
 //! // Renderer: Hello. Main: reads it, answers with a Welcome.
 //! let hello = RendererSession::hello("1.secret");
-//! let (main, token) = MainSession::accept(hello).unwrap();
+//! let (main, token) = MainSession::accept(hello, ValueRules::Json).unwrap();
 //! assert_eq!(&token[..], b"1.secret");
 //! let welcome = main.welcome(7, None, 1 << 20);
 //! let mut renderer = RendererSession::welcomed(welcome).unwrap();
@@ -40,7 +40,7 @@ use std::fmt;
 use bytes::Bytes;
 
 use crate::handshake::{agree, Agreement, Features, PROTOCOL_VERSION};
-use crate::{Frame, FrameKind, InvokeOutcome, SyncOutcome};
+use crate::{Frame, FrameKind, InvokeOutcome, SyncOutcome, ValueRules};
 
 /// Why a link ended or could not start, for people and for code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,6 +198,15 @@ impl RendererSession {
         &self.welcome
     }
 
+    /// The value rules main chose for this link: structured clone when it agreed the feature.
+    pub fn rules(&self) -> ValueRules {
+        if self.welcome.agreement.features.contains(Features::CLONE) {
+            ValueRules::StructuredClone
+        } else {
+            ValueRules::Json
+        }
+    }
+
     /// The renderer's id.
     pub fn id(&self) -> u64 {
         self.welcome.id
@@ -346,17 +355,34 @@ impl MainSession {
     /// Main's features: what it implements.
     pub const FEATURES: Features = Features::SUPPORTED;
 
+    /// Main's features under `rules`: structured-clone values only when main sends them.
+    pub fn features(rules: ValueRules) -> Features {
+        match rules {
+            ValueRules::StructuredClone => Self::FEATURES,
+            ValueRules::Json => Self::FEATURES.without(Features::CLONE),
+        }
+    }
+
     /// Reads a renderer's first frame: the token to check and the session, or why the renderer
-    /// is refused.
-    pub fn accept(first: Frame) -> Result<(MainSession, Bytes), CloseReason> {
+    /// is refused. A main with structured-clone `rules` refuses a renderer that cannot read
+    /// such values, rather than sending it what it would misread.
+    pub fn accept(first: Frame, rules: ValueRules) -> Result<(MainSession, Bytes), CloseReason> {
         match first {
             Frame::Hello {
                 version,
                 features,
                 token,
-            } => agree(version, features, Self::FEATURES)
-                .map(|agreement| (MainSession { agreement }, token))
-                .map_err(CloseReason::Refused),
+            } => {
+                if rules == ValueRules::StructuredClone && !features.contains(Features::CLONE) {
+                    return Err(CloseReason::Refused(format!(
+                        "this main sends structured-clone values and the renderer does not \
+                         support them (it offers: {features}); update the renderer"
+                    )));
+                }
+                agree(version, features, Self::features(rules))
+                    .map(|agreement| (MainSession { agreement }, token))
+                    .map_err(CloseReason::Refused)
+            }
             other => Err(CloseReason::Refused(format!(
                 "first frame was {:?}, not Hello",
                 other.kind()
@@ -415,6 +441,31 @@ impl MainSession {
                 self.agreement.features
             )));
         }
+        let tagged = match frame {
+            Frame::Send { args, .. }
+            | Frame::SendSync { args, .. }
+            | Frame::SendToHost { args, .. }
+            | Frame::SendTo { args, .. }
+            | Frame::WebviewSend { args, .. }
+            | Frame::Invoke { args, .. } => args.has_clone_tags(),
+            _ => false,
+        };
+        if tagged && !self.agreement.features.contains(Features::CLONE) {
+            return Err(CloseReason::Protocol(format!(
+                "a {kind:?} frame carries structured-clone tags, which need the feature \
+                 'structured-clone', not agreed in the handshake (agreed: {})",
+                self.agreement.features
+            )));
+        }
         Ok(())
+    }
+
+    /// The value rules of this link.
+    pub fn rules(&self) -> ValueRules {
+        if self.agreement.features.contains(Features::CLONE) {
+            ValueRules::StructuredClone
+        } else {
+            ValueRules::Json
+        }
     }
 }

@@ -8,6 +8,7 @@ use serde::de::{self, IntoDeserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::args::BYTES_MARKER;
+pub use crate::clone::{Date, TypedArray, TypedKind};
 use crate::WireError;
 
 /// Any value that can travel as an argument.
@@ -37,6 +38,41 @@ pub enum Value {
     Array(Vec<Value>),
     /// An object, keys sorted.
     Object(BTreeMap<String, Value>),
+    /// `undefined` (structured-clone rules only; JSON rules send it as `null`).
+    Undefined,
+    /// A number JSON cannot hold: `NaN`, `Infinity`, `-Infinity` or `-0` (structured-clone
+    /// rules only; JSON rules send `0`).
+    Float(f64),
+    /// A `BigInt`, as its decimal digits (structured-clone rules only).
+    BigInt(String),
+    /// A `Date` (structured-clone rules only).
+    Date(Date),
+    /// A `RegExp`: its source and flags (structured-clone rules only).
+    RegExp {
+        /// The pattern, as `RegExp.prototype.source` gives it.
+        source: String,
+        /// The flags, such as `"gi"`.
+        flags: String,
+    },
+    /// An `Error` (structured-clone rules only): its name (`Error`, `TypeError`, ...) and message.
+    Error {
+        /// One of JavaScript's standard error names.
+        name: String,
+        /// The message.
+        message: String,
+    },
+    /// A `Map`, entries in insertion order (structured-clone rules only).
+    Map(Vec<(Value, Value)>),
+    /// A `Set`, values in insertion order (structured-clone rules only).
+    Set(Vec<Value>),
+    /// A typed array other than `Uint8Array`, or a `DataView` (structured-clone rules only).
+    Typed(TypedArray),
+    /// An `ArrayBuffer` (structured-clone rules only).
+    ArrayBuffer(Bytes),
+    /// The container `k` of the same argument, numbered in the order containers (objects,
+    /// arrays, maps, sets) are first entered: how cycles and shared references travel
+    /// (structured-clone rules only). Sending a value back keeps the reference.
+    Ref(usize),
 }
 
 impl Value {
@@ -92,6 +128,7 @@ impl Value {
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Value::Number(n) => n.as_f64(),
+            Value::Float(x) => Some(*x),
             _ => None,
         }
     }
@@ -133,6 +170,35 @@ impl fmt::Display for Value {
                 }
                 f.write_str("}")
             }
+            Value::Undefined => f.write_str("undefined"),
+            Value::Float(x) => f.write_str(&crate::clone::special_number(*x).unwrap_or("0")),
+            Value::BigInt(d) => write!(f, "{d}n"),
+            Value::Date(d) => write!(f, "Date({})", d.millis()),
+            Value::RegExp { source, flags } => write!(f, "/{source}/{flags}"),
+            Value::Error { name, message } => write!(f, "{name}: {message}"),
+            Value::Map(m) => {
+                f.write_str("Map {")?;
+                for (i, (k, x)) in m.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, "{k} => {x}")?;
+                }
+                f.write_str("}")
+            }
+            Value::Set(v) => {
+                f.write_str("Set {")?;
+                for (i, x) in v.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, "{x}")?;
+                }
+                f.write_str("}")
+            }
+            Value::Typed(t) => write!(f, "<{} of {} bytes>", t.kind().name(), t.bytes().len()),
+            Value::ArrayBuffer(b) => write!(f, "<ArrayBuffer of {} bytes>", b.len()),
+            Value::Ref(k) => write!(f, "<ref {k}>"),
         }
     }
 }
@@ -154,6 +220,9 @@ impl Serialize for Value {
             Value::Bytes(b) => s.serialize_bytes(b),
             Value::Array(a) => a.serialize(s),
             Value::Object(o) => o.serialize(s),
+            Value::Undefined => s.serialize_newtype_struct(crate::clone::UNDEFINED_TOKEN, &()),
+            Value::Float(x) => s.serialize_f64(*x),
+            other => crate::clone::serialize_tagged(other, s),
         }
     }
 }
@@ -162,7 +231,7 @@ impl Serialize for Value {
 /// links. Charged for the first entry of a map and again every five entries (nodes other
 /// than the root are at least half full). Arrays pay for their capacity, strings and keys
 /// for their bytes; a value's own slot is paid by its container.
-const NODE_COST: usize =
+pub(crate) const NODE_COST: usize =
     11 * (std::mem::size_of::<String>() + std::mem::size_of::<Value>()) + 12 * 8 + 16;
 
 fn over_budget<E: de::Error>() -> E {
@@ -222,7 +291,15 @@ impl<'de> Deserialize<'de> for Value {
                 Ok(Value::Bytes(v.into()))
             }
             fn visit_unit<E>(self) -> Result<Value, E> {
-                Ok(Value::Null)
+                Ok(HANDOFF
+                    .with(|h| h.borrow_mut().take())
+                    .unwrap_or(Value::Null))
+            }
+            fn visit_newtype_struct<D: serde::Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> Result<Value, D::Error> {
+                d.deserialize_any(self)
             }
             fn visit_none<E>(self) -> Result<Value, E> {
                 Ok(Value::Null)
@@ -253,7 +330,34 @@ impl<'de> Deserialize<'de> for Value {
                 Ok(Value::Object(m))
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_newtype_struct(VALUE_TOKEN, V)
+    }
+}
+
+/// The newtype name `Value`'s own reader asks for: a `Value` being read as a `Value` is
+/// handed over whole (through [`HANDOFF`]), so structured-clone values that serde's data
+/// model cannot express (a `Map`, a `Date`) survive `Args::get::<Value>` and fields of type
+/// `Value`. Other deserializers just see a newtype and read what is inside.
+const VALUE_TOKEN: &str = "\0electrode::Value";
+
+thread_local! {
+    /// The `Value` handed from the `Value` deserializer to `Value`'s visitor; set and taken
+    /// within one call.
+    static HANDOFF: std::cell::RefCell<Option<Value>> = const { std::cell::RefCell::new(None) };
+}
+
+impl Value {
+    fn is_structured_clone_only(&self) -> bool {
+        !matches!(
+            self,
+            Value::Null
+                | Value::Bool(_)
+                | Value::Number(_)
+                | Value::String(_)
+                | Value::Bytes(_)
+                | Value::Array(_)
+                | Value::Object(_)
+        )
     }
 }
 
@@ -281,12 +385,38 @@ impl<'de> de::Deserializer<'de> for Value {
             Value::Object(o) => v.visit_map(de::value::MapDeserializer::new(
                 o.into_iter().map(|(k, x)| (Key(k), x)),
             )),
+            Value::Undefined => v.visit_unit(),
+            Value::Float(x) => v.visit_f64(x),
+            Value::BigInt(d) => {
+                if let Ok(i) = d.parse::<i64>() {
+                    v.visit_i64(i)
+                } else if let Ok(u) = d.parse::<u64>() {
+                    v.visit_u64(u)
+                } else if let Ok(i) = d.parse::<i128>() {
+                    v.visit_i128(i)
+                } else {
+                    v.visit_string(d)
+                }
+            }
+            Value::Date(d) => v.visit_f64(d.millis()),
+            Value::RegExp { source, flags } => v.visit_string(format!("/{source}/{flags}")),
+            Value::Error { name, message } => v.visit_map(de::value::MapDeserializer::new(
+                [("message", message), ("name", name)].into_iter(),
+            )),
+            Value::Map(m) => v.visit_map(de::value::MapDeserializer::new(m.into_iter())),
+            Value::Set(x) => v.visit_seq(de::value::SeqDeserializer::new(x.into_iter())),
+            Value::Typed(t) => crate::decode::hand_out(t.into_bytes(), |b| v.visit_bytes(b)),
+            Value::ArrayBuffer(b) => crate::decode::hand_out(b, |b| v.visit_bytes(b)),
+            Value::Ref(k) => Err(de::Error::custom(format!(
+                "a shared reference (to container {k} of the argument) can only be read as a \
+                 Value (Args::value), not into a Rust type"
+            ))),
         }
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, WireError> {
         match self {
-            Value::Null => v.visit_none(),
+            Value::Null | Value::Undefined => v.visit_none(),
             other => v.visit_some(other),
         }
     }
@@ -294,16 +424,23 @@ impl<'de> de::Deserializer<'de> for Value {
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, WireError> {
         match self {
             // `Vec<u8>` without serde_bytes asks for a sequence: hand it the bytes one by one.
-            Value::Bytes(b) => v.visit_seq(de::value::SeqDeserializer::new(b.iter().copied())),
+            Value::Bytes(b) | Value::ArrayBuffer(b) => {
+                v.visit_seq(de::value::SeqDeserializer::new(b.iter().copied()))
+            }
             other => other.deserialize_any(v),
         }
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
-        _: &'static str,
+        name: &'static str,
         v: V,
     ) -> Result<V::Value, WireError> {
+        if name == VALUE_TOKEN && self.is_structured_clone_only() {
+            // Only `Value`'s visitor asks for this name, and its `visit_unit` takes the value.
+            HANDOFF.with(|h| *h.borrow_mut() = Some(self));
+            return v.visit_unit();
+        }
         v.visit_newtype_struct(self)
     }
 

@@ -10,7 +10,7 @@ fn connected(features: Features) -> (MainSession, RendererSession) {
         features,
         token: "3.secret".into(),
     };
-    let (main, token) = MainSession::accept(hello).unwrap();
+    let (main, token) = MainSession::accept(hello, electrode_wire::ValueRules::Json).unwrap();
     assert_eq!(&token[..], b"3.secret");
     let renderer = RendererSession::welcomed(main.welcome(3, Some(1), 4096)).unwrap();
     (main, renderer)
@@ -56,7 +56,7 @@ fn main_refusing_is_a_refusal_with_main_s_text() {
 
 #[test]
 fn a_first_frame_other_than_hello_is_refused() {
-    let err = MainSession::accept(message("x")).unwrap_err();
+    let err = MainSession::accept(message("x"), electrode_wire::ValueRules::Json).unwrap_err();
     assert!(
         matches!(err, CloseReason::Refused(ref t) if t.contains("not Hello")),
         "{err:?}"
@@ -206,7 +206,7 @@ fn an_older_renderer_is_welcomed_at_its_version_with_no_features() {
         features: Features::NONE,
         token: "t".into(),
     };
-    let (main, _) = MainSession::accept(hello).unwrap();
+    let (main, _) = MainSession::accept(hello, electrode_wire::ValueRules::Json).unwrap();
     assert_eq!(main.agreement().version, 0);
     let r = RendererSession::welcomed(main.welcome(1, None, 10)).unwrap();
     assert_eq!(r.welcome().agreement.features, Features::NONE);

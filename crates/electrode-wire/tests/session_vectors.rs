@@ -86,7 +86,7 @@ fn cases() -> Vec<Case> {
                 },
                 MainSession::agreed(Agreement {
                     version: PROTOCOL_VERSION,
-                    features: Features::SUPPORTED,
+                    features: Features::INVOKE,
                 })
                 .welcome(99, None, 1024),
                 message("m", Args::encode(&("still here",)).unwrap()),
@@ -150,7 +150,7 @@ fn generated() -> Json {
 fn run_session(frames: &[Json]) -> Vec<Json> {
     let welcome = MainSession::agreed(Agreement {
         version: PROTOCOL_VERSION,
-        features: Features::SUPPORTED,
+        features: Features::INVOKE,
     })
     .welcome(1, None, 1 << 20);
     let mut session = RendererSession::welcomed(welcome).unwrap();

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, RwLock, Weak};
 use std::time::{Duration, Instant};
 
-use electrode_wire::{Args, Encoded, Frame, SyncOutcome};
+use electrode_wire::{Args, Encoded, Frame, SyncOutcome, ValueRules};
 use serde::Serialize;
 
 use crate::transport::{Outbound, SendFailure};
@@ -37,6 +37,7 @@ pub(crate) struct ContentsInner {
     kind: RendererKind,
     embedder: Option<WebContents>,
     limits: Limits,
+    rules: ValueRules,
     state: Mutex<State>,
     changed: Condvar,
     on_destroyed: Mutex<Vec<DestroyCallback>>,
@@ -81,10 +82,11 @@ fn check_channel(channel: &str, renderer: u64) -> Result<(), Error> {
 /// Encodes `args` into a `Message` frame for `channel`, ready for any renderer (broadcasts
 /// encode once and send the same frame to all).
 pub(crate) fn encode_message<T: Serialize + ?Sized>(
+    rules: ValueRules,
     channel: &str,
     args: &T,
 ) -> Result<Encoded, Error> {
-    let args = Args::encode(args).map_err(|source| Error::Encode {
+    let args = Args::encode_with(rules, args).map_err(|source| Error::Encode {
         channel: channel.to_string(),
         source,
     })?;
@@ -106,6 +108,11 @@ impl WebContents {
         self.0.kind
     }
 
+    /// The value rules of its main: JSON (Electron 1.7.8) or structured clone.
+    pub fn value_rules(&self) -> ValueRules {
+        self.0.rules
+    }
+
     /// The embedder, when this renderer is a `<webview>` guest.
     pub fn embedder(&self) -> Option<&WebContents> {
         self.0.embedder.as_ref()
@@ -118,7 +125,7 @@ impl WebContents {
     /// [`Limits::pending_bytes`]); to a destroyed renderer it is an error, never a panic.
     pub fn send<T: Serialize + ?Sized>(&self, channel: &str, args: &T) -> Result<(), Error> {
         check_channel(channel, self.id())?;
-        self.send_encoded(channel, &encode_message(channel, args)?)
+        self.send_encoded(channel, &encode_message(self.0.rules, channel, args)?)
     }
 
     /// Sends already-encoded arguments (relays and broadcasts use this: no re-encoding).
@@ -149,7 +156,7 @@ impl WebContents {
         timeout: Duration,
     ) -> Result<(), Error> {
         check_channel(channel, self.id())?;
-        let frame = encode_message(channel, args)?;
+        let frame = encode_message(self.0.rules, channel, args)?;
         let deadline = Instant::now() + timeout;
         loop {
             match self.send_encoded(channel, &frame) {
@@ -561,15 +568,17 @@ pub(crate) struct Registry {
     contents: RwLock<HashMap<u64, WebContents>>,
     next_id: AtomicU64,
     limits: Limits,
+    pub(crate) rules: ValueRules,
     created_hooks: RwLock<Vec<ContentsHook>>,
 }
 
 impl Registry {
-    pub(crate) fn new(limits: Limits) -> Arc<Self> {
+    pub(crate) fn new(limits: Limits, rules: ValueRules) -> Arc<Self> {
         Arc::new(Registry {
             contents: RwLock::new(HashMap::new()),
             next_id: AtomicU64::new(1),
             limits,
+            rules,
             created_hooks: RwLock::new(Vec::new()),
         })
     }
@@ -592,6 +601,7 @@ impl Registry {
             kind,
             embedder: embedder.cloned(),
             limits: self.limits,
+            rules: self.rules,
             state: Mutex::new(State::Pending {
                 queue: Vec::new(),
                 bytes: 0,

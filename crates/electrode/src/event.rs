@@ -3,7 +3,6 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use bytes::Bytes;
 use electrode_wire::SyncOutcome;
 use serde::Serialize;
 
@@ -179,18 +178,14 @@ impl SyncReply {
         if self.is_done() {
             return Ok(false);
         }
-        // Pages get Electron's JSON.stringify shape for bytes; Rust renderers decode the
-        // reply with serde_json, where a number array reads into Vec<u8> or Bytes.
-        let json = match self.0.sender.kind() {
-            crate::RendererKind::Page => crate::buffer_json::to_vec(&value),
-            crate::RendererKind::Process => serde_json::to_vec(&value),
-        }
-        .map_err(|e| Error::BadReturnValue {
-            channel: self.0.channel.clone(),
-            renderer: self.0.sender.id(),
-            message: e.to_string(),
+        let json = crate::invoke::encode_reply(&self.0.sender, &value).map_err(|message| {
+            Error::BadReturnValue {
+                channel: self.0.channel.clone(),
+                renderer: self.0.sender.id(),
+                message,
+            }
         })?;
-        Ok(self.0.deliver(SyncOutcome::Value(Bytes::from(json))))
+        Ok(self.0.deliver(SyncOutcome::Value(json)))
     }
 
     /// Answers with an error: the renderer's `sendSync` fails with this text.

@@ -156,14 +156,35 @@ impl Handlers {
     }
 }
 
-/// Turns a handler's value into the JSON of the reply (pages get Electron's `Buffer` shape).
+/// Turns a handler's value into the body of the reply.
 pub(crate) fn encode_value<T: Serialize>(sender: &WebContents, value: &T) -> Answer {
+    encode_reply(sender, value).map_err(|e| {
+        InvokeFailure::new(format!(
+            "the handler's value cannot be sent under {} rules: {e}",
+            sender.value_rules()
+        ))
+    })
+}
+
+/// The body of a `sendSync` or `invoke` reply. Under JSON rules it is JSON text: pages get
+/// Electron's `JSON.stringify` shape for bytes, Rust renderers a number array that reads into
+/// `Vec<u8>` or `Bytes`. Under structured-clone rules it is an argument section with one
+/// argument, so tags and attachments travel as in any message (docs/adr/0018).
+pub(crate) fn encode_reply<T: Serialize + ?Sized>(
+    sender: &WebContents,
+    value: &T,
+) -> Result<Bytes, String> {
+    if sender.value_rules() == electrode_wire::ValueRules::StructuredClone {
+        return electrode_wire::Args::encode_with(sender.value_rules(), &(value,))
+            .map(|args| args.raw().clone())
+            .map_err(|e| e.to_string());
+    }
     match sender.kind() {
         crate::RendererKind::Page => crate::buffer_json::to_vec(value),
         crate::RendererKind::Process => serde_json::to_vec(value),
     }
     .map(Bytes::from)
-    .map_err(|e| InvokeFailure::new(format!("the handler's value is not JSON-serializable: {e}")))
+    .map_err(|e| e.to_string())
 }
 
 /// Turns a handler's error into the failure sent back, keeping an [`InvokeError`]'s payload.

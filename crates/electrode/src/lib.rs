@@ -76,7 +76,9 @@ mod workers;
 pub use contents::{RendererKind, WebContents};
 pub use electrode_wire::emitter::ListenerId;
 pub use electrode_wire::memory::MemoryLink;
-pub use electrode_wire::{ArgList, Args, Value, WireError};
+pub use electrode_wire::{
+    ArgList, Args, Date, TypedArray, TypedKind, Value, ValueRules, WireError,
+};
 pub use error::{BoxError, Error};
 pub use event::{IpcEvent, SyncReply};
 pub use invoke::{InvokeError, InvokeEvent};

@@ -12,7 +12,7 @@ use std::time::Duration;
 use electrode_wire::handshake::{Agreement, PROTOCOL_VERSION};
 use electrode_wire::memory::MemoryLink;
 use electrode_wire::session::MainSession;
-use electrode_wire::{DEFAULT_MAX_MESSAGE_SIZE, ENV_SOCKET, ENV_TOKEN};
+use electrode_wire::{ValueRules, DEFAULT_MAX_MESSAGE_SIZE, ENV_SOCKET, ENV_TOKEN};
 use serde::Serialize;
 
 use crate::auth::Tickets;
@@ -71,6 +71,7 @@ pub(crate) struct Shared {
 pub struct MainBuilder {
     ipc: Option<IpcMain>,
     limits: Limits,
+    rules: ValueRules,
 }
 
 impl MainBuilder {
@@ -83,6 +84,27 @@ impl MainBuilder {
     /// Sets all limits.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Chooses which values travel (default [`ValueRules::Json`], Electron 1.7.8's rules).
+    /// [`ValueRules::StructuredClone`] is what Electron 9+ sends: `Date`, `Map`, `Set`, typed
+    /// arrays, `BigInt`, `undefined`, `NaN` and shared references arrive as themselves
+    /// (see docs/adr/0018). Every renderer of this main then speaks those rules; one that
+    /// cannot is refused with a message saying so.
+    ///
+    /// ```no_run
+    /// use electrode::{Main, ValueRules, Value};
+    /// let main = Main::builder().values(ValueRules::StructuredClone).start()?;
+    /// main.ipc().on("when", |event, args| {
+    ///     let when = args.value(0)?; // a `Value::Date` from a page's `new Date()`
+    ///     event.reply("when", &(when, Value::Undefined))?;
+    ///     Ok(())
+    /// });
+    /// # Ok::<(), electrode::Error>(())
+    /// ```
+    pub fn values(mut self, rules: ValueRules) -> Self {
+        self.rules = rules;
         self
     }
 
@@ -110,7 +132,7 @@ impl MainBuilder {
             .map_err(|e| Error::io(format!("binding {}", socket_path.display()), e))?;
         let shared = Arc::new(Shared {
             ipc: self.ipc.unwrap_or_default(),
-            registry: Registry::new(self.limits),
+            registry: Registry::new(self.limits, self.rules),
             tickets: Tickets::default(),
             limits: self.limits,
             shutting_down: AtomicBool::new(false),
@@ -189,6 +211,11 @@ impl Main {
     /// The listener table.
     pub fn ipc(&self) -> &IpcMain {
         &self.shared.ipc
+    }
+
+    /// The value rules this main uses (see [`MainBuilder::values`]).
+    pub fn value_rules(&self) -> ValueRules {
+        self.shared.registry.rules
     }
 
     /// The limits in force.
@@ -362,7 +389,7 @@ impl Main {
         // Pages are served the shim of this very build: it speaks every feature main does.
         let session = MainSession::agreed(Agreement {
             version: PROTOCOL_VERSION,
-            features: MainSession::FEATURES,
+            features: MainSession::features(self.shared.registry.rules),
         });
         Ok(Connection::new(
             contents.clone(),
@@ -391,7 +418,7 @@ impl Main {
         channel: &str,
         args: &T,
     ) -> Result<usize, Error> {
-        let frame = crate::contents::encode_message(channel, args)?;
+        let frame = crate::contents::encode_message(self.shared.registry.rules, channel, args)?;
         let mut delivered = 0;
         let mut missed = Vec::new();
         for wc in self.web_contents() {

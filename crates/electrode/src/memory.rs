@@ -102,7 +102,7 @@ fn read(
 fn serve(end: MemoryEnd, shared: &Shared) {
     let limits = shared.limits;
     let hello = read(&end, MAX_HELLO_SIZE, Some(limits.handshake_timeout));
-    let (session, token) = match accept_hello(hello) {
+    let (session, token) = match accept_hello(hello, shared.registry.rules) {
         Ok(hello) => hello,
         Err(why) => return refuse(&end, &why),
     };

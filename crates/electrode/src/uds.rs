@@ -144,7 +144,7 @@ fn serve(stream: UnixStream, shared: &Shared) {
         },
         MAX_HELLO_SIZE,
     );
-    let (session, token) = match accept_hello(hello_reader.read_frame()) {
+    let (session, token) = match accept_hello(hello_reader.read_frame(), shared.registry.rules) {
         Ok(hello) => hello,
         Err(why) => return refuse(&stream, &why),
     };
@@ -189,10 +189,11 @@ fn serve(stream: UnixStream, shared: &Shared) {
 /// token, or why the renderer is refused.
 pub(crate) fn accept_hello(
     first: Result<Bytes, ReadError>,
+    rules: electrode_wire::ValueRules,
 ) -> Result<(MainSession, Bytes), String> {
     let body = first.map_err(|e| format!("no hello: {}", describe(&e)))?;
     let frame = Frame::decode(body, MAX_HELLO_SIZE).map_err(|e| format!("malformed hello: {e}"))?;
-    MainSession::accept(frame).map_err(|reason| reason.to_string())
+    MainSession::accept(frame, rules).map_err(|reason| reason.to_string())
 }
 
 /// Main's side of the handshake once the token is redeemed, whatever the transport: sends the
