@@ -66,6 +66,7 @@ pub const SHIM_JS: &str = concat!(
     include_str!("../assets/shim/10-constants.js"),
     include_str!("../assets/shim/20-convert.js"),
     include_str!("../assets/shim/30-codec.js"),
+    include_str!("../assets/shim/35-clone.js"),
     include_str!("../assets/shim/40-emitter.js"),
     include_str!("../assets/shim/50-session.js"),
     include_str!("../assets/shim/60-api.js"),

@@ -20,6 +20,8 @@
   };
   var FLAG_ATTACHMENTS = 1;
   var FLAG_ESCAPED_KEYS = 2;
+  /** Structured-clone rules only (ADR 0018): tags other than bytes may appear. */
+  var FLAG_TAGGED = 4;
   var BYTES_MARKER = '\u0000bytes';
   /** Values nested deeper than this are dropped (top-level arguments are depth 1). */
   var MAX_DEPTH = 100;

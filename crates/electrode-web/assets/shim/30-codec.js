@@ -111,13 +111,16 @@
     return o;
   }
 
-  /** Decodes an argument section into JS values (bytes become Uint8Array, escapes undone). */
-  function decodeArgs(input) {
+  /**
+   * Splits an argument section into its flags, JSON texts and attachments (views into `input`),
+   * checking its framing. `knownFlags`: the flag bits the caller's rules allow.
+   */
+  function splitSection(input, knownFlags) {
     var b = toU8(input);
     if (b.length < 9) throw new Error('malformed arguments: truncated argument table');
     var dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     var flags = b[0];
-    if (flags & ~(FLAG_ATTACHMENTS | FLAG_ESCAPED_KEYS)) throw new Error('malformed arguments: unknown flag bits');
+    if (flags & ~knownFlags) throw new Error('malformed arguments: unknown flag bits');
     var argc = dv.getUint32(1, true);
     var nbin = dv.getUint32(5, true);
     var tableEnd = 9 + 4 * (argc + nbin);
@@ -140,12 +143,21 @@
     }
     if (off !== b.length) throw new Error('malformed arguments: trailing bytes after the arguments');
     if (nbin > 0 && !(flags & FLAG_ATTACHMENTS)) throw new Error('malformed arguments: attachments present but not flagged');
-    var out = new Array(argc);
-    for (i = 0; i < argc; i++) {
-      var v = JSON.parse(utf8Decoder.decode(texts[i]));
-      if (flags && v !== null && typeof v === 'object') v = revive(v, bins, (flags & FLAG_ESCAPED_KEYS) !== 0);
-      out[i] = v;
-    }
+    return { flags: flags, texts: texts, bins: bins };
+  }
+
+  /** One argument's JSON text under JSON rules: bytes become Uint8Array, escapes undone. */
+  function decodeJsonText(text, bins, flags) {
+    var v = JSON.parse(utf8Decoder.decode(text));
+    if (flags && v !== null && typeof v === 'object') v = revive(v, bins, (flags & FLAG_ESCAPED_KEYS) !== 0);
+    return v;
+  }
+
+  /** Decodes an argument section into JS values (bytes become Uint8Array, escapes undone). */
+  function decodeArgs(input) {
+    var s = splitSection(input, FLAG_ATTACHMENTS | FLAG_ESCAPED_KEYS);
+    var out = new Array(s.texts.length);
+    for (var i = 0; i < out.length; i++) out[i] = decodeJsonText(s.texts[i], s.bins, s.flags);
     return out;
   }
 
@@ -219,13 +231,31 @@
   }
 
   /**
+   * A reply's value: JSON text under JSON rules (`frame.json` as given, else the value
+   * stringified), an argument section with one argument under structured-clone rules.
+   */
+  function replyValueBytes(frame) {
+    if (cloneRules) return encodeCloneArgs([frame.value]);
+    var json = frame.json !== undefined ? frame.json : JSON.stringify(frame.value);
+    return utf8Encoder.encode(json === undefined ? '' : json);
+  }
+
+  /** A reply's value as decodeFrame reads it, under the rules in force. */
+  function readReplyValue(bytes) {
+    if (cloneRules) return decodeCloneReply(bytes);
+    var text = utf8Decoder.decode(bytes);
+    return text === '' ? undefined : JSON.parse(text);
+  }
+
+  /**
    * Encodes any frame (tests and tools). `frame.type` is a FRAME code; message frames take
    * `channel` and either `args` (JS values) or `section` (an encoded argument section).
    */
   function encodeFrame(frame) {
     var t = frame.type;
     var section = function () {
-      return frame.section !== undefined ? toU8(frame.section) : encodeArgs(frame.args || []);
+      if (frame.section !== undefined) return toU8(frame.section);
+      return cloneRules ? encodeCloneArgs(frame.args || []) : encodeArgs(frame.args || []);
     };
     var head = [Uint8Array.of(t)];
     switch (t) {
@@ -262,8 +292,7 @@
         if (frame.error !== undefined) {
           head.push(Uint8Array.of(0), utf8Encoder.encode(String(frame.error)));
         } else {
-          var json = frame.json !== undefined ? frame.json : JSON.stringify(frame.value);
-          head.push(Uint8Array.of(1), utf8Encoder.encode(json === undefined ? '' : json));
+          head.push(Uint8Array.of(1), replyValueBytes(frame));
         }
         return concatBytes(head);
       case FRAME.CLOSE:
@@ -274,7 +303,7 @@
         if (frame.failure !== undefined) {
           head.push(Uint8Array.of(0), utf8Encoder.encode(JSON.stringify(frame.failure)));
         } else {
-          head.push(Uint8Array.of(1), utf8Encoder.encode(JSON.stringify(frame.value)));
+          head.push(Uint8Array.of(1), replyValueBytes(frame));
         }
         return concatBytes(head);
       default:
@@ -307,7 +336,7 @@
       f.channel = utf8Decoder.decode(b.subarray(off, off + n));
       off += n;
       f.section = b.subarray(off);
-      f.args = decodeArgs(f.section);
+      f.args = readArgs(f.section);
     };
     switch (f.type) {
       case FRAME.HELLO:
@@ -346,14 +375,13 @@
         f.request = u64();
         if (off >= b.length) throw new Error('malformed frame: truncated sync reply status');
         var status = b[off++];
-        var text = utf8Decoder.decode(b.subarray(off));
         if (status === 1) {
           f.ok = true;
-          f.json = text;
-          f.value = text === '' ? undefined : JSON.parse(text);
+          if (!cloneRules) f.json = utf8Decoder.decode(b.subarray(off));
+          f.value = readReplyValue(b.subarray(off));
         } else if (status === 0) {
           f.ok = false;
-          f.error = text;
+          f.error = utf8Decoder.decode(b.subarray(off));
         } else {
           throw new Error('malformed frame: sync reply status must be 0 or 1');
         }
@@ -365,13 +393,12 @@
         f.request = u64();
         if (off >= b.length) throw new Error('malformed frame: truncated invoke reply status');
         var done = b[off++];
-        var body = utf8Decoder.decode(b.subarray(off));
         if (done === 1) {
           f.ok = true;
-          f.value = body === '' ? undefined : JSON.parse(body);
+          f.value = readReplyValue(b.subarray(off));
         } else if (done === 0) {
           f.ok = false;
-          f.failure = JSON.parse(body); // { message, code?, data? }
+          f.failure = JSON.parse(utf8Decoder.decode(b.subarray(off))); // { message, code?, data? }
         } else {
           throw new Error('malformed frame: invoke reply status must be 0 or 1');
         }

@@ -87,6 +87,13 @@
       console.error('ipcRenderer: ' + state.gone);
       return;
     }
+    var clone = cloneRulesFor(info.values);
+    if (clone === null) {
+      markGone('main uses value rules this page does not know: ' + JSON.stringify(info.values));
+      console.error('ipcRenderer: ' + state.gone);
+      return;
+    }
+    cloneRules = clone;
     state.id = info.id;
     state.token = String(info.token);
     state.guest = prefix === GUEST_PREFIX;
@@ -206,7 +213,7 @@
       }
       var request = ++state.invokeRequest;
       // Sent in order with send(), on the same socket; the answer comes whenever it is ready.
-      postAsync(FRAME.INVOKE, [request], channel, encodeArgParts(args));
+      postAsync(FRAME.INVOKE, [request], channel, argParts(args));
       state.invokes.set(request, { channel: channel, resolve: resolve, reject: reject });
     });
   }
@@ -226,7 +233,7 @@
     channel = channelName(channel);
     if (dismissing()) throw unloadError(channel);
     if (state.gone) throw new Error('main process is gone: ' + state.gone);
-    var parts = encodeArgParts(Array.prototype.slice.call(arguments, 1));
+    var parts = argParts(Array.prototype.slice.call(arguments, 1));
     checkSize('ipcRenderer.sendSync', channel, frameSize([0], channel, parts));
     var request = ++state.request;
     var frame = buildMessage(FRAME.SEND_SYNC, [request], channel, parts, 0);
@@ -268,6 +275,10 @@
       xhr.open('POST', '/electrode/sync', false);
       xhr.setRequestHeader('X-Electrode-Token', state.token);
       xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+      // Under structured-clone rules the reply is an argument section (bytes). A synchronous
+      // XHR cannot take responseType 'arraybuffer' in a window; this charset maps each byte to
+      // one char (0x80..0xff as U+F780..U+F7FF), read back with `& 0xff`.
+      if (cloneRules) xhr.overrideMimeType('text/plain; charset=x-user-defined');
       xhr.send(body);
     } catch (e) {
       // Chromium: "NetworkError: Failed to execute 'send' on 'XMLHttpRequest': ... Synchronous
@@ -283,7 +294,7 @@
       if (state.queue.length) {
         state.queue = state.queue.filter(function (q) { return q.seq > lastSeq; });
       }
-      throw new Error(xhr.responseText);
+      throw new Error(syncResponseText(xhr));
     }
     if (xhr.status === 200) {
       // Main has dispatched everything up to lastSeq.
@@ -291,11 +302,25 @@
       if (state.queue.length) {
         state.queue = state.queue.filter(function (q) { return q.seq > lastSeq; });
       }
+      if (cloneRules) return decodeCloneReply(syncResponseBytes(xhr));
       var text = xhr.responseText;
       return text === '' ? undefined : JSON.parse(text);
     }
     if (xhr.status === 0) throw new Error("ipcRenderer.sendSync('" + channel + "') failed: no answer from main");
-    throw new Error(xhr.responseText || "ipcRenderer.sendSync('" + channel + "') failed: HTTP " + xhr.status);
+    throw new Error(syncResponseText(xhr) || "ipcRenderer.sendSync('" + channel + "') failed: HTTP " + xhr.status);
+  }
+
+  /** The sync XHR's body as bytes (read as x-user-defined: one char per byte). */
+  function syncResponseBytes(xhr) {
+    var t = xhr.responseText;
+    var out = new Uint8Array(t.length);
+    for (var i = 0; i < t.length; i++) out[i] = t.charCodeAt(i) & 0xff;
+    return out;
+  }
+
+  /** The sync XHR's body as text (an error's text is UTF-8 under either rules). */
+  function syncResponseText(xhr) {
+    return cloneRules ? utf8Decoder.decode(syncResponseBytes(xhr)) : xhr.responseText;
   }
 
   // Sequence number 0 is never a message: `u64 0 | "loaded"` tells main the page has loaded

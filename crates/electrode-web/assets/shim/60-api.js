@@ -7,7 +7,7 @@
   ipcRenderer.send = function (channel) {
     channel = channelName(channel);
     if (state.gone) return postAsync(FRAME.SEND, [], channel, null);
-    postAsync(FRAME.SEND, [], channel, encodeArgParts(Array.prototype.slice.call(arguments, 1)));
+    postAsync(FRAME.SEND, [], channel, argParts(Array.prototype.slice.call(arguments, 1)));
   };
   ipcRenderer.sendSync = sendSync;
   ipcRenderer.invoke = invoke;
@@ -19,12 +19,12 @@
       console.warn('ipcRenderer.sendToHost(' + JSON.stringify(channel) + '): this page is not a <webview> guest; message dropped');
       return;
     }
-    postAsync(FRAME.SEND_TO_HOST, [], channel, encodeArgParts(Array.prototype.slice.call(arguments, 1)));
+    postAsync(FRAME.SEND_TO_HOST, [], channel, argParts(Array.prototype.slice.call(arguments, 1)));
   };
   ipcRenderer.sendTo = function (webContentsId, channel) {
     if (typeof webContentsId !== 'number') throw new TypeError('First argument has to be webContentsId');
     channel = channelName(channel);
     if (state.gone) return postAsync(FRAME.SEND_TO, [webContentsId], channel, null);
-    postAsync(FRAME.SEND_TO, [webContentsId], channel, encodeArgParts(Array.prototype.slice.call(arguments, 2)));
+    postAsync(FRAME.SEND_TO, [webContentsId], channel, argParts(Array.prototype.slice.call(arguments, 2)));
   };
 

@@ -27,7 +27,7 @@
   function webviewSend(channel) {
     channel = channelName(channel);
     var st = webviewState(this);
-    var parts = encodeArgParts(Array.prototype.slice.call(arguments, 1));
+    var parts = argParts(Array.prototype.slice.call(arguments, 1));
     // Checked now, not when the guest id is known: the caller hears of it.
     checkSize('<webview>.send', channel, frameSize([0], channel, parts));
     if (st.guest === null) {

@@ -34,11 +34,22 @@
       get token() { return state.token; },
       get isGuest() { return state.guest; },
       get goneReason() { return state.gone; },
+      /** 'json' or 'structured-clone': the value rules main uses (ADR 0018). */
+      get valueRules() { return cloneRules ? VALUES_CLONE : VALUES_JSON; },
       state: state,
       internals: {
         convertArgs: convertArgs,
         encodeArgs: encodeArgs,
         decodeArgs: decodeArgs,
+        encodeCloneArgs: encodeCloneArgs,
+        decodeCloneArgs: decodeCloneArgs,
+        /** Tests: 'structured-clone' or 'json' switches the rules sends and receives use. */
+        useValueRules: function (name) {
+          var clone = cloneRulesFor(name);
+          if (clone === null) throw new Error('unknown value rules ' + JSON.stringify(name));
+          cloneRules = clone;
+        },
+        NOT_CLONEABLE: NOT_CLONEABLE,
         encodeFrame: encodeFrame,
         decodeFrame: decodeFrame,
         /** Tests (session vectors): hands one frame body to the shim as if main had sent it. */
