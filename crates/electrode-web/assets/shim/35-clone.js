@@ -116,7 +116,6 @@
    */
   function isOrdinaryObject(v) {
     var tag = objectToString.call(v);
-    if (tag === '[object Arguments]') return false;
     for (var p = Object.getPrototypeOf(v); p !== null; p = Object.getPrototypeOf(p)) {
       var d = Object.getOwnPropertyDescriptor(p, 'constructor');
       if (!d) continue;
@@ -174,8 +173,11 @@
       throw notCloneable(); // a proxy whose trap throws
     }
     // Object literals skip the brand checks (a built-in whose prototype was set to
-    // Object.prototype is sent as a plain object).
-    if (proto === Object.prototype || proto === null) return container(v, ctx, cloneProperties);
+    // Object.prototype is sent as a plain object); V8 refuses an arguments object.
+    if (proto === Object.prototype || proto === null) {
+      if (hasOwn.call(v, 'callee') && objectToString.call(v) === '[object Arguments]') throw notCloneable();
+      return container(v, ctx, cloneProperties);
+    }
     if (ArrayBuffer.isView(v)) return cloneView(v, ctx);
     if (isDate(v)) {
       var ms = dateGetTime.call(v);

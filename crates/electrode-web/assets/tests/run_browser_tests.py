@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs the ipc-renderer.js browser tests in headless Chromium.
 
-    python3 run_browser_tests.py                  # converter + codec tests (file://)
+    python3 run_browser_tests.py                  # converter, codec and structured-clone tests (file://)
     python3 run_browser_tests.py --write-vectors  # ... and rewrite vectors.json
 
 These need no bridge. The shim's side of the bridge protocol is tested against the real Rust
@@ -48,10 +48,10 @@ def find_browser():
     return None
 
 
-def dump_dom(browser, url, budget_ms=None, timeout=120):
+def dump_dom(browser, url, budget_ms=None, timeout=120, extra_flags=()):
     profile = tempfile.mkdtemp(prefix="electrode-chromium-")
     try:
-        cmd = [browser] + FLAGS + ["--user-data-dir=" + profile]
+        cmd = [browser] + FLAGS + list(extra_flags) + ["--user-data-dir=" + profile]
         if budget_ms:
             cmd.append("--virtual-time-budget=%d" % budget_ms)
         cmd += ["--dump-dom", url]
@@ -108,6 +108,16 @@ def main():
     if args.verbose:
         print(html.unescape(extract(dom, "results", "pre") or ""))
     p, f = report("converter.html", dom, stderr)
+    total_pass += p
+    total_fail += f
+
+    # clone.html reads the shared vectors (crates/electrode-wire/tests/vectors/clone.json) next
+    # to it on disk, and reports after the load event (main's messages are held until then).
+    url = "file://" + os.path.join(HERE, "clone.html")
+    dom, stderr = dump_dom(browser, url, budget_ms=5000, extra_flags=["--allow-file-access-from-files"])
+    if args.verbose:
+        print(html.unescape(extract(dom, "results", "pre") or ""))
+    p, f = report("clone.html", dom, stderr)
     total_pass += p
     total_fail += f
 
