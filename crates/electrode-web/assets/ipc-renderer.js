@@ -15,14 +15,17 @@
  *   - POST /electrode/connect (synchronous XHR at load, header `X-Electrode: 1`, body "" or the
  *     ticket of a <webview> guest or a desktop window) -> {"id": <webContentsId>,
  *     "token": "<hex>", "maxMessageSize": <bytes>, "ticket": "<hex>" (ticketed pages: the
- *     ticket for their next page)};
+ *     ticket for their next page), "values": "structured-clone" (mains using those rules;
+ *     absent or "json" otherwise)};
  *   - WebSocket /electrode/ws?token=<token>: every async message (send, sendTo, sendToHost,
  *     <webview>.send) is one binary message `u64 LE sequence number` (from 1) + frame body;
  *     `u64 0` + "loaded" tells main the document has loaded (did-finish-load); main's messages
  *     are bare frame bodies, held by the shim until the document has loaded;
  *   - sendSync: synchronous XHR POST /electrode/sync with header `X-Electrode-Token`, body
  *     `u64 LE last async seq | u32 LE count | count x (u64 seq, u32 len, frame body) |
- *     SendSync frame body`: it carries the async messages main may not have received yet, so a
+ *     SendSync frame body`; the answer is the reply's JSON text, or under structured-clone rules
+ *     an argument section with one argument (read as bytes through the x-user-defined
+ *     charset): it carries the async messages main may not have received yet, so a
  *     large WebSocket message stalled behind the blocking XHR cannot deadlock (main dedups by
  *     sequence number; the carried ones are consecutive and end at the last seq); a listener's
  *     designed error comes back as HTTP 200 with header `X-Electrode-Error: 1` and its text;
@@ -39,6 +42,13 @@
  *   section:  u8 flags | u32 argc | u32 nbin | u32 len x argc | u32 len x nbin | JSON texts |
  *             attachments; bytes are written {"\u0000bytes": n}; user keys starting with NUL
  *             get one more NUL (flag bit 1); flag bit 0 = attachments present.
+ *
+ * Value rules (docs/adr/0018-structured-clone-values.md): a Main built with structured-clone
+ * rules gets Electron 9+'s values instead (shim/35-clone.js): Map, Set, Date, RegExp, Error,
+ * BigInt, typed arrays, undefined, NaN, -0, cycles and shared references arrive as themselves
+ * (as tags in the JSON texts, flag bit 2); object keys keep their order; functions, symbols,
+ * Promises, WeakMaps, WeakSets and host objects throw "An object could not be cloned.".
+ * Otherwise (the default, described below):
  *
  * Arguments are converted the way Electron 1.7.8's V8ValueConverter did (spec section 1.9),
  * not with JSON.stringify: NaN/Infinity -> 0, undefined/functions/symbols -> null in arrays and
@@ -2572,7 +2582,7 @@
    *    with no listener is ignored (Node's emit would throw).
    *  - sendSync throws an Error instead of hanging when no listener replies, when main is gone,
    *    and during unload/pagehide (browsers forbid synchronous requests there). The reply is
-   *    JSON, as in 1.7.8 (spec 1.8).
+   *    JSON, as in 1.7.8 (spec 1.8); under structured-clone rules, a structured clone.
    *  - A missing channel (null/undefined) throws 'Missing required channel argument' for send,
    *    sendSync, sendTo, sendToHost and <webview>.send; other channels are String()-ed.
    *  - sendToHost from a page that is no <webview> guest warns (1.7.8 dropped silently).
@@ -2594,6 +2604,14 @@
    *    has: main logs and drops it, as Electron did for an unknown id.
    *  - Back/forward cache (browsers only): a page entering it closes its link (main destroys its
    *    WebContents) and a page restored from it reloads, so it is a new renderer with a new id.
+   *  - Structured-clone rules (ADR 0018; Electron 9+'s values), where they differ from Electron:
+   *    the same object passed as two arguments arrives as two copies (references are numbered
+   *    per argument); only objects, arrays, Maps and Sets keep their identity (a Date or typed
+   *    array met twice is copied twice); array holes arrive as undefined; an array's non-index
+   *    properties, an Error's stack and other properties, and a boxed primitive's wrapper are
+   *    not kept; an object that is neither a known built-in nor an ordinary object is refused
+   *    when its first prototype constructor is a native function other than Object (V8 goes by
+   *    internal types JavaScript cannot see; a Proxy is sent as what it shows).
    *  - <webview>: the guest is a same-origin iframe inside the element (not an out-of-process
    *    guest in a shadow root); send() before the guest is known is queued (1.7.8 dropped it);
    *    dom-ready/did-finish-load fire on the iframe's load event; other <webview> methods are

@@ -8,7 +8,7 @@
    *    with no listener is ignored (Node's emit would throw).
    *  - sendSync throws an Error instead of hanging when no listener replies, when main is gone,
    *    and during unload/pagehide (browsers forbid synchronous requests there). The reply is
-   *    JSON, as in 1.7.8 (spec 1.8).
+   *    JSON, as in 1.7.8 (spec 1.8); under structured-clone rules, a structured clone.
    *  - A missing channel (null/undefined) throws 'Missing required channel argument' for send,
    *    sendSync, sendTo, sendToHost and <webview>.send; other channels are String()-ed.
    *  - sendToHost from a page that is no <webview> guest warns (1.7.8 dropped silently).
@@ -30,6 +30,14 @@
    *    has: main logs and drops it, as Electron did for an unknown id.
    *  - Back/forward cache (browsers only): a page entering it closes its link (main destroys its
    *    WebContents) and a page restored from it reloads, so it is a new renderer with a new id.
+   *  - Structured-clone rules (ADR 0018; Electron 9+'s values), where they differ from Electron:
+   *    the same object passed as two arguments arrives as two copies (references are numbered
+   *    per argument); only objects, arrays, Maps and Sets keep their identity (a Date or typed
+   *    array met twice is copied twice); array holes arrive as undefined; an array's non-index
+   *    properties, an Error's stack and other properties, and a boxed primitive's wrapper are
+   *    not kept; an object that is neither a known built-in nor an ordinary object is refused
+   *    when its first prototype constructor is a native function other than Object (V8 goes by
+   *    internal types JavaScript cannot see; a Proxy is sent as what it shows).
    *  - <webview>: the guest is a same-origin iframe inside the element (not an out-of-process
    *    guest in a shadow root); send() before the guest is known is queued (1.7.8 dropped it);
    *    dom-ready/did-finish-load fire on the iframe's load event; other <webview> methods are
