@@ -739,12 +739,13 @@
     return view;
   }
 
-  function revive(v, bins, escaped) {
+  /** Rebuilds bytes and escaped keys in a parsed JSON value; `asBytes` makes the received bytes. */
+  function revive(v, bins, escaped, asBytes) {
     var i, x;
     if (Array.isArray(v)) {
       for (i = 0; i < v.length; i++) {
         x = v[i];
-        if (x !== null && typeof x === 'object') v[i] = revive(x, bins, escaped);
+        if (x !== null && typeof x === 'object') v[i] = revive(x, bins, escaped, asBytes);
       }
       return v;
     }
@@ -754,12 +755,12 @@
       if (typeof n !== 'number' || !(n >= 0 && n < bins.length) || Math.floor(n) !== n) {
         throw new Error('byte marker points at attachment ' + n + ' of ' + bins.length);
       }
-      return makeBytes(bins[n]);
+      return asBytes(bins[n]);
     }
     var rename = false;
     for (i = 0; i < keys.length; i++) {
       x = v[keys[i]];
-      if (x !== null && typeof x === 'object') v[keys[i]] = revive(x, bins, escaped);
+      if (x !== null && typeof x === 'object') v[keys[i]] = revive(x, bins, escaped, asBytes);
       if (escaped && keys[i].charCodeAt(0) === 0) rename = true;
     }
     if (!rename) return v;
@@ -806,10 +807,13 @@
     return { flags: flags, texts: texts, bins: bins };
   }
 
-  /** One argument's JSON text under JSON rules: bytes become Uint8Array, escapes undone. */
-  function decodeJsonText(text, bins, flags) {
+  /**
+   * One argument's JSON text with bytes and escaped keys only: bytes become what `asBytes` makes
+   * (makeBytes, under JSON rules), escapes are undone.
+   */
+  function decodeJsonText(text, bins, flags, asBytes) {
     var v = JSON.parse(utf8Decoder.decode(text));
-    if (flags && v !== null && typeof v === 'object') v = revive(v, bins, (flags & FLAG_ESCAPED_KEYS) !== 0);
+    if (flags && v !== null && typeof v === 'object') v = revive(v, bins, (flags & FLAG_ESCAPED_KEYS) !== 0, asBytes);
     return v;
   }
 
@@ -817,7 +821,7 @@
   function decodeArgs(input) {
     var s = splitSection(input, FLAG_ATTACHMENTS | FLAG_ESCAPED_KEYS);
     var out = new Array(s.texts.length);
-    for (var i = 0; i < out.length; i++) out[i] = decodeJsonText(s.texts[i], s.bins, s.flags);
+    for (var i = 0; i < out.length; i++) out[i] = decodeJsonText(s.texts[i], s.bins, s.flags, makeBytes);
     return out;
   }
 
@@ -1493,7 +1497,7 @@
     var i;
     switch (name) {
       case 'bytes':
-        return makeBytes(takeAttachment(x, ctx, 'bytes'));
+        return takeAttachment(x, ctx, 'bytes');
       case 'undefined':
         if (x !== 0) throw bad();
         return undefined;
@@ -1552,10 +1556,18 @@
     }
   }
 
+  /**
+   * Received bytes under structured-clone rules: a Uint8Array (a view into the message), even
+   * when the page has a global Buffer; Electron 9+ gives Uint8Array too.
+   */
+  function plainBytes(view) {
+    return view;
+  }
+
   /** One argument's JSON text under structured-clone rules. */
   function decodeCloneText(text, bins, flags) {
     // Without flag bit 2 only bytes can appear: the JSON-rules reviver is the fast path.
-    if (!(flags & FLAG_TAGGED)) return decodeJsonText(text, bins, flags);
+    if (!(flags & FLAG_TAGGED)) return decodeJsonText(text, bins, flags, plainBytes);
     var v = JSON.parse(utf8Decoder.decode(text));
     return reviveClone(v, { bins: bins, escaped: (flags & FLAG_ESCAPED_KEYS) !== 0, refs: [] });
   }

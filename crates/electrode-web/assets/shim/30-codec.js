@@ -79,12 +79,13 @@
     return view;
   }
 
-  function revive(v, bins, escaped) {
+  /** Rebuilds bytes and escaped keys in a parsed JSON value; `asBytes` makes the received bytes. */
+  function revive(v, bins, escaped, asBytes) {
     var i, x;
     if (Array.isArray(v)) {
       for (i = 0; i < v.length; i++) {
         x = v[i];
-        if (x !== null && typeof x === 'object') v[i] = revive(x, bins, escaped);
+        if (x !== null && typeof x === 'object') v[i] = revive(x, bins, escaped, asBytes);
       }
       return v;
     }
@@ -94,12 +95,12 @@
       if (typeof n !== 'number' || !(n >= 0 && n < bins.length) || Math.floor(n) !== n) {
         throw new Error('byte marker points at attachment ' + n + ' of ' + bins.length);
       }
-      return makeBytes(bins[n]);
+      return asBytes(bins[n]);
     }
     var rename = false;
     for (i = 0; i < keys.length; i++) {
       x = v[keys[i]];
-      if (x !== null && typeof x === 'object') v[keys[i]] = revive(x, bins, escaped);
+      if (x !== null && typeof x === 'object') v[keys[i]] = revive(x, bins, escaped, asBytes);
       if (escaped && keys[i].charCodeAt(0) === 0) rename = true;
     }
     if (!rename) return v;
@@ -146,10 +147,13 @@
     return { flags: flags, texts: texts, bins: bins };
   }
 
-  /** One argument's JSON text under JSON rules: bytes become Uint8Array, escapes undone. */
-  function decodeJsonText(text, bins, flags) {
+  /**
+   * One argument's JSON text with bytes and escaped keys only: bytes become what `asBytes` makes
+   * (makeBytes, under JSON rules), escapes are undone.
+   */
+  function decodeJsonText(text, bins, flags, asBytes) {
     var v = JSON.parse(utf8Decoder.decode(text));
-    if (flags && v !== null && typeof v === 'object') v = revive(v, bins, (flags & FLAG_ESCAPED_KEYS) !== 0);
+    if (flags && v !== null && typeof v === 'object') v = revive(v, bins, (flags & FLAG_ESCAPED_KEYS) !== 0, asBytes);
     return v;
   }
 
@@ -157,7 +161,7 @@
   function decodeArgs(input) {
     var s = splitSection(input, FLAG_ATTACHMENTS | FLAG_ESCAPED_KEYS);
     var out = new Array(s.texts.length);
-    for (var i = 0; i < out.length; i++) out[i] = decodeJsonText(s.texts[i], s.bins, s.flags);
+    for (var i = 0; i < out.length; i++) out[i] = decodeJsonText(s.texts[i], s.bins, s.flags, makeBytes);
     return out;
   }
 

@@ -422,7 +422,7 @@
     var i;
     switch (name) {
       case 'bytes':
-        return makeBytes(takeAttachment(x, ctx, 'bytes'));
+        return takeAttachment(x, ctx, 'bytes');
       case 'undefined':
         if (x !== 0) throw bad();
         return undefined;
@@ -481,10 +481,18 @@
     }
   }
 
+  /**
+   * Received bytes under structured-clone rules: a Uint8Array (a view into the message), even
+   * when the page has a global Buffer; Electron 9+ gives Uint8Array too.
+   */
+  function plainBytes(view) {
+    return view;
+  }
+
   /** One argument's JSON text under structured-clone rules. */
   function decodeCloneText(text, bins, flags) {
     // Without flag bit 2 only bytes can appear: the JSON-rules reviver is the fast path.
-    if (!(flags & FLAG_TAGGED)) return decodeJsonText(text, bins, flags);
+    if (!(flags & FLAG_TAGGED)) return decodeJsonText(text, bins, flags, plainBytes);
     var v = JSON.parse(utf8Decoder.decode(text));
     return reviveClone(v, { bins: bins, escaped: (flags & FLAG_ESCAPED_KEYS) !== 0, refs: [] });
   }
