@@ -271,7 +271,14 @@ pub(crate) fn serialize_tagged<S: Serializer>(v: &Value, s: S) -> Result<S::Ok, 
         }
         Value::Date(d) => {
             st.serialize_field("tag", "date")?;
-            st.serialize_field("body", &d.0.is_finite().then_some(d.0))?;
+            // A JavaScript time value is a whole number of milliseconds: write it as the page
+            // does ("0", not "0.0"), so a date sent back is the same section.
+            let whole = d.0.is_finite() && d.0.fract() == 0.0 && d.0.abs() < 9.007e15;
+            if whole {
+                st.serialize_field("body", &(d.0 as i64))?;
+            } else {
+                st.serialize_field("body", &d.0.is_finite().then_some(d.0))?;
+            }
         }
         Value::RegExp { source, flags } => {
             st.serialize_field("tag", "regexp")?;

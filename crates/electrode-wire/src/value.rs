@@ -171,7 +171,10 @@ impl fmt::Display for Value {
                 f.write_str("}")
             }
             Value::Undefined => f.write_str("undefined"),
-            Value::Float(x) => f.write_str(&crate::clone::special_number(*x).unwrap_or("0")),
+            Value::Float(x) => match crate::clone::special_number(*x) {
+                Some(name) => f.write_str(name),
+                None => write!(f, "{x}"),
+            },
             Value::BigInt(d) => write!(f, "{d}n"),
             Value::Date(d) => write!(f, "Date({})", d.millis()),
             Value::RegExp { source, flags } => write!(f, "/{source}/{flags}"),
