@@ -88,7 +88,11 @@ fn every_shared_vector_decodes_and_is_sent_back_as_the_same_section() {
         let want: Vec<Bytes> = v.attachments.iter().map(|a| unhex(a).into()).collect();
         assert_eq!(attachments, want, "{}: attachments", v.name);
         assert_eq!(back.raw()[0], v.flags, "{}: flags", v.name);
-        assert!(same(&back.value(0).unwrap(), &value), "{}: round trip", v.name);
+        assert!(
+            same(&back.value(0).unwrap(), &value),
+            "{}: round trip",
+            v.name
+        );
     }
 }
 
@@ -110,5 +114,8 @@ fn under_json_rules_a_tagged_vector_is_flattened_as_json_stringify_or_refused_by
             Err(e) => panic!("{}: {e}", v.name),
         }
     }
-    assert!(flattened > 0 && refused > 0, "{flattened} flattened, {refused} refused");
+    assert!(
+        flattened > 0 && refused > 0,
+        "{flattened} flattened, {refused} refused"
+    );
 }
