@@ -281,6 +281,7 @@ fn run(ipc: &IpcRenderer, cmd: &Json, ids: &Ids, exit: &Exit) {
                 "max_message_size": ipc.max_message_size(),
             }),
         ),
+        "clone_round_trip" => clone_round_trip(ipc),
         "exit" => exit(ipc, cmd["code"].as_i64().unwrap_or(0) as i32),
         other => report(ipc, json!({"event": "unknown_op", "op": other})),
     }
@@ -316,5 +317,95 @@ pub fn report_ready(ipc: &IpcRenderer) {
     report(
         ipc,
         json!({"event": "ready", "id": ipc.id(), "embedder": ipc.embedder_id()}),
+    );
+}
+
+/// A value with every structured-clone kind: a cycle, a shared reference, a `Map` of `Date`,
+/// NaN, -0, a BigInt, `undefined`, bytes, a typed array, an `ArrayBuffer`, a `RegExp`, an `Error`.
+pub fn clone_sample() -> Value {
+    use electrode_renderer::{Date, TypedArray};
+    let m = Value::Map(vec![(
+        Value::Number(1.into()),
+        Value::Date(Date::from_millis(5.0)),
+    )]);
+    let mut o = std::collections::BTreeMap::new();
+    o.insert(
+        "all".to_string(),
+        Value::Bytes((0..=255u8).collect::<Vec<u8>>().into()),
+    );
+    o.insert("m".to_string(), m);
+    o.insert(
+        "n".to_string(),
+        Value::Array(vec![
+            Value::Float(f64::NAN),
+            Value::Float(-0.0),
+            Value::BigInt("7".into()),
+            Value::Undefined,
+        ]),
+    );
+    o.insert(
+        "s".to_string(),
+        Value::Set(vec![Value::String("a".into()), Value::Number(2.into())]),
+    );
+    o.insert(
+        "re".to_string(),
+        Value::RegExp {
+            source: "a+b".into(),
+            flags: "gi".into(),
+        },
+    );
+    o.insert(
+        "err".to_string(),
+        Value::Error {
+            name: "TypeError".into(),
+            message: "bad".into(),
+        },
+    );
+    o.insert("ab".to_string(), Value::ArrayBuffer(vec![9u8, 8].into()));
+    o.insert(
+        "f".to_string(),
+        Value::Typed(TypedArray::from_f64s(&[1.5, -2.0])),
+    );
+    // Containers in pre-order with sorted keys: 0 the object, 1 `m`, 2 `n`, 3 `s`.
+    o.insert("self".to_string(), Value::Ref(0));
+    o.insert(
+        "shared".to_string(),
+        Value::Array(vec![Value::Ref(1), Value::Ref(1)]),
+    );
+    Value::Object(o)
+}
+
+/// Whether `v` is [`clone_sample`], NaN included (compared by their `Debug` text).
+pub fn is_clone_sample(v: &Value) -> bool {
+    format!("{v:?}") == format!("{:?}", clone_sample())
+}
+
+/// Sends [`clone_sample`] by `send` (main answers on `clone-back`), `send_sync` and `invoke`,
+/// and reports whether each answer was the sample again.
+fn clone_round_trip(ipc: &IpcRenderer) {
+    let me = ipc.clone();
+    ipc.once("clone-back", move |_, args| {
+        let back = args.value(0).map(|v| is_clone_sample(&v));
+        report(
+            &me,
+            json!({"event": "clone_back", "same": format!("{back:?}")}),
+        );
+        Ok(())
+    });
+    let sent = ipc
+        .send("clone", &(clone_sample(),))
+        .map_err(|e| e.to_string());
+    let sync = ipc
+        .send_sync::<Value, _>("clone-sync", &(clone_sample(),))
+        .map(|v| is_clone_sample(&v))
+        .map_err(|e| e.to_string());
+    let invoked = ipc
+        .invoke::<Value, _>("clone-invoke", &(clone_sample(),))
+        .map(|v| is_clone_sample(&v))
+        .map_err(|e| e.to_string());
+    report(
+        ipc,
+        json!({"event": "clone", "rules": format!("{:?}", ipc.value_rules()),
+            "send": format!("{sent:?}"), "sync": format!("{sync:?}"), "invoke": format!("{invoked:?}")}),
     );
 }
