@@ -111,6 +111,9 @@ pub enum Error {
         /// The feature bits agreed with main.
         features: u64,
     },
+    /// A MessagePort cannot do what was asked (closed, transferred, ...).
+    #[error("MessagePort: {0}")]
+    Port(String),
     /// A handshake step failed.
     #[error("handshake with the main process failed: {0}")]
     Handshake(String),

@@ -45,6 +45,7 @@ pub mod drivers;
 mod error;
 mod invoke;
 mod link;
+mod ports;
 mod renderer;
 mod role;
 pub mod transport;
@@ -56,6 +57,7 @@ pub use electrode_wire::{
 };
 pub use error::{BoxError, Error};
 pub use invoke::InvokeCall;
+pub use ports::{MessagePort, PortMessageEvent};
 pub use renderer::{IpcMessageEvent, IpcRenderer, RendererEvent, Webview};
 pub use role::{renderer_role, ENV_ROLE};
 

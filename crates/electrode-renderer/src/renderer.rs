@@ -27,6 +27,7 @@ pub(crate) struct Inner {
     pub(crate) link: Link,
     listeners: Emitter<Listener>,
     host_listeners: Emitter<HostListener>,
+    ports: crate::ports::PortTable,
 }
 
 /// Electron's `ipcRenderer` for a Rust renderer process. Cheap to clone; clones share the link.
@@ -37,6 +38,7 @@ pub struct IpcRenderer(pub(crate) Arc<Inner>);
 pub struct RendererEvent {
     sender: IpcRenderer,
     channel: String,
+    ports: Vec<crate::MessagePort>,
 }
 
 impl RendererEvent {
@@ -48,6 +50,12 @@ impl RendererEvent {
     /// The channel the message came on.
     pub fn channel(&self) -> &str {
         &self.channel
+    }
+
+    /// `event.ports`: the MessagePorts main's `webContents.postMessage` handed over (empty
+    /// for other messages). Start them to get their messages.
+    pub fn ports(&self) -> &[crate::MessagePort] {
+        &self.ports
     }
 }
 
@@ -181,12 +189,17 @@ impl IpcRenderer {
             link,
             listeners: Emitter::new("ipcRenderer"),
             host_listeners: Emitter::new("<webview>"),
+            ports: Default::default(),
         }));
         setup(&ipc);
         let bg = ipc.clone();
         std::thread::Builder::new()
             .name("electrode-renderer".into())
-            .spawn(move || bg.0.link.run(|frame| bg.dispatch(frame)))
+            .spawn(move || {
+                bg.0.link.run(|frame| bg.dispatch(frame));
+                // The link ended: the ports beyond it are gone too.
+                bg.0.ports.close_all();
+            })
             .map_err(|e| Error::Handshake(format!("cannot start the dispatch thread: {e}")))?;
         Ok(ipc)
     }
@@ -303,6 +316,14 @@ impl IpcRenderer {
             });
         }
         Ok(())
+    }
+
+    pub(crate) fn ports(&self) -> &crate::ports::PortTable {
+        &self.0.ports
+    }
+
+    pub(crate) fn write_frame(&self, channel: &str, frame: Frame) -> Result<(), Error> {
+        self.write(channel, frame)
     }
 
     fn write(&self, channel: &str, frame: Frame) -> Result<(), Error> {
@@ -441,16 +462,39 @@ impl IpcRenderer {
         self.0.host_listeners.remove(IPC_MESSAGE, id)
     }
 
+    fn emit(&self, channel: String, ports: Vec<crate::MessagePort>, args: &Args) {
+        let event = RendererEvent {
+            sender: self.clone(),
+            channel,
+            ports,
+        };
+        self.0.listeners.emit(&event.channel, |l| {
+            report(&event.channel, self.id(), catch_panic(|| l(&event, args)))
+        });
+    }
+
     fn dispatch(&self, frame: Frame) {
         match frame {
-            Frame::Message { channel, args } => {
-                let event = RendererEvent {
-                    sender: self.clone(),
-                    channel,
-                };
-                self.0.listeners.emit(&event.channel, |l| {
-                    report(&event.channel, self.id(), catch_panic(|| l(&event, &args)))
-                });
+            Frame::Message { channel, args } => self.emit(channel, Vec::new(), &args),
+            Frame::PortsMessage {
+                channel,
+                ports,
+                args,
+            } => {
+                let ports = self.adopt_ports(&ports);
+                self.emit(channel, ports, &args);
+            }
+            Frame::PortMessage { port, args } => match self.0.ports.get(port) {
+                Some(p) => p.deliver(args),
+                None => tracing::debug!(
+                    renderer = self.id(),
+                    "message for closed port {port:#x} dropped"
+                ),
+            },
+            Frame::PortClosed { port } => {
+                if let Some(p) = self.0.ports.remove(port) {
+                    p.closed_by_peer();
+                }
             }
             Frame::HostMessage {
                 guest,

@@ -282,6 +282,48 @@ fn run(ipc: &IpcRenderer, cmd: &Json, ids: &Ids, exit: &Exit) {
             }),
         ),
         "clone_round_trip" => clone_round_trip(ipc),
+        "port_open" => {
+            // A channel made here; one end goes to main, the other is kept as port n.
+            let (mine, theirs) = ipc.message_channel();
+            let n = keep_port(ipc, mine);
+            let r = ipc.post_message(&channel, &cmd["message"], &[theirs]);
+            report(
+                ipc,
+                json!({"event": "port_opened", "port": n, "err": r.err().map(|e| e.to_string())}),
+            );
+        }
+        "listen_ports" => {
+            // Ports main hands over on `channel` are kept, started, and report what they get.
+            let me = ipc.clone();
+            ipc.on(&channel, move |event, args| {
+                let kept: Vec<usize> = event
+                    .ports()
+                    .iter()
+                    .map(|p| keep_port(&me, p.clone()))
+                    .collect();
+                report(
+                    &me,
+                    json!({"event": "got_ports", "ports": kept, "args": values_json(args)}),
+                );
+                Ok(())
+            });
+            report(ipc, json!({"event": "listening", "channel": channel}));
+        }
+        "port_post" => {
+            // Posts each of `messages` on kept port `port`, in order.
+            let port = kept_port(cmd["port"].as_u64().unwrap_or(0) as usize);
+            let mut errors = Vec::new();
+            for m in cmd["messages"].as_array().cloned().unwrap_or_default() {
+                if let Err(e) = port.post_message(&m) {
+                    errors.push(e.to_string());
+                }
+            }
+            report(ipc, json!({"event": "port_posted", "errors": errors}));
+        }
+        "port_close" => {
+            kept_port(cmd["port"].as_u64().unwrap_or(0) as usize).close();
+            report(ipc, json!({"event": "port_closing"}));
+        }
         "exit" => exit(ipc, cmd["code"].as_i64().unwrap_or(0) as i32),
         other => report(ipc, json!({"event": "unknown_op", "op": other})),
     }
@@ -408,4 +450,31 @@ fn clone_round_trip(ipc: &IpcRenderer) {
         json!({"event": "clone", "rules": format!("{:?}", ipc.value_rules()),
             "send": format!("{sent:?}"), "sync": format!("{sync:?}"), "invoke": format!("{invoked:?}")}),
     );
+}
+
+/// The ports this renderer keeps, numbered in the order kept.
+static PORTS: std::sync::Mutex<Vec<electrode_renderer::MessagePort>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Keeps `port` as the next number, started, reporting its messages and its close.
+fn keep_port(ipc: &IpcRenderer, port: electrode_renderer::MessagePort) -> usize {
+    let mut ports = PORTS.lock().unwrap();
+    let n = ports.len();
+    let me = ipc.clone();
+    port.on_message(move |event| {
+        report(
+            &me,
+            json!({"event": "port_message", "port": n, "data": event.data::<Json>()?}),
+        );
+        Ok(())
+    });
+    let me = ipc.clone();
+    port.on_close(move || report(&me, json!({"event": "port_closed", "port": n})));
+    port.start();
+    ports.push(port);
+    n
+}
+
+fn kept_port(n: usize) -> electrode_renderer::MessagePort {
+    PORTS.lock().unwrap()[n].clone()
 }

@@ -30,6 +30,12 @@ pub enum FrameKind {
     Invoke = 0x07,
     /// Renderer → main: the renderer no longer waits for an invoke (feature [`Features::INVOKE`]).
     InvokeCancel = 0x08,
+    /// Renderer → main: `ipcRenderer.postMessage` with ports (feature [`Features::PORTS`]).
+    PostMessage = 0x09,
+    /// Renderer → main: a message posted on a port the renderer holds (feature [`Features::PORTS`]).
+    PortSend = 0x0a,
+    /// Renderer → main: the renderer closed a port it holds (feature [`Features::PORTS`]).
+    PortClose = 0x0b,
     /// Main → renderer: accepted, here is your id.
     Welcome = 0x81,
     /// Main → renderer: `webContents.send` (or a relayed `sendTo`).
@@ -42,6 +48,12 @@ pub enum FrameKind {
     Close = 0x85,
     /// Main → renderer: the answer to an invoke (feature [`Features::INVOKE`]).
     InvokeReply = 0x86,
+    /// Main → renderer: `webContents.postMessage` with ports (feature [`Features::PORTS`]).
+    PortsMessage = 0x87,
+    /// Main → renderer: a message for a port the renderer holds (feature [`Features::PORTS`]).
+    PortMessage = 0x88,
+    /// Main → renderer: the other end of a port the renderer holds closed (feature [`Features::PORTS`]).
+    PortClosed = 0x89,
 }
 
 impl FrameKind {
@@ -56,12 +68,18 @@ impl FrameKind {
             0x06 => WebviewSend,
             0x07 => Invoke,
             0x08 => InvokeCancel,
+            0x09 => PostMessage,
+            0x0a => PortSend,
+            0x0b => PortClose,
             0x81 => Welcome,
             0x82 => Message,
             0x83 => SyncReply,
             0x84 => HostMessage,
             0x85 => Close,
             0x86 => InvokeReply,
+            0x87 => PortsMessage,
+            0x88 => PortMessage,
+            0x89 => PortClosed,
             other => return Err(WireError::UnknownFrameType(other)),
         })
     }
@@ -181,6 +199,52 @@ pub enum Frame {
         /// The request number of the [`Frame::Invoke`].
         request: u64,
     },
+    /// Renderer → main: `ipcRenderer.postMessage(channel, message, transfer)`. Each port is
+    /// a new even handle `h` chosen by the renderer: the port `h` moves to main, and its
+    /// partner, kept by the renderer, is handle `h + 1` on this link from now on
+    /// (docs/adr/0019).
+    PostMessage {
+        /// Channel name.
+        channel: String,
+        /// The handles of the transferred ports.
+        ports: Vec<u64>,
+        /// The message (one argument).
+        args: Args,
+    },
+    /// Renderer → main: the renderer posted a message on its port `port`.
+    PortSend {
+        /// The handle of the port the renderer posted on.
+        port: u64,
+        /// The message (one argument).
+        args: Args,
+    },
+    /// Renderer → main: the renderer closed its port `port`.
+    PortClose {
+        /// The handle of the port.
+        port: u64,
+    },
+    /// Main → renderer: `webContents.postMessage(channel, message, transfer)`: each port is
+    /// a handle chosen by main (high bit set) that the renderer holds from now on.
+    PortsMessage {
+        /// Channel name.
+        channel: String,
+        /// The handles of the ports the renderer now holds.
+        ports: Vec<u64>,
+        /// The message (one argument).
+        args: Args,
+    },
+    /// Main → renderer: a message for the renderer's port `port`.
+    PortMessage {
+        /// The handle of the port the message is for.
+        port: u64,
+        /// The message (one argument).
+        args: Args,
+    },
+    /// Main → renderer: the other end of the renderer's port `port` closed.
+    PortClosed {
+        /// The handle of the port.
+        port: u64,
+    },
     /// Main → renderer: the answer to [`Frame::Invoke`].
     InvokeReply {
         /// The request number from [`Frame::Invoke`].
@@ -295,6 +359,14 @@ impl Head {
         self.0.extend_from_slice(&x.to_le_bytes());
         self
     }
+    fn ports(mut self, ports: &[u64]) -> Self {
+        self.0
+            .extend_from_slice(&(ports.len() as u32).to_le_bytes());
+        for p in ports {
+            self.0.extend_from_slice(&p.to_le_bytes());
+        }
+        self
+    }
     fn text(mut self, s: &str) -> Self {
         self.0.extend_from_slice(&(s.len() as u32).to_le_bytes());
         self.0.extend_from_slice(s.as_bytes());
@@ -330,6 +402,12 @@ impl Frame {
             Frame::Invoke { .. } => FrameKind::Invoke,
             Frame::InvokeCancel { .. } => FrameKind::InvokeCancel,
             Frame::InvokeReply { .. } => FrameKind::InvokeReply,
+            Frame::PostMessage { .. } => FrameKind::PostMessage,
+            Frame::PortSend { .. } => FrameKind::PortSend,
+            Frame::PortClose { .. } => FrameKind::PortClose,
+            Frame::PortsMessage { .. } => FrameKind::PortsMessage,
+            Frame::PortMessage { .. } => FrameKind::PortMessage,
+            Frame::PortClosed { .. } => FrameKind::PortClosed,
         }
     }
 
@@ -364,7 +442,22 @@ impl Frame {
                 channel,
                 args,
             } => head.u64(*request).text(channel).finish(args.raw().clone()),
-            Frame::InvokeCancel { request } => head.u64(*request).finish(Bytes::new()),
+            Frame::InvokeCancel { request }
+            | Frame::PortClose { port: request }
+            | Frame::PortClosed { port: request } => head.u64(*request).finish(Bytes::new()),
+            Frame::PostMessage {
+                channel,
+                ports,
+                args,
+            }
+            | Frame::PortsMessage {
+                channel,
+                ports,
+                args,
+            } => head.ports(ports).text(channel).finish(args.raw().clone()),
+            Frame::PortSend { port, args } | Frame::PortMessage { port, args } => {
+                head.u64(*port).finish(args.raw().clone())
+            }
             Frame::InvokeReply { request, outcome } => {
                 let head = head.u64(*request);
                 match outcome {
@@ -539,6 +632,30 @@ impl Frame {
             FrameKind::Close => Frame::Close {
                 reason: utf8(body, "close reason")?,
             },
+            FrameKind::PostMessage => Frame::PostMessage {
+                ports: ports(b)?,
+                channel: text(b)?,
+                args: Args::from_raw(body)?,
+            },
+            FrameKind::PortsMessage => Frame::PortsMessage {
+                ports: ports(b)?,
+                channel: text(b)?,
+                args: Args::from_raw(body)?,
+            },
+            FrameKind::PortSend => Frame::PortSend {
+                port: u64_field(b)?,
+                args: Args::from_raw(body)?,
+            },
+            FrameKind::PortMessage => Frame::PortMessage {
+                port: u64_field(b)?,
+                args: Args::from_raw(body)?,
+            },
+            FrameKind::PortClose => Frame::PortClose {
+                port: u64_field(b)?,
+            },
+            FrameKind::PortClosed => Frame::PortClosed {
+                port: u64_field(b)?,
+            },
         })
     }
 }
@@ -570,6 +687,26 @@ fn u64_field(b: &mut Bytes) -> Result<u64, WireError> {
         return Err(WireError::Truncated("u64 field"));
     }
     Ok(b.get_u64_le())
+}
+
+/// The most ports one message may transfer (Electron has no limit; one message must not make
+/// main allocate a table per byte).
+pub const MAX_PORTS_PER_MESSAGE: usize = 64;
+
+fn ports(b: &mut Bytes) -> Result<Vec<u64>, WireError> {
+    if b.len() < 4 {
+        return Err(WireError::Truncated("port count"));
+    }
+    let n = b.get_u32_le() as usize;
+    if n > MAX_PORTS_PER_MESSAGE {
+        return Err(WireError::MalformedArgs(format!(
+            "a message transfers {n} ports; the most is {MAX_PORTS_PER_MESSAGE}"
+        )));
+    }
+    if b.len() < n * 8 {
+        return Err(WireError::Truncated("port handles"));
+    }
+    Ok((0..n).map(|_| b.get_u64_le()).collect())
 }
 
 fn text(b: &mut Bytes) -> Result<String, WireError> {

@@ -36,8 +36,12 @@ impl Features {
     /// Structured-clone values (docs/adr/0018): argument tags (flag bit 2) and replies as
     /// argument sections. Main agrees it only when it uses structured-clone rules.
     pub const CLONE: Features = Features(2);
+    /// MessagePorts (docs/adr/0019): the frames `PostMessage`, `PortSend`, `PortClose`,
+    /// `PortsMessage`, `PortMessage` and `PortClosed`.
+    pub const PORTS: Features = Features(4);
     /// Every optional feature this build implements.
-    pub const SUPPORTED: Features = Features(Features::INVOKE.0 | Features::CLONE.0);
+    pub const SUPPORTED: Features =
+        Features(Features::INVOKE.0 | Features::CLONE.0 | Features::PORTS.0);
 
     /// The set with exactly these bits.
     pub const fn from_bits(bits: u64) -> Self {
@@ -74,9 +78,10 @@ impl fmt::Debug for Features {
 /// The features' names, for people: `invoke`, `none`, unknown bits in hex.
 impl fmt::Display for Features {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const NAMES: [(Features, &str); 2] = [
+        const NAMES: [(Features, &str); 3] = [
             (Features::INVOKE, "invoke"),
             (Features::CLONE, "structured-clone"),
+            (Features::PORTS, "message-ports"),
         ];
         let mut rest = self.0;
         let mut names = Vec::new();

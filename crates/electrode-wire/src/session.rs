@@ -255,6 +255,14 @@ impl RendererSession {
                 self.inbox.push_back(frame);
                 Received::Queued
             }
+            // In the same queue as messages: a port's messages keep their order, and a port
+            // handed over by a `PortsMessage` exists before its first message is delivered.
+            Frame::PortsMessage { .. } | Frame::PortMessage { .. } | Frame::PortClosed { .. }
+                if self.supports(Features::PORTS) =>
+            {
+                self.inbox.push_back(frame);
+                Received::Queued
+            }
             Frame::Close { reason } => {
                 self.closing.get_or_insert(reason);
                 Received::Closing
@@ -423,6 +431,7 @@ impl MainSession {
             | FrameKind::SendTo
             | FrameKind::WebviewSend => Features::NONE,
             FrameKind::Invoke | FrameKind::InvokeCancel => Features::INVOKE,
+            FrameKind::PostMessage | FrameKind::PortSend | FrameKind::PortClose => Features::PORTS,
             FrameKind::Hello => {
                 return Err(CloseReason::Protocol(
                     "a second Hello after the handshake".into(),
@@ -447,7 +456,9 @@ impl MainSession {
             | Frame::SendToHost { args, .. }
             | Frame::SendTo { args, .. }
             | Frame::WebviewSend { args, .. }
-            | Frame::Invoke { args, .. } => args.has_clone_tags(),
+            | Frame::Invoke { args, .. }
+            | Frame::PostMessage { args, .. }
+            | Frame::PortSend { args, .. } => args.has_clone_tags(),
             _ => false,
         };
         if tagged && !self.agreement.features.contains(Features::CLONE) {

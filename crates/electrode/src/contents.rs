@@ -47,6 +47,8 @@ pub(crate) struct ContentsInner {
     pid: OnceLock<u32>,
     /// `webContents.ipc`, made on first use.
     ipc: OnceLock<crate::IpcMain>,
+    /// The MessagePorts this renderer holds.
+    ports: crate::ports::PortTable,
 }
 
 /// One renderer, as the main process sees it: Electron's `webContents`. Cheap to clone.
@@ -126,6 +128,46 @@ impl WebContents {
     pub fn send<T: Serialize + ?Sized>(&self, channel: &str, args: &T) -> Result<(), Error> {
         check_channel(channel, self.id())?;
         self.send_encoded(channel, &encode_message(self.0.rules, channel, args)?)
+    }
+
+    /// `webContents.postMessage(channel, message, transfer)` (Electron 10+): `message` with
+    /// MessagePorts that move to the renderer (its listener finds them in `event.ports`).
+    /// Messages queued on a port that was never started follow it. A transferred
+    /// `MessagePortMain` can no longer be used by main.
+    ///
+    /// ```no_run
+    /// # fn demo(a: &electrode::WebContents, b: &electrode::WebContents) -> Result<(), electrode::Error> {
+    /// // Two renderers talk over a channel; main's listeners see none of it.
+    /// let electrode::MessageChannelMain { port1, port2 } = electrode::MessageChannelMain::new();
+    /// a.post_message("port", &"to b", &[port1])?;
+    /// b.post_message("port", &"to a", &[port2])?;
+    /// # Ok(()) }
+    /// ```
+    pub fn post_message<T: Serialize + ?Sized>(
+        &self,
+        channel: &str,
+        message: &T,
+        transfer: &[crate::MessagePortMain],
+    ) -> Result<(), Error> {
+        check_channel(channel, self.id())?;
+        if self.kind() == RendererKind::Page && !transfer.is_empty() {
+            return Err(Error::Port {
+                reason: format!(
+                    "renderer {} is a web page; pages cannot receive MessagePorts yet (channel '{channel}')",
+                    self.id()
+                ),
+            });
+        }
+        let data =
+            Args::encode_with(self.0.rules, &(message,)).map_err(|source| Error::Encode {
+                channel: channel.to_string(),
+                source,
+            })?;
+        crate::ports::transfer_to(self, channel, data, transfer)
+    }
+
+    pub(crate) fn ports(&self) -> &crate::ports::PortTable {
+        &self.0.ports
     }
 
     /// Sends already-encoded arguments (relays and broadcasts use this: no re-encoding).
@@ -532,6 +574,7 @@ impl WebContents {
             out.close(reason);
         }
         tracing::info!(renderer = self.id(), "renderer destroyed: {reason}");
+        self.0.ports.close_all();
         self.run_destroy_callbacks(reason);
         if let Some(ipc) = self.local_ipc() {
             ipc.clear();
@@ -608,6 +651,7 @@ impl Registry {
             }),
             changed: Condvar::new(),
             on_destroyed: Mutex::new(Vec::new()),
+            ports: Default::default(),
             on_did_finish_load: Mutex::new(Vec::new()),
             loads: AtomicU64::new(0),
             registry: Arc::downgrade(self),

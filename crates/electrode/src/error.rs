@@ -52,6 +52,12 @@ pub enum Error {
         /// The limit in bytes.
         limit: usize,
     },
+    /// A MessagePort cannot do what was asked (closed, transferred, over a limit).
+    #[error("MessagePort: {reason}")]
+    Port {
+        /// What is wrong, for people.
+        reason: String,
+    },
     /// A sync-only operation was used on an asynchronous message.
     #[error("the message on channel '{channel}' from renderer {renderer} was sent with send(), not sendSync(): it takes no return value (reply with event.sender().send)")]
     NotSync {

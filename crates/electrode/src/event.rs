@@ -13,6 +13,7 @@ pub struct IpcEvent {
     sender: WebContents,
     channel: String,
     reply: Option<SyncReply>,
+    ports: Vec<crate::MessagePortMain>,
 }
 
 impl IpcEvent {
@@ -21,7 +22,25 @@ impl IpcEvent {
             sender,
             channel,
             reply: None,
+            ports: Vec::new(),
         }
+    }
+
+    pub(crate) fn new_with_ports(
+        sender: WebContents,
+        channel: String,
+        ports: Vec<crate::MessagePortMain>,
+    ) -> Self {
+        IpcEvent {
+            ports,
+            ..IpcEvent::new_async(sender, channel)
+        }
+    }
+
+    /// `event.ports`: the MessagePorts a renderer's `postMessage` transferred (empty for
+    /// other messages). They are held by main from now on; start them to get their messages.
+    pub fn ports(&self) -> &[crate::MessagePortMain] {
+        &self.ports
     }
 
     pub(crate) fn new_sync(sender: WebContents, channel: String, request: u64) -> Self {
@@ -36,6 +55,7 @@ impl IpcEvent {
             sender,
             channel,
             reply: Some(reply),
+            ports: Vec::new(),
         }
     }
 

@@ -65,6 +65,7 @@ mod invoke;
 mod ipc_main;
 mod main_process;
 mod memory;
+mod ports;
 mod reaper;
 mod roles;
 mod signals;
@@ -84,6 +85,7 @@ pub use event::{IpcEvent, SyncReply};
 pub use invoke::{InvokeError, InvokeEvent};
 pub use ipc_main::{IpcMain, ListenerFailure, MainListener};
 pub use main_process::{Limits, Main, MainBuilder, ShutdownHandle, Ticket};
+pub use ports::{MessageChannelMain, MessageEvent, MessagePortMain};
 pub use roles::{self_command, ENV_ROLE};
 // The transport interface between `Main` and a renderer link. Public only because
 // electrode-web's bridge (another crate) implements a transport; apps never need it, and it

@@ -386,10 +386,12 @@ impl Main {
         out: Arc<dyn Outbound>,
     ) -> Result<Connection, Error> {
         contents.attach(out)?;
-        // Pages are served the shim of this very build: it speaks every feature main does.
+        // Pages are served the shim of this very build: it speaks every feature main does
+        // but MessagePorts (not in the shim yet, docs/adr/0019).
         let session = MainSession::agreed(Agreement {
             version: PROTOCOL_VERSION,
-            features: MainSession::features(self.shared.registry.rules),
+            features: MainSession::features(self.shared.registry.rules)
+                .without(electrode_wire::Features::PORTS),
         });
         Ok(Connection::new(
             contents.clone(),

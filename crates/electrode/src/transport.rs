@@ -136,6 +136,22 @@ impl Connection {
                     .start(handler, &self.contents, request, channel, args);
             }
             Frame::InvokeCancel { request } => self.invokes.cancel(request),
+            Frame::PostMessage {
+                channel,
+                ports,
+                args,
+            } => {
+                let ports = crate::ports::received_post_message(&self.contents, &ports)
+                    .map_err(|reason| self.protocol(reason))?;
+                let event = IpcEvent::new_with_ports(self.contents.clone(), channel, ports);
+                let local = self.local_dispatch(&event, &args);
+                self.ipc.dispatch(&event, &args, local == 0);
+            }
+            Frame::PortSend { port, args } => {
+                crate::ports::received_port_send(&self.contents, port, args)
+                    .map_err(|reason| self.protocol(reason))?;
+            }
+            Frame::PortClose { port } => crate::ports::received_port_close(&self.contents, port),
             Frame::SendToHost { channel, args } => {
                 args.validate().map_err(|e| {
                     self.protocol(format!("sendToHost on channel '{channel}': {e}"))

@@ -159,6 +159,24 @@ pub fn arb_frame() -> impl Strategy<Value = Frame> {
             args
         }),
         any::<u64>().prop_map(|request| Frame::InvokeCancel { request }),
+        (ch(), prop::collection::vec(any::<u64>(), 0..4), arb_args()).prop_map(
+            |(channel, ports, args)| Frame::PostMessage {
+                channel,
+                ports,
+                args
+            }
+        ),
+        (ch(), prop::collection::vec(any::<u64>(), 0..4), arb_args()).prop_map(
+            |(channel, ports, args)| Frame::PortsMessage {
+                channel,
+                ports,
+                args
+            }
+        ),
+        (any::<u64>(), arb_args()).prop_map(|(port, args)| Frame::PortSend { port, args }),
+        (any::<u64>(), arb_args()).prop_map(|(port, args)| Frame::PortMessage { port, args }),
+        any::<u64>().prop_map(|port| Frame::PortClose { port }),
+        any::<u64>().prop_map(|port| Frame::PortClosed { port }),
         (any::<u64>(), arb_invoke_outcome())
             .prop_map(|(request, outcome)| Frame::InvokeReply { request, outcome }),
     ]
@@ -188,8 +206,15 @@ pub fn frame_args(frame: &Frame) -> Option<&Args> {
         | Frame::WebviewSend { args, .. }
         | Frame::Message { args, .. }
         | Frame::HostMessage { args, .. }
-        | Frame::Invoke { args, .. } => Some(args),
-        Frame::InvokeCancel { .. } | Frame::InvokeReply { .. } => None,
+        | Frame::Invoke { args, .. }
+        | Frame::PostMessage { args, .. }
+        | Frame::PortsMessage { args, .. }
+        | Frame::PortSend { args, .. }
+        | Frame::PortMessage { args, .. } => Some(args),
+        Frame::InvokeCancel { .. }
+        | Frame::InvokeReply { .. }
+        | Frame::PortClose { .. }
+        | Frame::PortClosed { .. } => None,
         Frame::Hello { .. }
         | Frame::Welcome { .. }
         | Frame::SyncReply { .. }

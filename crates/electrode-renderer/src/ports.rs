@@ -1,0 +1,396 @@
+//! MessagePorts in a Rust renderer (docs/adr/0019): [`MessagePort`], local channels, and the
+//! ports this renderer holds under handles on its link.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use electrode_wire::handshake::Features;
+use electrode_wire::report::catch_panic;
+use electrode_wire::{Args, Frame, WireError};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::renderer::{Inner, IpcRenderer};
+use crate::{BoxError, Error};
+
+/// What an unstarted port may hold before later messages are dropped (and logged).
+pub const MAX_QUEUED_PER_PORT: usize = 4096;
+
+/// The label errors use for messages on ports, which have no channel.
+const PORT_CHANNEL: &str = "<MessagePort>";
+
+type MessageListener = Arc<dyn Fn(&PortMessageEvent) -> Result<(), BoxError> + Send + Sync>;
+type CloseListener = Arc<dyn Fn() + Send + Sync>;
+
+enum Where {
+    /// Both ends in this renderer, not transferred yet.
+    Local {
+        peer: Arc<PortState>,
+    },
+    /// The other end is beyond main; this port is `handle` on the link.
+    Remote {
+        ipc: Weak<Inner>,
+        handle: u64,
+    },
+    /// Sent to main with `post_message`: no longer usable here.
+    Transferred,
+    Closed,
+}
+
+pub(crate) struct PortState {
+    at: Mutex<Where>,
+    end: Mutex<End>,
+}
+
+#[derive(Default)]
+struct End {
+    started: bool,
+    queue: VecDeque<Args>,
+    on_message: Vec<MessageListener>,
+    on_close: Vec<CloseListener>,
+}
+
+impl PortState {
+    fn new(at: Where) -> Arc<PortState> {
+        Arc::new(PortState {
+            at: Mutex::new(at),
+            end: Mutex::new(End::default()),
+        })
+    }
+
+    fn at(&self) -> MutexGuard<'_, Where> {
+        self.at.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn end(&self) -> MutexGuard<'_, End> {
+        self.end.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A message for this port: to its listeners, or queued until `start`.
+    pub(crate) fn deliver(&self, data: Args) {
+        let listeners = {
+            let mut end = self.end();
+            if !end.started {
+                if end.queue.len() >= MAX_QUEUED_PER_PORT {
+                    electrode_wire::error_visible!(
+                        "a MessagePort that was never started holds {MAX_QUEUED_PER_PORT} messages (the limit); \
+                         this one is dropped: call start() on the port"
+                    );
+                } else {
+                    end.queue.push_back(data);
+                }
+                return;
+            }
+            end.on_message.clone()
+        };
+        run_listeners(&listeners, &PortMessageEvent { data });
+    }
+
+    /// The other end closed: this one closes too and its `close` listeners run.
+    pub(crate) fn closed_by_peer(&self) {
+        *self.at() = Where::Closed;
+        let listeners = std::mem::take(&mut self.end().on_close);
+        for f in listeners {
+            if let Err(panic) = catch_panic(|| f()) {
+                electrode_wire::error_visible!("a MessagePort 'close' listener panicked: {panic}");
+            }
+        }
+    }
+}
+
+fn run_listeners(listeners: &[MessageListener], event: &PortMessageEvent) {
+    for l in listeners {
+        match catch_panic(|| l(event)) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                electrode_wire::error_visible!("a MessagePort 'message' listener failed: {e}")
+            }
+            Err(panic) => {
+                electrode_wire::error_visible!("a MessagePort 'message' listener panicked: {panic}")
+            }
+        }
+    }
+}
+
+/// A message that arrived on a [`MessagePort`].
+pub struct PortMessageEvent {
+    data: Args,
+}
+
+impl PortMessageEvent {
+    /// The message, decoded as `T` (`event.data`).
+    pub fn data<T: DeserializeOwned>(&self) -> Result<T, WireError> {
+        self.data.get(0)
+    }
+
+    /// The message as it arrived (one argument).
+    pub fn args(&self) -> &Args {
+        &self.data
+    }
+}
+
+/// One end of a message channel, held by this renderer: the DOM's `MessagePort`. Cheap to
+/// clone (clones are the same port). Messages that arrive before [`start`](Self::start) are
+/// queued.
+///
+/// Made by [`IpcRenderer::message_channel`], or received from main in
+/// [`RendererEvent::ports`](crate::RendererEvent::ports).
+#[derive(Clone)]
+pub struct MessagePort(pub(crate) Arc<PortState>);
+
+impl fmt::Debug for MessagePort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = match &*self.0.at() {
+            Where::Local { .. } => "local".to_string(),
+            Where::Remote { handle, .. } => format!("remote {handle:#x}"),
+            Where::Transferred => "transferred".to_string(),
+            Where::Closed => "closed".to_string(),
+        };
+        write!(f, "MessagePort({at})")
+    }
+}
+
+impl MessagePort {
+    /// `port.postMessage(message)`: one value to the other end.
+    pub fn post_message<T: Serialize + ?Sized>(&self, message: &T) -> Result<(), Error> {
+        let at = self.0.at();
+        match &*at {
+            Where::Local { peer } => {
+                let peer = peer.clone();
+                drop(at);
+                // No wire: the richer rules, so a local pair carries what a remote one can.
+                let data = encode(electrode_wire::ValueRules::StructuredClone, message)?;
+                peer.deliver(data);
+                Ok(())
+            }
+            Where::Remote { ipc, handle } => {
+                let handle = *handle;
+                let ipc = ipc.upgrade().map(IpcRenderer).ok_or_else(gone)?;
+                drop(at);
+                let data = encode(ipc.value_rules(), message)?;
+                ipc.write_frame(
+                    PORT_CHANNEL,
+                    Frame::PortSend {
+                        port: handle,
+                        args: data,
+                    },
+                )
+            }
+            Where::Transferred => Err(port_error("the port was transferred to main")),
+            Where::Closed => Err(port_error("the port is closed")),
+        }
+    }
+
+    /// `port.on('message', listener)`; listeners run on the renderer's dispatch thread (or the
+    /// poster's, for a local pair). An `Err` or a panic is logged.
+    pub fn on_message<F>(&self, listener: F)
+    where
+        F: Fn(&PortMessageEvent) -> Result<(), BoxError> + Send + Sync + 'static,
+    {
+        self.0.end().on_message.push(Arc::new(listener));
+    }
+
+    /// `port.on('close', listener)`: the other end closed, or the link to main ended.
+    pub fn on_close(&self, listener: impl Fn() + Send + Sync + 'static) {
+        self.0.end().on_close.push(Arc::new(listener));
+    }
+
+    /// `port.start()`: delivers the queued messages, then each new one as it comes.
+    pub fn start(&self) {
+        loop {
+            let (listeners, next) = {
+                let mut end = self.0.end();
+                end.started = true;
+                match end.queue.pop_front() {
+                    Some(next) => (end.on_message.clone(), next),
+                    None => return,
+                }
+            };
+            run_listeners(&listeners, &PortMessageEvent { data: next });
+        }
+    }
+
+    /// `port.close()`: the other end gets its `close` event.
+    pub fn close(&self) {
+        let was = std::mem::replace(&mut *self.0.at(), Where::Closed);
+        match was {
+            Where::Local { peer } => peer.closed_by_peer(),
+            Where::Remote { ipc, handle } => {
+                if let Some(ipc) = ipc.upgrade().map(IpcRenderer) {
+                    ipc.ports().remove(handle);
+                    let _ = ipc.write_frame(PORT_CHANNEL, Frame::PortClose { port: handle });
+                }
+            }
+            Where::Transferred | Where::Closed => {}
+        }
+    }
+
+    /// Whether the port is closed (by either end).
+    pub fn is_closed(&self) -> bool {
+        matches!(&*self.0.at(), Where::Closed)
+    }
+}
+
+fn encode<T: Serialize + ?Sized>(
+    rules: electrode_wire::ValueRules,
+    message: &T,
+) -> Result<Args, Error> {
+    Args::encode_with(rules, &(message,)).map_err(|source| Error::Encode {
+        channel: PORT_CHANNEL.into(),
+        source,
+    })
+}
+
+fn port_error(reason: &str) -> Error {
+    Error::Port(reason.to_string())
+}
+
+fn gone() -> Error {
+    port_error("the renderer's link to main is gone")
+}
+
+/// The ports this renderer holds, by their handle on the link.
+#[derive(Default)]
+pub(crate) struct PortTable {
+    ports: Mutex<HashMap<u64, Arc<PortState>>>,
+    /// The last even handle given out; renderers' handles never have the high bit set.
+    last: Mutex<u64>,
+}
+
+impl PortTable {
+    fn lock(&self) -> MutexGuard<'_, HashMap<u64, Arc<PortState>>> {
+        self.ports.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn get(&self, handle: u64) -> Option<Arc<PortState>> {
+        self.lock().get(&handle).cloned()
+    }
+
+    pub(crate) fn remove(&self, handle: u64) -> Option<Arc<PortState>> {
+        self.lock().remove(&handle)
+    }
+
+    fn next_even(&self) -> u64 {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        *last += 2;
+        *last
+    }
+
+    /// The link ended: every port closes.
+    pub(crate) fn close_all(&self) {
+        let all: Vec<_> = self.lock().drain().map(|(_, p)| p).collect();
+        for p in all {
+            p.closed_by_peer();
+        }
+    }
+}
+
+impl IpcRenderer {
+    /// `new MessageChannel()`: two entangled ports in this renderer. Send one to main with
+    /// [`post_message`](Self::post_message); keep the other.
+    ///
+    /// ```no_run
+    /// # fn demo(ipc: &electrode_renderer::IpcRenderer) -> Result<(), electrode_renderer::Error> {
+    /// let (mine, theirs) = ipc.message_channel();
+    /// mine.on_message(|event| {
+    ///     println!("main says {}", event.data::<String>()?);
+    ///     Ok(())
+    /// });
+    /// mine.start();
+    /// ipc.post_message("port", &"here is a port", &[theirs])?;
+    /// mine.post_message(&"hello over the port")?;
+    /// # Ok(()) }
+    /// ```
+    pub fn message_channel(&self) -> (MessagePort, MessagePort) {
+        let a = PortState::new(Where::Closed);
+        let b = PortState::new(Where::Local { peer: a.clone() });
+        *a.at() = Where::Local { peer: b.clone() };
+        (MessagePort(a), MessagePort(b))
+    }
+
+    /// `ipcRenderer.postMessage(channel, message, transfer)` (Electron 10+): `message` to
+    /// main's listeners on `channel`, with ports made by [`message_channel`](Self::message_channel)
+    /// that move to main (`event.ports()` there). Messages already posted to a transferred
+    /// port follow it.
+    pub fn post_message<T: Serialize + ?Sized>(
+        &self,
+        channel: &str,
+        message: &T,
+        transfer: &[MessagePort],
+    ) -> Result<(), Error> {
+        if !self.protocol().features.contains(Features::PORTS) {
+            let agreed = self.protocol();
+            return Err(Error::Unsupported {
+                call: "postMessage",
+                channel: channel.to_string(),
+                version: agreed.version,
+                features: agreed.features.bits(),
+            });
+        }
+        let data = self.encode(channel, &(message,))?;
+        // Check every port before moving any.
+        for (i, p) in transfer.iter().enumerate() {
+            match &*p.0.at() {
+                Where::Local { .. } => {}
+                Where::Remote { .. } => {
+                    return Err(port_error(
+                        "a port received from main cannot be transferred again (not supported yet)",
+                    ))
+                }
+                Where::Transferred => return Err(port_error("the port was already transferred")),
+                Where::Closed => return Err(port_error("the port is closed")),
+            }
+            if transfer[..i].iter().any(|q| Arc::ptr_eq(&q.0, &p.0)) {
+                return Err(port_error("the same port is in the transfer list twice"));
+            }
+        }
+        let mut handles = Vec::with_capacity(transfer.len());
+        let mut follow = Vec::new();
+        for p in transfer {
+            let handle = self.ports().next_even();
+            let Where::Local { peer: kept } = std::mem::replace(&mut *p.0.at(), Where::Transferred)
+            else {
+                unreachable!("checked above")
+            };
+            *kept.at() = Where::Remote {
+                ipc: Arc::downgrade(&self.0),
+                handle: handle + 1,
+            };
+            self.ports().lock().insert(handle + 1, kept);
+            let queued = std::mem::take(&mut p.0.end().queue);
+            follow.extend(queued.into_iter().map(|args| Frame::PortSend {
+                port: handle + 1,
+                args,
+            }));
+            handles.push(handle);
+        }
+        self.write_frame(
+            channel,
+            Frame::PostMessage {
+                channel: channel.to_string(),
+                ports: handles,
+                args: data,
+            },
+        )?;
+        for frame in follow {
+            self.write_frame(PORT_CHANNEL, frame)?;
+        }
+        Ok(())
+    }
+
+    /// Ports handed over by main's `webContents.postMessage`: held here from now on.
+    pub(crate) fn adopt_ports(&self, handles: &[u64]) -> Vec<MessagePort> {
+        handles
+            .iter()
+            .map(|&handle| {
+                let port = PortState::new(Where::Remote {
+                    ipc: Arc::downgrade(&self.0),
+                    handle,
+                });
+                self.ports().lock().insert(handle, port.clone());
+                MessagePort(port)
+            })
+            .collect()
+    }
+}
