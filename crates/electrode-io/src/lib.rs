@@ -33,6 +33,7 @@ compile_error!(
 );
 
 mod epoll;
+mod fd_pass;
 mod portable;
 mod socket;
 
@@ -42,5 +43,6 @@ mod socket;
 struct ReadmeDoctests;
 
 pub use epoll::{Epoll, Event, EventFd, Events, Interest};
+pub use fd_pass::{recv_fd, send_fd};
 pub use portable::{poll_readable, WakePipe};
 pub use socket::{is_transient, recv_now, recv_wait, send_now, wait_readable};

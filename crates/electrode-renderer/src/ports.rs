@@ -3,7 +3,10 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::io::Write;
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use electrode_wire::handshake::Features;
 use electrode_wire::report::catch_panic;
@@ -33,6 +36,12 @@ enum Where {
         ipc: Weak<Inner>,
         handle: u64,
     },
+    /// Posts go over a socket straight to the other end's renderer (docs/adr/0019).
+    Direct {
+        ipc: Weak<Inner>,
+        handle: u64,
+        socket: UnixStream,
+    },
     /// Sent to main with `post_message`: no longer usable here.
     Transferred,
     Closed,
@@ -41,6 +50,8 @@ enum Where {
 pub(crate) struct PortState {
     at: Mutex<Where>,
     end: Mutex<End>,
+    /// The reading half of a direct socket, until the other end says it switched.
+    direct_in: Mutex<Option<UnixStream>>,
 }
 
 #[derive(Default)]
@@ -56,6 +67,7 @@ impl PortState {
         Arc::new(PortState {
             at: Mutex::new(at),
             end: Mutex::new(End::default()),
+            direct_in: Mutex::new(None),
         })
     }
 
@@ -89,7 +101,13 @@ impl PortState {
 
     /// The other end closed: this one closes too and its `close` listeners run.
     pub(crate) fn closed_by_peer(&self) {
-        *self.at() = Where::Closed;
+        let was = std::mem::replace(&mut *self.at(), Where::Closed);
+        if let Where::Direct { socket, .. } = &was {
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+        }
+        if matches!(was, Where::Closed) {
+            return;
+        }
         let listeners = std::mem::take(&mut self.end().on_close);
         for f in listeners {
             if let Err(panic) = catch_panic(|| f()) {
@@ -144,6 +162,7 @@ impl fmt::Debug for MessagePort {
         let at = match &*self.0.at() {
             Where::Local { .. } => "local".to_string(),
             Where::Remote { handle, .. } => format!("remote {handle:#x}"),
+            Where::Direct { handle, .. } => format!("direct {handle:#x}"),
             Where::Transferred => "transferred".to_string(),
             Where::Closed => "closed".to_string(),
         };
@@ -164,18 +183,30 @@ impl MessagePort {
                 peer.deliver(data);
                 Ok(())
             }
+            // The lock is held while writing: a switch to the direct socket cannot slip in
+            // between, so the other end gets everything in order.
             Where::Remote { ipc, handle } => {
-                let handle = *handle;
                 let ipc = ipc.upgrade().map(IpcRenderer).ok_or_else(gone)?;
-                drop(at);
                 let data = encode(ipc.value_rules(), message)?;
                 ipc.write_frame(
                     PORT_CHANNEL,
                     Frame::PortSend {
-                        port: handle,
+                        port: *handle,
                         args: data,
                     },
                 )
+            }
+            Where::Direct { ipc, socket, .. } => {
+                let ipc = ipc.upgrade().map(IpcRenderer).ok_or_else(gone)?;
+                let data = encode(ipc.value_rules(), message)?;
+                let frame = Frame::PortMessage {
+                    port: 0,
+                    args: data,
+                }
+                .encode();
+                ipc.check_size(PORT_CHANNEL, frame.body_len())?;
+                electrode_wire::io::write_frame(&mut &*socket, &frame)
+                    .map_err(|_| port_error("the other end of the port is gone"))
             }
             Where::Transferred => Err(port_error("the port was transferred to main")),
             Where::Closed => Err(port_error("the port is closed")),
@@ -216,11 +247,14 @@ impl MessagePort {
         let was = std::mem::replace(&mut *self.0.at(), Where::Closed);
         match was {
             Where::Local { peer } => peer.closed_by_peer(),
-            Where::Remote { ipc, handle } => {
-                if let Some(ipc) = ipc.upgrade().map(IpcRenderer) {
-                    ipc.ports().remove(handle);
-                    let _ = ipc.write_frame(PORT_CHANNEL, Frame::PortClose { port: handle });
-                }
+            Where::Remote { ipc, handle } => tell_main_closed(&ipc, handle),
+            Where::Direct {
+                ipc,
+                handle,
+                socket,
+            } => {
+                let _ = socket.shutdown(std::net::Shutdown::Both);
+                tell_main_closed(&ipc, handle);
             }
             Where::Transferred | Where::Closed => {}
         }
@@ -229,6 +263,13 @@ impl MessagePort {
     /// Whether the port is closed (by either end).
     pub fn is_closed(&self) -> bool {
         matches!(&*self.0.at(), Where::Closed)
+    }
+}
+
+fn tell_main_closed(ipc: &Weak<Inner>, handle: u64) {
+    if let Some(ipc) = ipc.upgrade().map(IpcRenderer) {
+        ipc.ports().remove(handle);
+        let _ = ipc.write_frame(PORT_CHANNEL, Frame::PortClose { port: handle });
     }
 }
 
@@ -256,6 +297,8 @@ pub(crate) struct PortTable {
     ports: Mutex<HashMap<u64, Arc<PortState>>>,
     /// The last even handle given out; renderers' handles never have the high bit set.
     last: Mutex<u64>,
+    /// Main's socket, where direct sockets are fetched (set when connecting by path).
+    pub(crate) socket: OnceLock<PathBuf>,
 }
 
 impl PortTable {
@@ -333,7 +376,7 @@ impl IpcRenderer {
         for (i, p) in transfer.iter().enumerate() {
             match &*p.0.at() {
                 Where::Local { .. } => {}
-                Where::Remote { .. } => {
+                Where::Remote { .. } | Where::Direct { .. } => {
                     return Err(port_error(
                         "a port received from main cannot be transferred again (not supported yet)",
                     ))
@@ -392,5 +435,111 @@ impl IpcRenderer {
                 MessagePort(port)
             })
             .collect()
+    }
+}
+
+impl IpcRenderer {
+    /// Main offers a direct socket for port `handle`: fetch it, tell main (after every post
+    /// that went through it), and post over the socket from now on. On failure the port
+    /// closes with a line on stderr: the other end would post to a socket nobody reads.
+    pub(crate) fn port_direct(&self, handle: u64, nonce: [u8; 16]) {
+        let Some(port) = self.ports().get(handle) else {
+            return;
+        };
+        let fetched = self
+            .fetch_direct(nonce)
+            .and_then(|s| Ok((s.try_clone()?, s)));
+        let (reader, writer) = match fetched {
+            Ok(pair) => pair,
+            Err(e) => {
+                electrode_wire::error_visible!(
+                    renderer = self.id(),
+                    "MessagePort {handle:#x}: cannot fetch its direct socket from main ({e}); closing the port"
+                );
+                MessagePort(port).close();
+                return;
+            }
+        };
+        let mut at = port.at();
+        if let Where::Remote { ipc, handle } = &*at {
+            if self
+                .write_frame(PORT_CHANNEL, Frame::PortSwitch { port: *handle })
+                .is_ok()
+            {
+                *port.direct_in.lock().unwrap_or_else(|e| e.into_inner()) = Some(reader);
+                *at = Where::Direct {
+                    ipc: ipc.clone(),
+                    handle: *handle,
+                    socket: writer,
+                };
+            }
+        }
+    }
+
+    fn fetch_direct(&self, nonce: [u8; 16]) -> std::io::Result<UnixStream> {
+        let path = match self.ports().socket.get() {
+            Some(p) => p.clone(),
+            None => std::env::var_os(electrode_wire::ENV_SOCKET)
+                .map(PathBuf::from)
+                .ok_or_else(|| std::io::Error::other("main's socket path is not known"))?,
+        };
+        let mut s = UnixStream::connect(path)?;
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+        s.write_all(&Frame::PortFetch { nonce }.encode().to_vec())?;
+        let fd = electrode_io::recv_fd(&s)?;
+        Ok(UnixStream::from(fd))
+    }
+
+    /// The other end of port `handle` posts over the direct socket from now on: read it.
+    pub(crate) fn port_switched(&self, handle: u64) {
+        let Some(port) = self.ports().get(handle) else {
+            return;
+        };
+        let Some(socket) = port
+            .direct_in
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        else {
+            return;
+        };
+        let limit = self.max_message_size();
+        let me = Arc::downgrade(&self.0);
+        let spawned = std::thread::Builder::new()
+            .name("electrode-port".into())
+            .spawn(move || read_direct(socket, limit, port, me, handle));
+        if let Err(e) = spawned {
+            electrode_wire::error_visible!("MessagePort {handle:#x}: no thread to read it: {e}");
+        }
+    }
+}
+
+/// Delivers what the other end posts over the direct socket, until it closes.
+fn read_direct(
+    socket: UnixStream,
+    limit: usize,
+    port: Arc<PortState>,
+    ipc: Weak<Inner>,
+    handle: u64,
+) {
+    let mut reader = electrode_wire::io::FrameReader::new(socket, limit);
+    while let Ok(body) = reader.read_frame() {
+        match Frame::decode(body, limit) {
+            Ok(Frame::PortMessage { args, .. }) => port.deliver(args),
+            other => {
+                electrode_wire::error_visible!(
+                    "MessagePort {handle:#x}: the other end sent {other:?} on the direct socket; closing the port"
+                );
+                break;
+            }
+        }
+    }
+    // The other end closed (or broke the rules): this end closes too, and main forgets it.
+    if !matches!(&*port.at(), Where::Closed) {
+        if let Some(ipc) = ipc.upgrade().map(IpcRenderer) {
+            ipc.ports().remove(handle);
+            let _ = ipc.write_frame(PORT_CHANNEL, Frame::PortClose { port: handle });
+        }
+        port.closed_by_peer();
     }
 }

@@ -151,7 +151,7 @@ impl IpcRenderer {
                     source,
                 }
             })?;
-        IpcRenderer::connect_transport(transport, source, token, setup)
+        IpcRenderer::connect_transport_at(transport, source, token, setup, Some(socket))
     }
 
     /// Connects over the in-memory link main made for a renderer in its own process
@@ -184,6 +184,16 @@ impl IpcRenderer {
         token: &str,
         setup: impl FnOnce(&IpcRenderer),
     ) -> Result<IpcRenderer, Error> {
+        IpcRenderer::connect_transport_at(transport, source, token, setup, None)
+    }
+
+    fn connect_transport_at(
+        transport: impl Transport,
+        source: impl FrameSource,
+        token: &str,
+        setup: impl FnOnce(&IpcRenderer),
+        socket: Option<&Path>,
+    ) -> Result<IpcRenderer, Error> {
         let link = Link::handshake(Box::new(transport), Box::new(source), token)?;
         let ipc = IpcRenderer(Arc::new(Inner {
             link,
@@ -191,6 +201,9 @@ impl IpcRenderer {
             host_listeners: Emitter::new("<webview>"),
             ports: Default::default(),
         }));
+        if let Some(socket) = socket {
+            let _ = ipc.0.ports.socket.set(socket.to_path_buf());
+        }
         setup(&ipc);
         let bg = ipc.clone();
         std::thread::Builder::new()
@@ -496,6 +509,8 @@ impl IpcRenderer {
                     p.closed_by_peer();
                 }
             }
+            Frame::PortDirect { port, nonce } => self.port_direct(port, nonce),
+            Frame::PortSwitched { port } => self.port_switched(port),
             Frame::HostMessage {
                 guest,
                 channel,

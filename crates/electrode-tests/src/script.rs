@@ -320,6 +320,13 @@ fn run(ipc: &IpcRenderer, cmd: &Json, ids: &Ids, exit: &Exit) {
             }
             report(ipc, json!({"event": "port_posted", "errors": errors}));
         }
+        "port_state" => {
+            let port = kept_port(cmd["port"].as_u64().unwrap_or(0) as usize);
+            report(
+                ipc,
+                json!({"event": "port_state", "state": format!("{port:?}")}),
+            );
+        }
         "port_close" => {
             kept_port(cmd["port"].as_u64().unwrap_or(0) as usize).close();
             report(ipc, json!({"event": "port_closing"}));

@@ -94,11 +94,18 @@ fn two_renderers_talk_over_main_s_channel_in_order_without_main_s_listeners() {
     let e = port1.post_message(&1).unwrap_err();
     assert!(e.to_string().contains("transferred"), "{e}");
 
-    let many: Vec<Json> = (0..200).map(|i| json!({"i": i})).collect();
+    // Posted at once, while the two renderers switch to their direct socket: the messages
+    // that went through main and those that went direct arrive as one ordered stream.
+    let many: Vec<Json> = (0..2000).map(|i| json!({"i": i})).collect();
     h.cmd(&a, json!({"op": "port_post", "messages": many}));
     assert_eq!(h.expect(&a, "port_posted")["errors"], json!([]));
-    for i in 0..200 {
+    for i in 0..2000 {
         assert_eq!(h.expect(&b, "port_message")["data"], json!({"i": i}));
+    }
+    // Both ends went direct: a socket pair main handed over, no hop through main.
+    for r in [&a, &b] {
+        let state = wait_port_state(&h, r, "direct");
+        assert!(state.starts_with("MessagePort(direct"), "{state}");
     }
     h.cmd(&b, json!({"op": "port_post", "messages": ["back"]}));
     assert_eq!(h.expect(&b, "port_posted")["errors"], json!([]));
@@ -116,6 +123,23 @@ fn two_renderers_talk_over_main_s_channel_in_order_without_main_s_listeners() {
     h.cmd(&b, json!({"op": "port_post", "messages": ["late"]}));
     let errors = h.expect(&b, "port_posted")["errors"].clone();
     assert!(errors[0].as_str().unwrap().contains("closed"), "{errors}");
+}
+
+/// Asks `r` for its port 0's state until it contains `want`; returns the last state.
+fn wait_port_state(h: &electrode_tests::Harness, r: &electrode::WebContents, want: &str) -> String {
+    let state = std::cell::RefCell::new(String::new());
+    let became = eventually(|| {
+        h.cmd(r, json!({"op": "port_state"}));
+        let now = h.expect(r, "port_state")["state"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        *state.borrow_mut() = now;
+        state.borrow().contains(want)
+    });
+    let state = state.into_inner();
+    assert!(became, "port never became {want}: {state}");
+    state
 }
 
 #[test]

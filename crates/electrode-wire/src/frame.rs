@@ -36,6 +36,11 @@ pub enum FrameKind {
     PortSend = 0x0a,
     /// Renderer → main: the renderer closed a port it holds (feature [`Features::PORTS`]).
     PortClose = 0x0b,
+    /// Renderer → main: this renderer's posts on a port go direct from now on (feature [`Features::PORTS`]).
+    PortSwitch = 0x0c,
+    /// Renderer → main, the first and only frame of its own connection: "give me the
+    /// descriptor of this nonce" (feature [`Features::PORTS`]).
+    PortFetch = 0x0d,
     /// Main → renderer: accepted, here is your id.
     Welcome = 0x81,
     /// Main → renderer: `webContents.send` (or a relayed `sendTo`).
@@ -54,6 +59,10 @@ pub enum FrameKind {
     PortMessage = 0x88,
     /// Main → renderer: the other end of a port the renderer holds closed (feature [`Features::PORTS`]).
     PortClosed = 0x89,
+    /// Main → renderer: fetch a socket to the other end of a port (feature [`Features::PORTS`]).
+    PortDirect = 0x8a,
+    /// Main → renderer: the other end's posts on a port go direct from now on (feature [`Features::PORTS`]).
+    PortSwitched = 0x8b,
 }
 
 impl FrameKind {
@@ -71,6 +80,8 @@ impl FrameKind {
             0x09 => PostMessage,
             0x0a => PortSend,
             0x0b => PortClose,
+            0x0c => PortSwitch,
+            0x0d => PortFetch,
             0x81 => Welcome,
             0x82 => Message,
             0x83 => SyncReply,
@@ -80,6 +91,8 @@ impl FrameKind {
             0x87 => PortsMessage,
             0x88 => PortMessage,
             0x89 => PortClosed,
+            0x8a => PortDirect,
+            0x8b => PortSwitched,
             other => return Err(WireError::UnknownFrameType(other)),
         })
     }
@@ -242,6 +255,32 @@ pub enum Frame {
     },
     /// Main → renderer: the other end of the renderer's port `port` closed.
     PortClosed {
+        /// The handle of the port.
+        port: u64,
+    },
+    /// Renderer → main: after this frame, the renderer's posts on port `port` go over the
+    /// direct socket; main tells the other end ([`Frame::PortSwitched`]).
+    PortSwitch {
+        /// The handle of the port.
+        port: u64,
+    },
+    /// Renderer → main, alone on a fresh connection: main answers with the descriptor it
+    /// keeps under `nonce` (one byte with `SCM_RIGHTS`) and closes.
+    PortFetch {
+        /// The secret main gave in [`Frame::PortDirect`].
+        nonce: [u8; 16],
+    },
+    /// Main → renderer: the two ends of port `port` can talk directly: fetch the socket with
+    /// `nonce` ([`Frame::PortFetch`]), then send [`Frame::PortSwitch`].
+    PortDirect {
+        /// The handle of the port.
+        port: u64,
+        /// The secret to fetch the socket with.
+        nonce: [u8; 16],
+    },
+    /// Main → renderer: the other end of port `port` posts over the direct socket from now
+    /// on; everything it posted before came through main.
+    PortSwitched {
         /// The handle of the port.
         port: u64,
     },
@@ -408,6 +447,10 @@ impl Frame {
             Frame::PortsMessage { .. } => FrameKind::PortsMessage,
             Frame::PortMessage { .. } => FrameKind::PortMessage,
             Frame::PortClosed { .. } => FrameKind::PortClosed,
+            Frame::PortSwitch { .. } => FrameKind::PortSwitch,
+            Frame::PortFetch { .. } => FrameKind::PortFetch,
+            Frame::PortDirect { .. } => FrameKind::PortDirect,
+            Frame::PortSwitched { .. } => FrameKind::PortSwitched,
         }
     }
 
@@ -444,7 +487,13 @@ impl Frame {
             } => head.u64(*request).text(channel).finish(args.raw().clone()),
             Frame::InvokeCancel { request }
             | Frame::PortClose { port: request }
-            | Frame::PortClosed { port: request } => head.u64(*request).finish(Bytes::new()),
+            | Frame::PortClosed { port: request }
+            | Frame::PortSwitch { port: request }
+            | Frame::PortSwitched { port: request } => head.u64(*request).finish(Bytes::new()),
+            Frame::PortFetch { nonce } => head.finish(Bytes::copy_from_slice(nonce)),
+            Frame::PortDirect { port, nonce } => {
+                head.u64(*port).finish(Bytes::copy_from_slice(nonce))
+            }
             Frame::PostMessage {
                 channel,
                 ports,
@@ -656,6 +705,17 @@ impl Frame {
             FrameKind::PortClosed => Frame::PortClosed {
                 port: u64_field(b)?,
             },
+            FrameKind::PortSwitch => Frame::PortSwitch {
+                port: u64_field(b)?,
+            },
+            FrameKind::PortSwitched => Frame::PortSwitched {
+                port: u64_field(b)?,
+            },
+            FrameKind::PortFetch => Frame::PortFetch { nonce: nonce(b)? },
+            FrameKind::PortDirect => Frame::PortDirect {
+                port: u64_field(b)?,
+                nonce: nonce(b)?,
+            },
         })
     }
 }
@@ -687,6 +747,14 @@ fn u64_field(b: &mut Bytes) -> Result<u64, WireError> {
         return Err(WireError::Truncated("u64 field"));
     }
     Ok(b.get_u64_le())
+}
+
+fn nonce(b: &mut Bytes) -> Result<[u8; 16], WireError> {
+    let n: [u8; 16] = b[..]
+        .try_into()
+        .map_err(|_| WireError::MalformedArgs("a port nonce is 16 bytes".into()))?;
+    b.advance(16);
+    Ok(n)
 }
 
 /// The most ports one message may transfer (Electron has no limit; one message must not make

@@ -257,7 +257,11 @@ impl RendererSession {
             }
             // In the same queue as messages: a port's messages keep their order, and a port
             // handed over by a `PortsMessage` exists before its first message is delivered.
-            Frame::PortsMessage { .. } | Frame::PortMessage { .. } | Frame::PortClosed { .. }
+            Frame::PortsMessage { .. }
+            | Frame::PortMessage { .. }
+            | Frame::PortClosed { .. }
+            | Frame::PortDirect { .. }
+            | Frame::PortSwitched { .. }
                 if self.supports(Features::PORTS) =>
             {
                 self.inbox.push_back(frame);
@@ -431,7 +435,15 @@ impl MainSession {
             | FrameKind::SendTo
             | FrameKind::WebviewSend => Features::NONE,
             FrameKind::Invoke | FrameKind::InvokeCancel => Features::INVOKE,
-            FrameKind::PostMessage | FrameKind::PortSend | FrameKind::PortClose => Features::PORTS,
+            FrameKind::PostMessage
+            | FrameKind::PortSend
+            | FrameKind::PortClose
+            | FrameKind::PortSwitch => Features::PORTS,
+            FrameKind::PortFetch => {
+                return Err(CloseReason::Protocol(
+                    "PortFetch is only the first frame of its own connection".into(),
+                ))
+            }
             FrameKind::Hello => {
                 return Err(CloseReason::Protocol(
                     "a second Hello after the handshake".into(),

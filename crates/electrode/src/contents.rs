@@ -49,6 +49,8 @@ pub(crate) struct ContentsInner {
     ipc: OnceLock<crate::IpcMain>,
     /// The MessagePorts this renderer holds.
     ports: crate::ports::PortTable,
+    /// Its link can take socket descriptors (a Unix socket), so its ports may go direct.
+    direct_ports: std::sync::atomic::AtomicBool,
 }
 
 /// One renderer, as the main process sees it: Electron's `webContents`. Cheap to clone.
@@ -163,11 +165,23 @@ impl WebContents {
                 channel: channel.to_string(),
                 source,
             })?;
+        if transfer.is_empty() {
+            // Nothing moves: a message like `send`'s, which every renderer reads.
+            return self.send_args(channel, data);
+        }
         crate::ports::transfer_to(self, channel, data, transfer)
     }
 
     pub(crate) fn ports(&self) -> &crate::ports::PortTable {
         &self.0.ports
+    }
+
+    pub(crate) fn allow_direct_ports(&self) {
+        self.0.direct_ports.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn direct_ports_ok(&self) -> bool {
+        self.0.direct_ports.load(Ordering::Acquire)
     }
 
     /// Sends already-encoded arguments (relays and broadcasts use this: no re-encoding).
@@ -652,6 +666,7 @@ impl Registry {
             changed: Condvar::new(),
             on_destroyed: Mutex::new(Vec::new()),
             ports: Default::default(),
+            direct_ports: Default::default(),
             on_did_finish_load: Mutex::new(Vec::new()),
             loads: AtomicU64::new(0),
             registry: Arc::downgrade(self),

@@ -9,7 +9,9 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
+use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use electrode_wire::{Args, Frame, ValueRules, WireError};
 use serde::de::DeserializeOwned;
@@ -431,7 +433,89 @@ pub(crate) fn transfer_to(
     for (port, args) in queued {
         let _ = wc.send_encoded(PORT_CHANNEL, &Frame::PortMessage { port, args }.encode());
     }
+    for p in ports {
+        offer_direct(&p.0);
+    }
     Ok(())
+}
+
+/// Socket ends waiting for their renderer to fetch them, by nonce. Few and short-lived: a
+/// renderer fetches its end as soon as it reads the `PortDirect`.
+static WAITING: Mutex<Vec<([u8; 16], UnixStream, Instant)>> = Mutex::new(Vec::new());
+/// Ends not fetched within this time are dropped (their renderer went away).
+const FETCH_WINDOW: Duration = Duration::from_secs(30);
+/// At most this many ends wait at once; past it, ports stay routed through main.
+const MAX_WAITING: usize = 1024;
+
+/// The socket end kept under `nonce`, once.
+pub(crate) fn take_direct(nonce: &[u8; 16]) -> Option<UnixStream> {
+    let mut waiting = WAITING.lock().unwrap_or_else(|e| e.into_inner());
+    let i = waiting.iter().position(|(n, _, _)| n == nonce)?;
+    Some(waiting.swap_remove(i).1)
+}
+
+fn nonce() -> [u8; 16] {
+    let mut n = [0u8; 16];
+    getrandom::fill(&mut n).expect("the OS random source is available");
+    n
+}
+
+/// When `port` and its peer are both held by renderers on Unix-socket links, gives each a
+/// socket to the other (docs/adr/0019): their messages then skip main. Until each side
+/// switches, messages keep coming through main, so nothing is lost or reordered.
+fn offer_direct(port: &Arc<Port>) {
+    let Some(peer) = port.peer() else { return };
+    let end = |p: &Port| match &*p.place() {
+        Place::Renderer { wc, handle } if wc.direct_ports_ok() => Some((wc.clone(), *handle)),
+        _ => None,
+    };
+    let (Some((wa, ha)), Some((wb, hb))) = (end(port), end(&peer)) else {
+        return;
+    };
+    let Ok((sa, sb)) = UnixStream::pair() else {
+        return;
+    };
+    let (na, nb) = (nonce(), nonce());
+    {
+        let mut waiting = WAITING.lock().unwrap_or_else(|e| e.into_inner());
+        waiting.retain(|(_, _, at)| at.elapsed() < FETCH_WINDOW);
+        if waiting.len() + 2 > MAX_WAITING {
+            return;
+        }
+        let now = Instant::now();
+        waiting.push((na, sa, now));
+        waiting.push((nb, sb, now));
+    }
+    let _ = wa.send_encoded(
+        PORT_CHANNEL,
+        &Frame::PortDirect {
+            port: ha,
+            nonce: na,
+        }
+        .encode(),
+    );
+    let _ = wb.send_encoded(
+        PORT_CHANNEL,
+        &Frame::PortDirect {
+            port: hb,
+            nonce: nb,
+        }
+        .encode(),
+    );
+}
+
+/// The renderer's posts on its port `handle` go direct from now on: the other end hears it
+/// after everything the renderer posted through main.
+pub(crate) fn received_port_switch(wc: &WebContents, handle: u64) {
+    let Some(peer) = wc.ports().get(handle).and_then(|p| p.peer()) else {
+        return;
+    };
+    if let Place::Renderer { wc: other, handle } = &*peer.place() {
+        let _ = other.send_encoded(
+            PORT_CHANNEL,
+            &Frame::PortSwitched { port: *handle }.encode(),
+        );
+    };
 }
 
 /// What a renderer's `PortSend`, `PortClose` and `PostMessage` frames do. `Err` is a protocol

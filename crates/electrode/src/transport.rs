@@ -91,6 +91,10 @@ impl Connection {
         &self.contents
     }
 
+    pub(crate) fn session_features(&self) -> electrode_wire::Features {
+        self.session.agreement().features
+    }
+
     fn protocol(&self, reason: String) -> Error {
         Error::Protocol {
             renderer: self.contents.id(),
@@ -152,6 +156,7 @@ impl Connection {
                     .map_err(|reason| self.protocol(reason))?;
             }
             Frame::PortClose { port } => crate::ports::received_port_close(&self.contents, port),
+            Frame::PortSwitch { port } => crate::ports::received_port_switch(&self.contents, port),
             Frame::SendToHost { channel, args } => {
                 args.validate().map_err(|e| {
                     self.protocol(format!("sendToHost on channel '{channel}': {e}"))

@@ -144,7 +144,13 @@ fn serve(stream: UnixStream, shared: &Shared) {
         },
         MAX_HELLO_SIZE,
     );
-    let (session, token) = match accept_hello(hello_reader.read_frame(), shared.registry.rules) {
+    let first = hello_reader.read_frame();
+    if let Ok(body) = &first {
+        if body.first() == Some(&(electrode_wire::FrameKind::PortFetch as u8)) {
+            return serve_fetch(&stream, body.clone());
+        }
+    }
+    let (session, token) = match accept_hello(first, shared.registry.rules) {
         Ok(hello) => hello,
         Err(why) => return refuse(&stream, &why),
     };
@@ -182,7 +188,29 @@ fn serve(stream: UnixStream, shared: &Shared) {
     if let Err(reason) = handle_whole_frames(&mut decoder, &conn, limits.max_message_size) {
         return conn.closed(&reason);
     }
+    if conn
+        .session_features()
+        .contains(electrode_wire::Features::PORTS)
+    {
+        conn.contents().allow_direct_ports();
+    }
     shared.workers.register(stream, decoder, conn);
+}
+
+/// A renderer fetches its end of a direct MessagePort (docs/adr/0019): one byte with the
+/// descriptor, then the connection closes. An unknown nonce gets nothing.
+fn serve_fetch(stream: &UnixStream, body: Bytes) {
+    let Ok(Frame::PortFetch { nonce }) = Frame::decode(body, MAX_HELLO_SIZE) else {
+        return refuse(stream, "malformed PortFetch");
+    };
+    match crate::ports::take_direct(&nonce) {
+        Some(end) => {
+            if let Err(e) = electrode_io::send_fd(stream, &end) {
+                crate::warn_visible!("a direct MessagePort could not be handed over: {e}");
+            }
+        }
+        None => refuse(stream, "no MessagePort waits under that nonce"),
+    }
 }
 
 /// Main's reading of a renderer's first frame, whatever the transport: the session and the

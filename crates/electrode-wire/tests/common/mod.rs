@@ -177,6 +177,11 @@ pub fn arb_frame() -> impl Strategy<Value = Frame> {
         (any::<u64>(), arb_args()).prop_map(|(port, args)| Frame::PortMessage { port, args }),
         any::<u64>().prop_map(|port| Frame::PortClose { port }),
         any::<u64>().prop_map(|port| Frame::PortClosed { port }),
+        any::<u64>().prop_map(|port| Frame::PortSwitch { port }),
+        any::<u64>().prop_map(|port| Frame::PortSwitched { port }),
+        any::<[u8; 16]>().prop_map(|nonce| Frame::PortFetch { nonce }),
+        (any::<u64>(), any::<[u8; 16]>())
+            .prop_map(|(port, nonce)| Frame::PortDirect { port, nonce }),
         (any::<u64>(), arb_invoke_outcome())
             .prop_map(|(request, outcome)| Frame::InvokeReply { request, outcome }),
     ]
@@ -214,7 +219,11 @@ pub fn frame_args(frame: &Frame) -> Option<&Args> {
         Frame::InvokeCancel { .. }
         | Frame::InvokeReply { .. }
         | Frame::PortClose { .. }
-        | Frame::PortClosed { .. } => None,
+        | Frame::PortClosed { .. }
+        | Frame::PortSwitch { .. }
+        | Frame::PortSwitched { .. }
+        | Frame::PortFetch { .. }
+        | Frame::PortDirect { .. } => None,
         Frame::Hello { .. }
         | Frame::Welcome { .. }
         | Frame::SyncReply { .. }

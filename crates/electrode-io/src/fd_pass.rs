@@ -1,0 +1,95 @@
+//! Handing a descriptor to another process over a Unix socket (`SCM_RIGHTS`): how main gives
+//! two renderers the ends of a socket pair for a direct MessagePort (docs/adr/0019).
+
+use std::io::{self, IoSlice, IoSliceMut};
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, OwnedFd};
+
+use rustix::net::{
+    recvmsg, sendmsg, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, SendAncillaryBuffer,
+    SendAncillaryMessage, SendFlags,
+};
+
+/// Sends `fd` over `socket` with one byte of data (a descriptor needs a byte to travel with).
+pub fn send_fd(socket: impl AsFd, fd: impl AsFd) -> io::Result<()> {
+    let fds = [fd.as_fd()];
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
+        return Err(io::Error::other("no room for the descriptor"));
+    }
+    let sent = sendmsg(
+        socket,
+        &[IoSlice::new(&[1])],
+        &mut control,
+        SendFlags::NOSIGNAL,
+    )?;
+    if sent != 1 {
+        return Err(io::Error::new(
+            io::ErrorKind::WriteZero,
+            "descriptor not sent",
+        ));
+    }
+    Ok(())
+}
+
+/// Receives one descriptor sent by [`send_fd`] (close-on-exec). Blocks like a read.
+pub fn recv_fd(socket: impl AsFd) -> io::Result<OwnedFd> {
+    let mut byte = [0u8; 1];
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = RecvAncillaryBuffer::new(&mut space);
+    let got = recvmsg(
+        socket,
+        &mut [IoSliceMut::new(&mut byte)],
+        &mut control,
+        RecvFlags::CMSG_CLOEXEC,
+    )?;
+    if got.bytes == 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the peer closed without sending a descriptor",
+        ));
+    }
+    let mut found = None;
+    for message in control.drain() {
+        if let RecvAncillaryMessage::ScmRights(fds) = message {
+            // More than one is not what send_fd sends: keep the first, drop (close) the rest.
+            for fd in fds {
+                found.get_or_insert(fd);
+            }
+        }
+    }
+    found.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no descriptor came"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+
+    #[test]
+    fn a_socket_end_handed_over_still_talks_to_its_pair() {
+        let (a, b) = UnixStream::pair().unwrap();
+        let (mut keep, give) = UnixStream::pair().unwrap();
+        send_fd(&a, &give).unwrap();
+        drop(give);
+        let mut got = UnixStream::from(recv_fd(&b).unwrap());
+        got.write_all(b"hi").unwrap();
+        let mut buf = [0u8; 2];
+        keep.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"hi");
+    }
+
+    #[test]
+    fn a_byte_without_a_descriptor_is_an_error_not_a_hang() {
+        let (mut a, b) = UnixStream::pair().unwrap();
+        a.write_all(&[1]).unwrap();
+        assert_eq!(recv_fd(&b).unwrap_err().kind(), io::ErrorKind::InvalidData);
+        drop(a);
+        assert_eq!(
+            recv_fd(&b).unwrap_err().kind(),
+            io::ErrorKind::UnexpectedEof
+        );
+    }
+}
