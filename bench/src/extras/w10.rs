@@ -1,0 +1,188 @@
+//! W10, a MessagePort between two Rust renderer processes: main makes a `MessageChannelMain`,
+//! hands one end to each renderer (`post_message`), and steps aside: the two ends get a socket
+//! pair main passed with `SCM_RIGHTS` (docs/adr/0019). Renderer A posts a 100 B string and
+//! waits for B's echo (B posts it back from its `message` listener), sequentially.
+//!
+//! The floor, same run, same two processes: a raw Unix socket between A and B carrying the
+//! same 100 B with a u32 length prefix, blocking write and read on each side. Target: port
+//! round trip p50 <= 1.1x the raw round trip. There is no Node peer: Node's MessagePorts join
+//! worker threads of one process, not two processes.
+
+use super::common::{exe, park, pct, results_on, sizes, ExtraRecord};
+use crate::cell::Res;
+use crate::payload::string_payload;
+use electrode::{IpcMain, Main, MessageChannelMain};
+use electrode_renderer::IpcRenderer;
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::sync::mpsc::channel;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The main process of W10 (`__extra main <mode> W10`).
+pub fn main(mode: &str) -> Res<Vec<ExtraRecord>> {
+    let (n, ..) = sizes(mode);
+    let ipc = IpcMain::new();
+    let rx = results_on::<BTreeMap<String, f64>>(&ipc, "__w10done");
+    let ready = results_on::<String>(&ipc, "__w10ready");
+    let main = Main::builder().ipc(ipc).start()?;
+    let dir = std::env::temp_dir().join(format!("electrode-w10-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let raw = dir.join("raw.sock");
+    let spawn = |role: &str| -> Res<electrode::WebContents> {
+        let mut cmd = exe()?;
+        cmd.arg("w10-renderer").arg(role).arg(n.to_string()).arg(&raw);
+        Ok(main.spawn_renderer(cmd)?)
+    };
+    let (a, b) = (spawn("a")?, spawn("b")?);
+    for _ in 0..2 {
+        ready.recv_timeout(Duration::from_secs(60))?;
+    }
+    let MessageChannelMain { port1, port2 } = MessageChannelMain::new();
+    b.post_message("__w10port", &"echo", &[port2])?;
+    a.post_message("__w10port", &"measure", &[port1])?;
+    let metrics = rx.recv_timeout(Duration::from_secs(300))?;
+    main.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
+    let direct = metrics.get("direct").copied() == Some(1.0);
+    let met = metrics["x_raw_p50"] <= 1.1;
+    let note = format!(
+        "target: port p50 <= 1.1x raw socket p50 ({}); {}",
+        if met { "ok" } else { "missed" },
+        if direct {
+            "the port went direct (no hop through main)"
+        } else {
+            "the port did NOT go direct: routed through main"
+        }
+    );
+    Ok(vec![ExtraRecord {
+        peer: "electrode".into(),
+        workload: "W10".into(),
+        variant: "MessagePort string 100 B round trip between two Rust renderers, vs a raw socket between the same two".into(),
+        metrics,
+        status: "ok".into(),
+        note: Some(note),
+        mode: mode.into(),
+    }])
+}
+
+/// The renderers (`__extra w10-renderer <a|b> <n> <raw socket path>`).
+pub fn renderer(rest: &[String]) -> Res<()> {
+    let role = rest.first().ok_or("missing role")?.clone();
+    let n: usize = rest.get(1).ok_or("missing n")?.parse()?;
+    let raw = std::path::PathBuf::from(rest.get(2).ok_or("missing raw path")?);
+    let (port_tx, port_rx) = channel();
+    let port_tx = Mutex::new(port_tx);
+    let ipc = IpcRenderer::connect_from_env_with(|ipc| {
+        ipc.on("__w10port", move |event, _| {
+            if let Some(p) = event.ports().first() {
+                let _ = port_tx.lock().unwrap().send(p.clone());
+            }
+            Ok(())
+        });
+    })?;
+    if role == "b" {
+        let listener = UnixListener::bind(&raw)?;
+        ipc.send("__w10ready", &("b",))?;
+        let port = port_rx.recv_timeout(Duration::from_secs(60))?;
+        let echo = port.clone();
+        port.on_message(move |m| {
+            echo.post_message(&m.data::<String>()?)?;
+            Ok(())
+        });
+        port.start();
+        let (mut s, _) = listener.accept()?;
+        raw_echo(&mut s)?;
+        park(&ipc);
+        return Ok(());
+    }
+    ipc.send("__w10ready", &("a",))?;
+    let port = port_rx.recv_timeout(Duration::from_secs(60))?;
+    let (tx, replies) = channel::<String>();
+    let tx = Mutex::new(tx);
+    port.on_message(move |m| {
+        tx.lock().unwrap().send(m.data::<String>()?)?;
+        Ok(())
+    });
+    port.start();
+    let s = string_payload(100);
+    let round_trip = || -> Res<u64> {
+        let t = Instant::now();
+        port.post_message(&s)?;
+        replies.recv_timeout(Duration::from_secs(30))?;
+        Ok(t.elapsed().as_nanos() as u64)
+    };
+    // Until both ends switched (or 5 s): a few round trips through main first.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !format!("{port:?}").contains("direct") && Instant::now() < deadline {
+        round_trip()?;
+    }
+    let direct = format!("{port:?}").contains("direct");
+    for _ in 0..(n / 10).max(10) {
+        round_trip()?;
+    }
+    let mut raw_s = connect_retry(&raw)?;
+    let frame = {
+        let mut f = (s.len() as u32).to_le_bytes().to_vec();
+        f.extend_from_slice(s.as_bytes());
+        f
+    };
+    let mut buf = vec![0u8; frame.len()];
+    let mut raw_round_trip = || -> Res<u64> {
+        let t = Instant::now();
+        raw_s.write_all(&frame)?;
+        raw_s.read_exact(&mut buf)?;
+        Ok(t.elapsed().as_nanos() as u64)
+    };
+    for _ in 0..(n / 10).max(10) {
+        raw_round_trip()?;
+    }
+    // Alternated in blocks, so drift hits both.
+    let (mut port_ns, mut raw_ns) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    while port_ns.len() < n {
+        for _ in 0..100 {
+            port_ns.push(round_trip()?);
+        }
+        for _ in 0..100 {
+            raw_ns.push(raw_round_trip()?);
+        }
+    }
+    port_ns.sort_unstable();
+    raw_ns.sort_unstable();
+    let mut m = BTreeMap::new();
+    m.insert("n".to_string(), port_ns.len() as f64);
+    m.insert("direct".into(), if direct { 1.0 } else { 0.0 });
+    m.insert("port_p50_us".into(), pct(&port_ns, 0.5));
+    m.insert("port_p99_us".into(), pct(&port_ns, 0.99));
+    m.insert("raw_p50_us".into(), pct(&raw_ns, 0.5));
+    m.insert("raw_p99_us".into(), pct(&raw_ns, 0.99));
+    m.insert("x_raw_p50".into(), pct(&port_ns, 0.5) / pct(&raw_ns, 0.5));
+    ipc.send("__w10done", &(m,))?;
+    park(&ipc);
+    Ok(())
+}
+
+/// B's side of the floor: echoes length-prefixed frames until A hangs up.
+fn raw_echo(s: &mut UnixStream) -> Res<()> {
+    let mut len = [0u8; 4];
+    let mut body = Vec::new();
+    while s.read_exact(&mut len).is_ok() {
+        body.resize(u32::from_le_bytes(len) as usize, 0);
+        s.read_exact(&mut body)?;
+        s.write_all(&len)?;
+        s.write_all(&body)?;
+    }
+    Ok(())
+}
+
+fn connect_retry(path: &std::path::Path) -> Res<UnixStream> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match UnixStream::connect(path) {
+            Ok(s) => return Ok(s),
+            Err(e) if Instant::now() > deadline => return Err(e.into()),
+            Err(_) => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+}
