@@ -1,7 +1,8 @@
 //! W10, a MessagePort between two Rust renderer processes: main makes a `MessageChannelMain`,
 //! hands one end to each renderer (`post_message`), and steps aside: the two ends get a socket
 //! pair main passed with `SCM_RIGHTS` (docs/adr/0019). Renderer A posts a 100 B string and
-//! waits for B's echo (B posts it back from its `message` listener), sequentially.
+//! waits for B's echo with `MessagePort::recv` (B posts it back from its `message` listener),
+//! sequentially.
 //!
 //! The floor, same run, same two processes: a raw Unix socket between A and B carrying the
 //! same 100 B with a u32 length prefix, blocking write and read on each side. Target: port
@@ -32,7 +33,10 @@ pub fn main(mode: &str) -> Res<Vec<ExtraRecord>> {
     let raw = dir.join("raw.sock");
     let spawn = |role: &str| -> Res<electrode::WebContents> {
         let mut cmd = exe()?;
-        cmd.arg("w10-renderer").arg(role).arg(n.to_string()).arg(&raw);
+        cmd.arg("w10-renderer")
+            .arg(role)
+            .arg(n.to_string())
+            .arg(&raw);
         Ok(main.spawn_renderer(cmd)?)
     };
     let (a, b) = (spawn("a")?, spawn("b")?);
@@ -99,26 +103,22 @@ pub fn renderer(rest: &[String]) -> Res<()> {
     }
     ipc.send("__w10ready", &("a",))?;
     let port = port_rx.recv_timeout(Duration::from_secs(60))?;
-    let (tx, replies) = channel::<String>();
-    let tx = Mutex::new(tx);
-    port.on_message(move |m| {
-        tx.lock().unwrap().send(m.data::<String>()?)?;
-        Ok(())
-    });
-    port.start();
     let s = string_payload(100);
+    // The waiting side reads with `recv` on its own thread, as a raw client reads its socket;
+    // B answers from a `message` listener, as an Electron page would.
     let round_trip = || -> Res<u64> {
         let t = Instant::now();
         port.post_message(&s)?;
-        replies.recv_timeout(Duration::from_secs(30))?;
+        let _: String = port.recv()?.data()?;
         Ok(t.elapsed().as_nanos() as u64)
     };
     // Until both ends switched (or 5 s): a few round trips through main first.
     let deadline = Instant::now() + Duration::from_secs(5);
-    while !format!("{port:?}").contains("direct") && Instant::now() < deadline {
+    let both_direct = || format!("{port:?}").contains("receiving direct");
+    while !both_direct() && Instant::now() < deadline {
         round_trip()?;
     }
-    let direct = format!("{port:?}").contains("direct");
+    let direct = both_direct();
     for _ in 0..(n / 10).max(10) {
         round_trip()?;
     }

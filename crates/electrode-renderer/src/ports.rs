@@ -6,7 +6,10 @@ use std::fmt;
 use std::io::Write;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
+use std::time::Duration;
+
+use electrode_wire::io::FrameReader;
 
 use electrode_wire::handshake::Features;
 use electrode_wire::report::catch_panic;
@@ -50,8 +53,23 @@ enum Where {
 pub(crate) struct PortState {
     at: Mutex<Where>,
     end: Mutex<End>,
+    /// Rings when a message is queued, the port closes, or the other end switches.
+    arrived: Condvar,
     /// The reading half of a direct socket, until the other end says it switched.
     direct_in: Mutex<Option<UnixStream>>,
+    /// The other end switched and nobody reads the socket yet: [`MessagePort::recv`] reads
+    /// it on the caller's thread; `start` hands it to a reading thread.
+    switched: Mutex<Option<DirectReader>>,
+    /// The other end's posts come over the direct socket (it switched).
+    inbound_direct: std::sync::atomic::AtomicBool,
+}
+
+/// A direct socket that carries the other end's posts.
+struct DirectReader {
+    reader: FrameReader<UnixStream>,
+    limit: usize,
+    ipc: Weak<Inner>,
+    handle: u64,
 }
 
 #[derive(Default)]
@@ -67,7 +85,10 @@ impl PortState {
         Arc::new(PortState {
             at: Mutex::new(at),
             end: Mutex::new(End::default()),
+            arrived: Condvar::new(),
             direct_in: Mutex::new(None),
+            switched: Mutex::new(None),
+            inbound_direct: Default::default(),
         })
     }
 
@@ -91,6 +112,7 @@ impl PortState {
                     );
                 } else {
                     end.queue.push_back(data);
+                    self.arrived.notify_all();
                 }
                 return;
             }
@@ -108,7 +130,11 @@ impl PortState {
         if matches!(was, Where::Closed) {
             return;
         }
-        let listeners = std::mem::take(&mut self.end().on_close);
+        let listeners = {
+            let mut end = self.end();
+            self.arrived.notify_all();
+            std::mem::take(&mut end.on_close)
+        };
         for f in listeners {
             if let Err(panic) = catch_panic(|| f()) {
                 electrode_wire::error_visible!("a MessagePort 'close' listener panicked: {panic}");
@@ -162,7 +188,14 @@ impl fmt::Debug for MessagePort {
         let at = match &*self.0.at() {
             Where::Local { .. } => "local".to_string(),
             Where::Remote { handle, .. } => format!("remote {handle:#x}"),
-            Where::Direct { handle, .. } => format!("direct {handle:#x}"),
+            Where::Direct { handle, .. } => {
+                let inbound = self
+                    .0
+                    .inbound_direct
+                    .load(std::sync::atomic::Ordering::Acquire);
+                let from = if inbound { "direct" } else { "through main" };
+                format!("direct {handle:#x}, receiving {from}")
+            }
             Where::Transferred => "transferred".to_string(),
             Where::Closed => "closed".to_string(),
         };
@@ -229,6 +262,16 @@ impl MessagePort {
 
     /// `port.start()`: delivers the queued messages, then each new one as it comes.
     pub fn start(&self) {
+        self.0.end().started = true;
+        let waiting = self
+            .0
+            .switched
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(direct) = waiting {
+            spawn_reader(direct, self.0.clone());
+        }
         loop {
             let (listeners, next) = {
                 let mut end = self.0.end();
@@ -239,6 +282,64 @@ impl MessagePort {
                 }
             };
             run_listeners(&listeners, &PortMessageEvent { data: next });
+        }
+    }
+
+    /// Waits for the next message on a port that is not started (no listener gets it then),
+    /// on the calling thread: on a direct port it reads the socket itself, so no thread
+    /// hands the message over. `Err` once the port is closed; messages queued before the
+    /// close are still returned first.
+    ///
+    /// ```no_run
+    /// # fn demo(port: electrode_renderer::MessagePort) -> Result<(), electrode_renderer::Error> {
+    /// port.post_message(&"ping")?;
+    /// let answer: String = port.recv()?.data()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn recv(&self) -> Result<PortMessageEvent, Error> {
+        loop {
+            {
+                let mut end = self.0.end();
+                if end.started {
+                    return Err(port_error(
+                        "recv() on a started port: its messages go to its listeners",
+                    ));
+                }
+                if let Some(data) = end.queue.pop_front() {
+                    return Ok(PortMessageEvent { data });
+                }
+            }
+            let mut switched = self.0.switched.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(direct) = switched.as_mut() {
+                match direct.next() {
+                    Some(data) => return Ok(PortMessageEvent { data }),
+                    None => {
+                        let direct = switched.take().expect("present");
+                        drop(switched);
+                        direct_ended(&self.0, &direct);
+                        return Err(port_error("the port is closed"));
+                    }
+                }
+            }
+            drop(switched);
+            let end = self.0.end();
+            if self.is_closed() && end.queue.is_empty() {
+                return Err(port_error("the port is closed"));
+            }
+            let switched_meanwhile = self
+                .0
+                .switched
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_some();
+            if end.queue.is_empty() && !switched_meanwhile {
+                // Woken by a message, the switch or the close; the timeout only bounds a race.
+                let _ = self
+                    .0
+                    .arrived
+                    .wait_timeout(end, Duration::from_millis(100))
+                    .unwrap_or_else(|e| e.into_inner());
+            }
         }
     }
 
@@ -490,7 +591,8 @@ impl IpcRenderer {
         Ok(UnixStream::from(fd))
     }
 
-    /// The other end of port `handle` posts over the direct socket from now on: read it.
+    /// The other end of port `handle` posts over the direct socket from now on: a started
+    /// port gets a reading thread; an unstarted one keeps the socket for `recv` or `start`.
     pub(crate) fn port_switched(&self, handle: u64) {
         let Some(port) = self.ports().get(handle) else {
             return;
@@ -504,41 +606,68 @@ impl IpcRenderer {
             return;
         };
         let limit = self.max_message_size();
-        let me = Arc::downgrade(&self.0);
-        let spawned = std::thread::Builder::new()
-            .name("electrode-port".into())
-            .spawn(move || read_direct(socket, limit, port, me, handle));
-        if let Err(e) = spawned {
-            electrode_wire::error_visible!("MessagePort {handle:#x}: no thread to read it: {e}");
+        let direct = DirectReader {
+            reader: FrameReader::new(socket, limit),
+            limit,
+            ipc: Arc::downgrade(&self.0),
+            handle,
+        };
+        port.inbound_direct
+            .store(true, std::sync::atomic::Ordering::Release);
+        let end = port.end();
+        if end.started {
+            drop(end);
+            spawn_reader(direct, port);
+        } else {
+            *port.switched.lock().unwrap_or_else(|e| e.into_inner()) = Some(direct);
+            port.arrived.notify_all();
         }
     }
 }
 
-/// Delivers what the other end posts over the direct socket, until it closes.
-fn read_direct(
-    socket: UnixStream,
-    limit: usize,
-    port: Arc<PortState>,
-    ipc: Weak<Inner>,
-    handle: u64,
-) {
-    let mut reader = electrode_wire::io::FrameReader::new(socket, limit);
-    while let Ok(body) = reader.read_frame() {
-        match Frame::decode(body, limit) {
-            Ok(Frame::PortMessage { args, .. }) => port.deliver(args),
+impl DirectReader {
+    /// The next message from the other end; `None` once it closed (or broke the rules).
+    fn next(&mut self) -> Option<Args> {
+        let body = self.reader.read_frame().ok()?;
+        match Frame::decode(body, self.limit) {
+            Ok(Frame::PortMessage { args, .. }) => Some(args),
             other => {
                 electrode_wire::error_visible!(
-                    "MessagePort {handle:#x}: the other end sent {other:?} on the direct socket; closing the port"
+                    "MessagePort {:#x}: the other end sent {other:?} on the direct socket; closing the port",
+                    self.handle
                 );
-                break;
+                None
             }
         }
     }
-    // The other end closed (or broke the rules): this end closes too, and main forgets it.
+}
+
+fn spawn_reader(mut direct: DirectReader, port: Arc<PortState>) {
+    let handle = direct.handle;
+    let spawned = std::thread::Builder::new()
+        .name("electrode-port".into())
+        .spawn(move || {
+            while let Some(args) = direct.next() {
+                port.deliver(args);
+            }
+            direct_ended(&port, &direct);
+        });
+    if let Err(e) = spawned {
+        electrode_wire::error_visible!("MessagePort {handle:#x}: no thread to read it: {e}");
+    }
+}
+
+/// The other end closed its direct socket: this end closes too, and main forgets it.
+fn direct_ended(port: &PortState, direct: &DirectReader) {
     if !matches!(&*port.at(), Where::Closed) {
-        if let Some(ipc) = ipc.upgrade().map(IpcRenderer) {
-            ipc.ports().remove(handle);
-            let _ = ipc.write_frame(PORT_CHANNEL, Frame::PortClose { port: handle });
+        if let Some(ipc) = direct.ipc.upgrade().map(IpcRenderer) {
+            ipc.ports().remove(direct.handle);
+            let _ = ipc.write_frame(
+                PORT_CHANNEL,
+                Frame::PortClose {
+                    port: direct.handle,
+                },
+            );
         }
         port.closed_by_peer();
     }

@@ -285,7 +285,7 @@ fn run(ipc: &IpcRenderer, cmd: &Json, ids: &Ids, exit: &Exit) {
         "port_open" => {
             // A channel made here; one end goes to main, the other is kept as port n.
             let (mine, theirs) = ipc.message_channel();
-            let n = keep_port(ipc, mine);
+            let n = keep_port(ipc, mine, cmd["pull"].as_bool().unwrap_or(false));
             let r = ipc.post_message(&channel, &cmd["message"], &[theirs]);
             report(
                 ipc,
@@ -293,13 +293,15 @@ fn run(ipc: &IpcRenderer, cmd: &Json, ids: &Ids, exit: &Exit) {
             );
         }
         "listen_ports" => {
-            // Ports main hands over on `channel` are kept, started, and report what they get.
+            // Ports main hands over on `channel` are kept and, unless `pull`, started and
+            // report what they get.
             let me = ipc.clone();
+            let pull = cmd["pull"].as_bool().unwrap_or(false);
             ipc.on(&channel, move |event, args| {
                 let kept: Vec<usize> = event
                     .ports()
                     .iter()
-                    .map(|p| keep_port(&me, p.clone()))
+                    .map(|p| keep_port(&me, p.clone(), pull))
                     .collect();
                 report(
                     &me,
@@ -319,6 +321,31 @@ fn run(ipc: &IpcRenderer, cmd: &Json, ids: &Ids, exit: &Exit) {
                 }
             }
             report(ipc, json!({"event": "port_posted", "errors": errors}));
+        }
+        "port_recv" => {
+            // Waits for `count` messages on a kept port that was not started.
+            let port = kept_port(cmd["port"].as_u64().unwrap_or(0) as usize);
+            let me = ipc.clone();
+            let count = cmd["count"].as_u64().unwrap_or(1);
+            // Not on the listener thread: that thread delivers what recv waits for.
+            std::thread::spawn(move || {
+                let mut got = Vec::new();
+                let mut error = None;
+                for _ in 0..count {
+                    match port.recv().map(|m| m.data::<Json>()) {
+                        Ok(Ok(v)) => got.push(v),
+                        Ok(Err(e)) => error = Some(e.to_string()),
+                        Err(e) => error = Some(e.to_string()),
+                    }
+                    if error.is_some() {
+                        break;
+                    }
+                }
+                report(
+                    &me,
+                    json!({"event": "port_received", "data": got, "err": error}),
+                );
+            });
         }
         "port_state" => {
             let port = kept_port(cmd["port"].as_u64().unwrap_or(0) as usize);
@@ -463,10 +490,17 @@ fn clone_round_trip(ipc: &IpcRenderer) {
 static PORTS: std::sync::Mutex<Vec<electrode_renderer::MessagePort>> =
     std::sync::Mutex::new(Vec::new());
 
-/// Keeps `port` as the next number, started, reporting its messages and its close.
-fn keep_port(ipc: &IpcRenderer, port: electrode_renderer::MessagePort) -> usize {
+/// Keeps `port` as the next number, reporting its close; unless `pull` (read it with
+/// `port_recv`), also started, reporting its messages.
+fn keep_port(ipc: &IpcRenderer, port: electrode_renderer::MessagePort, pull: bool) -> usize {
     let mut ports = PORTS.lock().unwrap();
     let n = ports.len();
+    let me = ipc.clone();
+    port.on_close(move || report(&me, json!({"event": "port_closed", "port": n})));
+    if pull {
+        ports.push(port);
+        return n;
+    }
     let me = ipc.clone();
     port.on_message(move |event| {
         report(
@@ -475,8 +509,6 @@ fn keep_port(ipc: &IpcRenderer, port: electrode_renderer::MessagePort) -> usize 
         );
         Ok(())
     });
-    let me = ipc.clone();
-    port.on_close(move || report(&me, json!({"event": "port_closed", "port": n})));
     port.start();
     ports.push(port);
     n

@@ -104,7 +104,7 @@ fn two_renderers_talk_over_main_s_channel_in_order_without_main_s_listeners() {
     }
     // Both ends went direct: a socket pair main handed over, no hop through main.
     for r in [&a, &b] {
-        let state = wait_port_state(&h, r, "direct");
+        let state = wait_port_state(&h, r, "receiving direct");
         assert!(state.starts_with("MessagePort(direct"), "{state}");
     }
     h.cmd(&b, json!({"op": "port_post", "messages": ["back"]}));
@@ -123,6 +123,40 @@ fn two_renderers_talk_over_main_s_channel_in_order_without_main_s_listeners() {
     h.cmd(&b, json!({"op": "port_post", "messages": ["late"]}));
     let errors = h.expect(&b, "port_posted")["errors"].clone();
     assert!(errors[0].as_str().unwrap().contains("closed"), "{errors}");
+}
+
+#[test]
+fn a_port_that_is_not_started_is_read_with_recv_in_order_across_the_switch_to_direct() {
+    let h = harness(IpcMain::new());
+    let (a, b) = (h.spawn(), h.spawn());
+    h.cmd(
+        &a,
+        json!({"op": "listen_ports", "channel": "port", "pull": true}),
+    );
+    h.expect(&a, "listening");
+    h.cmd(&b, json!({"op": "listen_ports", "channel": "port"}));
+    h.expect(&b, "listening");
+    let MessageChannelMain { port1, port2 } = MessageChannelMain::new();
+    a.post_message("port", &(), &[port1]).unwrap();
+    b.post_message("port", &(), &[port2]).unwrap();
+    h.expect(&a, "got_ports");
+    h.expect(&b, "got_ports");
+    h.cmd(&a, json!({"op": "port_recv", "count": 500}));
+    let many: Vec<Json> = (0..500).map(|i| json!(i)).collect();
+    h.cmd(&b, json!({"op": "port_post", "messages": many}));
+    let got = h.expect(&a, "port_received");
+    assert_eq!(got["err"], Json::Null, "{got}");
+    assert_eq!(got["data"], json!((0..500).collect::<Vec<_>>()));
+    let state = wait_port_state(&h, &a, "receiving direct");
+    assert!(state.starts_with("MessagePort(direct"), "{state}");
+    // After the other end closes, recv says so instead of waiting forever.
+    h.cmd(&a, json!({"op": "port_recv", "count": 1}));
+    h.cmd(&b, json!({"op": "port_close"}));
+    let got = h.expect(&a, "port_received");
+    assert!(
+        got["err"].as_str().is_some_and(|e| e.contains("closed")),
+        "{got}"
+    );
 }
 
 /// Asks `r` for its port 0's state until it contains `want`; returns the last state.
