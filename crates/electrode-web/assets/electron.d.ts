@@ -13,10 +13,15 @@
 /** A listener on an `ipcRenderer` channel: `(event, ...args)`, `this` is `ipcRenderer`. */
 export type IpcRendererListener = (this: IpcRenderer, event: IpcRendererEvent, ...args: any[]) => void;
 
-/** The first argument of every `ipcRenderer` listener; as in Electron 1.7.8 it has only `sender`. */
+/**
+ * The first argument of every `ipcRenderer` listener; as in Electron 1.7.8 it has only
+ * `sender`, plus `ports` for a message main sent with ports (`WebContents::post_message`).
+ */
 export interface IpcRendererEvent {
   /** The page's `ipcRenderer`: reply with `event.sender.send(...)`. */
   sender: IpcRenderer;
+  /** (Electron 10+) The MessagePorts main transferred with this message. */
+  ports?: MessagePort[];
 }
 
 /**
@@ -39,6 +44,12 @@ export interface IpcRenderer {
    * `code` and `data` (an `InvokeError` in main) as properties when it gave them.
    */
   invoke(channel: string, ...args: any[]): Promise<any>;
+  /**
+   * (Electron 10+) One message to main's listeners; the ports in `transfer` move to main
+   * (`event.ports()` there) and are neutered here. Throws `TypeError` for a list that is not
+   * MessagePorts, `DataCloneError` for a port listed twice or moved already.
+   */
+  postMessage(channel: string, message: any, transfer?: MessagePort[] | null): void;
   /** To the `ipcRenderer` listeners of another renderer, by its `webContents` id. */
   sendTo(webContentsId: number, channel: string, ...args: any[]): void;
   /** From a `<webview>` guest page to its host's element (`ipc-message` event). */

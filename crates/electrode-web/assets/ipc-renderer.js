@@ -100,12 +100,18 @@
     SEND_TO: 0x05,
     WEBVIEW_SEND: 0x06,
     INVOKE: 0x07,
+    POST_MESSAGE: 0x09,
+    PORT_SEND: 0x0a,
+    PORT_CLOSE: 0x0b,
     WELCOME: 0x81,
     MESSAGE: 0x82,
     SYNC_REPLY: 0x83,
     HOST_MESSAGE: 0x84,
     CLOSE: 0x85,
-    INVOKE_REPLY: 0x86
+    INVOKE_REPLY: 0x86,
+    PORTS_MESSAGE: 0x87,
+    PORT_MESSAGE: 0x88,
+    PORT_CLOSED: 0x89
   };
   var FLAG_ATTACHMENTS = 1;
   var FLAG_ESCAPED_KEYS = 2;
@@ -117,6 +123,8 @@
   var GUEST_PREFIX = 'electrode-guest:';
   var WINDOW_PREFIX = 'electrode-window:';
   var TWO32 = 4294967296;
+  /** The most ports one PostMessage or PortsMessage frame may name (MAX_PORTS_PER_MESSAGE). */
+  var MAX_PORTS_PER_MESSAGE = 64;
   /** Integral numbers in (-2^63, 2^64) are written as integers (serde_json reads them as i64/u64). */
   var INT_MIN = -9223372036854775808;
   var INT_MAX = 18446744073709551616;
@@ -870,6 +878,50 @@
     return out;
   }
 
+  /** A port handle as a BigInt (handles are u64s; main's exceed 2^53): BigInt, number or hex string. */
+  function portHandle(h) {
+    return typeof h === 'bigint' ? BigInt.asUintN(64, h) : BigInt.asUintN(64, BigInt(h));
+  }
+
+  /** A PostMessage body's size: type | u32 count | count x u64 handle | channel | arguments. */
+  function portsFrameSize(count, channel, parts) {
+    return 1 + 4 + 8 * count + 4 + utf8Encoder.encode(channel).length + parts.size;
+  }
+
+  /**
+   * Builds a PostMessage (or PortsMessage) body after `reserve` leading bytes: the handles of
+   * the ports it transfers, then the channel and the one-argument section.
+   */
+  function buildPortsMessage(type, handles, channel, parts, reserve) {
+    var ch = utf8Encoder.encode(channel);
+    var out = new Uint8Array(reserve + portsFrameSize(handles.length, channel, parts));
+    var dv = new DataView(out.buffer);
+    var off = reserve;
+    out[off++] = type;
+    dv.setUint32(off, handles.length, true);
+    off += 4;
+    for (var i = 0; i < handles.length; i++, off += 8) dv.setBigUint64(off, portHandle(handles[i]), true);
+    dv.setUint32(off, ch.length, true);
+    off += 4;
+    out.set(ch, off);
+    off += ch.length;
+    writeArgParts(parts, out, dv, off);
+    return out;
+  }
+
+  /**
+   * Builds a PortSend (or PortMessage) body, `type | u64 port | arguments` (no channel), or with
+   * `parts` null a PortClose (PortClosed), `type | u64 port`, after `reserve` leading bytes.
+   */
+  function buildPortFrame(type, port, parts, reserve) {
+    var out = new Uint8Array(reserve + 9 + (parts ? parts.size : 0));
+    var dv = new DataView(out.buffer);
+    out[reserve] = type;
+    dv.setBigUint64(reserve + 1, portHandle(port), true);
+    if (parts) writeArgParts(parts, out, dv, reserve + 9);
+    return out;
+  }
+
   function concatBytes(chunks) {
     var n = 0;
     var i;
@@ -941,6 +993,20 @@
       case FRAME.HOST_MESSAGE:
         head.push(u64Bytes(frame.guest));
         break;
+      case FRAME.POST_MESSAGE:
+      case FRAME.PORTS_MESSAGE:
+        var handles = frame.ports || [];
+        head.push(u32Bytes(handles.length));
+        for (var h = 0; h < handles.length; h++) head.push(u64Bytes(portHandle(handles[h])));
+        break;
+      case FRAME.PORT_SEND:
+      case FRAME.PORT_MESSAGE:
+        head.push(u64Bytes(portHandle(frame.port)), section());
+        return concatBytes(head);
+      case FRAME.PORT_CLOSE:
+      case FRAME.PORT_CLOSED:
+        head.push(u64Bytes(portHandle(frame.port)));
+        return concatBytes(head);
       case FRAME.WELCOME:
         head.push(u64Bytes(frame.id));
         if (frame.embedder !== undefined) head.push(u64Bytes(frame.embedder));
@@ -992,6 +1058,28 @@
       off += 8;
       return hi * TWO32 + lo;
     };
+    // Port handles: BigInt (main's have the high bit set, beyond a Number's 2^53).
+    var handle = function () {
+      if (off + 8 > b.length) throw new Error('malformed frame: truncated port handle');
+      var h = dv.getBigUint64(off, true);
+      off += 8;
+      return h;
+    };
+    var handles = function () {
+      if (off + 4 > b.length) throw new Error('malformed frame: truncated port count');
+      var n = dv.getUint32(off, true);
+      off += 4;
+      if (n > MAX_PORTS_PER_MESSAGE) {
+        throw new Error('malformed frame: a message transfers ' + n + ' ports; the most is ' + MAX_PORTS_PER_MESSAGE);
+      }
+      var out = new Array(n);
+      for (var i = 0; i < n; i++) out[i] = handle();
+      return out;
+    };
+    var section = function () {
+      f.section = b.subarray(off);
+      f.args = readArgs(f.section);
+    };
     var message = function () {
       if (off + 4 > b.length) throw new Error('malformed frame: truncated channel length');
       var n = dv.getUint32(off, true);
@@ -999,8 +1087,7 @@
       if (off + n > b.length) throw new Error('malformed frame: truncated channel');
       f.channel = utf8Decoder.decode(b.subarray(off, off + n));
       off += n;
-      f.section = b.subarray(off);
-      f.args = readArgs(f.section);
+      section();
     };
     switch (f.type) {
       case FRAME.HELLO:
@@ -1024,6 +1111,21 @@
       case FRAME.HOST_MESSAGE:
         f.guest = u64();
         message();
+        break;
+      case FRAME.POST_MESSAGE:
+      case FRAME.PORTS_MESSAGE:
+        f.ports = handles();
+        message();
+        break;
+      case FRAME.PORT_SEND:
+      case FRAME.PORT_MESSAGE:
+        f.port = handle();
+        section();
+        break;
+      case FRAME.PORT_CLOSE:
+      case FRAME.PORT_CLOSED:
+        f.port = handle();
+        if (off !== b.length) throw new Error('malformed frame: trailing bytes after the port handle');
         break;
       case FRAME.WELCOME:
         f.id = u64();
@@ -1765,7 +1867,9 @@
     inBeforeUnload: false,
     loaded: false, // the document has loaded and main's held messages were delivered
     held: [], // main's messages that arrived before that, in order
-    toldLoaded: false // main was told the page has loaded
+    toldLoaded: false, // main was told the page has loaded
+    ports: new Map(), // MessagePort handle (BigInt) -> the shim's end of it (keepPort)
+    lastPort: BigInt(0) // the last even handle given to a port the page transferred
   };
 
   function markGone(reason) {
@@ -1781,6 +1885,7 @@
       state.queue = [];
     }
     state.history = [];
+    closeAllPorts();
   }
 
   function channelName(channel) {
@@ -1907,7 +2012,11 @@
       return;
     }
     checkSize(API_NAMES[type], channel, frameSize(fixed, channel, parts));
-    var msg = buildMessage(type, fixed, channel, parts, 8);
+    postSequenced(buildMessage(type, fixed, channel, parts, 8));
+  }
+
+  /** Numbers and sends (or queues) one async frame body built after 8 reserved bytes. */
+  function postSequenced(msg) {
     var seq = ++state.seq;
     putU64(new DataView(msg.buffer), 0, seq);
     var entry = { seq: seq, msg: msg };
@@ -2111,12 +2220,21 @@
       console.error('ipcRenderer: malformed message from main:', e);
       return;
     }
-    if (!state.loaded && (f.type === FRAME.MESSAGE || f.type === FRAME.HOST_MESSAGE)) {
+    if (!state.loaded && HELD_FRAMES[f.type]) {
       state.held.push(f);
       return;
     }
     deliver(f);
   }
+
+  // Held until the document has loaded, in order: messages, and every MessagePort frame (so a
+  // PortsMessage is always handled before the PortMessage frames for its ports).
+  var HELD_FRAMES = {};
+  HELD_FRAMES[FRAME.MESSAGE] = true;
+  HELD_FRAMES[FRAME.HOST_MESSAGE] = true;
+  HELD_FRAMES[FRAME.PORTS_MESSAGE] = true;
+  HELD_FRAMES[FRAME.PORT_MESSAGE] = true;
+  HELD_FRAMES[FRAME.PORT_CLOSED] = true;
 
   function deliver(f) {
     switch (f.type) {
@@ -2126,6 +2244,15 @@
         break;
       case FRAME.HOST_MESSAGE:
         webviewHostMessage(f.guest, f.channel, f.args);
+        break;
+      case FRAME.PORTS_MESSAGE:
+        portsFromMain(f);
+        break;
+      case FRAME.PORT_MESSAGE:
+        portMessageFromMain(f);
+        break;
+      case FRAME.PORT_CLOSED:
+        portClosedByMain(f);
         break;
       case FRAME.INVOKE_REPLY:
         settleInvoke(f);
@@ -2140,6 +2267,225 @@
     }
   }
 
+
+  // ---------------------------------------------------------------------------------------------
+  // MessagePorts (Electron 10+; docs/adr/0019-message-ports.md)
+  // ---------------------------------------------------------------------------------------------
+  //
+  // Main names each port this page holds by a u64 handle on the link (a BigInt here: main's own
+  // handles have the high bit set, beyond a Number's 2^53). For each handle the shim keeps one
+  // native port, entangled with the port the page uses: what the page posts arrives on the kept
+  // port and goes to main as PortSend; main's PortMessage is posted into the kept port and so
+  // reaches the page's. A port the page transfers with postMessage gets a new even handle h
+  // (it moves to main) and the kept partner is h + 1; a port from main (PortsMessage) is the
+  // page's end of a new MessageChannel whose other end the shim keeps under main's handle.
+
+  /** Whether this browser fires MessagePort 'close' when the other end goes (Chromium: a flag). */
+  var NATIVE_PORT_CLOSE = typeof root.MessagePort === 'function' && 'onclose' in root.MessagePort.prototype;
+  /** Where it does not: the marker that carries a close behind the last message (ports from main). */
+  var PORT_CLOSED_MARK = '\u0000electrode-port-closed:' + Math.random().toString(36).slice(2);
+  /** The ports main gave this page (their page ends), which cannot be transferred again yet. */
+  var fromMain = typeof WeakSet === 'function' ? new WeakSet() : null;
+
+  function isMessagePort(v) {
+    return v !== null && typeof v === 'object' && Object.prototype.toString.call(v) === '[object MessagePort]';
+  }
+
+  /**
+   * Keeps `native` as this page's port `handle`. `given`: for a port from main, the page's end
+   * (kept only where the browser fires no 'close', so the shim can fire it).
+   */
+  function keepPort(handle, native, given) {
+    var entry = { handle: handle, port: native, given: NATIVE_PORT_CLOSE ? null : given };
+    state.ports.set(handle, entry);
+    native.addEventListener('message', function (ev) {
+      if (state.ports.get(handle) !== entry) return;
+      if (entry.given && isClosedMark(ev.data)) {
+        // The page closed its end after the messages before this marker: main's end closes.
+        dropPort(entry);
+        native.close();
+        postPortFrame(FRAME.PORT_CLOSE, handle, null);
+        return;
+      }
+      portToMain(entry, ev);
+    });
+    // The page's end closed (or was collected): main's end closes too.
+    native.addEventListener('close', function () {
+      if (dropPort(entry)) postPortFrame(FRAME.PORT_CLOSE, handle, null);
+    });
+    native.start();
+    if (entry.given) {
+      var page = entry.given;
+      // No 'close' event here, so the shim carries closing as a marker message behind the
+      // last real one, each way (neither side's listeners see it): the page's close() posts
+      // it to the shim's end first (an own property over the prototype's method), and main's
+      // close makes the shim post it to the page's end, which then fires 'close'.
+      var nativeClose = page.close;
+      var nativePost = page.postMessage;
+      Object.defineProperty(page, 'close', {
+        configurable: true,
+        writable: true,
+        value: function close() {
+          if (this === page && state.ports.get(handle) === entry) {
+            try { nativePost.call(page, closedMark()); } catch (e) { /* already closed */ }
+          }
+          return nativeClose.call(this);
+        }
+      });
+      page.addEventListener('message', function (ev) {
+        if (!isClosedMark(ev.data)) return;
+        ev.stopImmediatePropagation();
+        nativeClose.call(page);
+        fireClose(page);
+      });
+    }
+  }
+
+  /** Forgets `entry`; false when it was already gone (closed by either side). */
+  function dropPort(entry) {
+    if (state.ports.get(entry.handle) !== entry) return false;
+    state.ports.delete(entry.handle);
+    return true;
+  }
+
+  /** Closes the shim's end of a port that main (or the link) closed. */
+  function closeKept(entry) {
+    if (entry.given) {
+      try { entry.port.postMessage(closedMark()); } catch (e) { /* already closed */ }
+    }
+    entry.port.close();
+  }
+
+  function isClosedMark(d) {
+    return d !== null && typeof d === 'object' && d[PORT_CLOSED_MARK] === true;
+  }
+
+  function closedMark() {
+    var m = {};
+    m[PORT_CLOSED_MARK] = true;
+    return m;
+  }
+
+  var PORT_CLOSE_EVENT = 'close';
+
+  /** Electron's 'close' event on a renderer's MessagePort, for browsers that have none. */
+  function fireClose(port) {
+    var ev;
+    try {
+      ev = new Event(PORT_CLOSE_EVENT);
+    } catch (e) {
+      return;
+    }
+    port.dispatchEvent(ev);
+    if (typeof port.onclose === 'function') {
+      try {
+        port.onclose.call(port, ev);
+      } catch (e) {
+        console.error('ipcRenderer: a MessagePort onclose handler threw:', e);
+      }
+    }
+  }
+
+  function closeAllPorts() {
+    var all = [];
+    state.ports.forEach(function (entry) { all.push(entry); });
+    state.ports.clear();
+    for (var i = 0; i < all.length; i++) closeKept(all[i]);
+  }
+
+  /** Sends a PortSend (with `parts`) or a PortClose (without) in order with every other send. */
+  function postPortFrame(type, handle, parts) {
+    if (state.gone) return;
+    postSequenced(buildPortFrame(type, handle, parts, 8));
+  }
+
+  /** The page posted a message on its end of port `entry`: to main, under main's value rules. */
+  function portToMain(entry, ev) {
+    if (ev.ports && ev.ports.length) {
+      console.error('ipcRenderer: a message on a MessagePort carried ' + ev.ports.length +
+        ' port(s); ports cannot travel inside a port message yet (Electrode), so they were closed');
+      for (var i = 0; i < ev.ports.length; i++) ev.ports[i].close();
+    }
+    if (state.gone) return;
+    var parts;
+    try {
+      parts = argParts([ev.data]);
+      checkSize('MessagePort.postMessage', '<MessagePort>', 9 + parts.size);
+    } catch (e) {
+      // The browser cloned it already (postMessage returned): all the shim can do is say so.
+      console.error('ipcRenderer: a message on a MessagePort was not sent to main: ' + (e && e.message ? e.message : e));
+      return;
+    }
+    postPortFrame(FRAME.PORT_SEND, entry.handle, parts);
+  }
+
+  /** `ipcRenderer.postMessage(channel, message, ports)` with a non-empty transfer list. */
+  function postPorts(channel, message, ports) {
+    var api = 'ipcRenderer.postMessage(' + JSON.stringify(channel) + ')';
+    if (ports.length > MAX_PORTS_PER_MESSAGE) {
+      throw new Error(api + ': ' + ports.length + ' ports in one message; the most is ' + MAX_PORTS_PER_MESSAGE);
+    }
+    for (var i = 0; i < ports.length; i++) {
+      if (!isMessagePort(ports[i])) throw new TypeError(api + ': transfer[' + i + '] is not a MessagePort');
+      if (fromMain && fromMain.has(ports[i])) {
+        throw new Error(api + ': transfer[' + i + '] is a port received from main, which cannot be transferred again yet (Electrode)');
+      }
+    }
+    if (state.gone) {
+      console.warn('ipcRenderer: message on channel ' + JSON.stringify(channel) + ' dropped: main process is gone: ' + state.gone);
+      for (i = 0; i < ports.length; i++) ports[i].close();
+      return;
+    }
+    var parts = argParts([message]); // throws as send does; nothing is sent or moved
+    checkSize('ipcRenderer.postMessage', channel, portsFrameSize(ports.length, channel, parts));
+    // The ports move here, as in any transfer: the page's objects become unusable, and a port
+    // listed twice or already transferred throws DataCloneError before anything is sent.
+    var kept = typeof structuredClone === 'function' ? structuredClone(ports, { transfer: ports }) : distinct(api, ports);
+    var handles = new Array(kept.length);
+    for (i = 0; i < kept.length; i++) {
+      state.lastPort += BigInt(2);
+      handles[i] = state.lastPort;
+    }
+    postSequenced(buildPortsMessage(FRAME.POST_MESSAGE, handles, channel, parts, 8));
+    for (i = 0; i < kept.length; i++) keepPort(handles[i] + BigInt(1), kept[i], null);
+  }
+
+  /** Without structuredClone: the ports themselves, each once. */
+  function distinct(api, ports) {
+    for (var i = 0; i < ports.length; i++) {
+      if (ports.indexOf(ports[i]) !== i) throw new Error(api + ': transfer[' + i + '] is a duplicate of an earlier port');
+    }
+    return ports.slice();
+  }
+
+  /** Main's webContents.postMessage with ports: the listeners get them in `event.ports`. */
+  function portsFromMain(f) {
+    var given = new Array(f.ports.length);
+    for (var i = 0; i < f.ports.length; i++) {
+      var ch = new MessageChannel();
+      keepPort(f.ports[i], ch.port2, ch.port1);
+      if (fromMain) fromMain.add(ch.port1);
+      given[i] = ch.port1;
+    }
+    // Electron 10+'s IpcRendererEvent has `ports`.
+    ipcRenderer.emit.apply(ipcRenderer, [f.channel, { sender: ipcRenderer, ports: given }].concat(f.args));
+  }
+
+  function portMessageFromMain(f) {
+    var entry = state.ports.get(f.port);
+    // Closed here meanwhile: dropped, as in Electron.
+    if (!entry) return;
+    try {
+      entry.port.postMessage(f.args[0]);
+    } catch (e) {
+      console.error('ipcRenderer: a message from main on a MessagePort could not be delivered:', e);
+    }
+  }
+
+  function portClosedByMain(f) {
+    var entry = state.ports.get(f.port);
+    if (entry && dropPort(entry)) closeKept(entry);
+  }
   // shim/60-api.js: the ipcRenderer API.
   // ---------------------------------------------------------------------------------------------
   // The ipcRenderer API
@@ -2150,6 +2496,17 @@
     channel = channelName(channel);
     if (state.gone) return postAsync(FRAME.SEND, [], channel, null);
     postAsync(FRAME.SEND, [], channel, argParts(Array.prototype.slice.call(arguments, 1)));
+  };
+  // Electron 10+: one message, and the MessagePorts in `transfer` move to main (its listener's
+  // event.ports()). Without ports (undefined, null or []) it is a send of one message.
+  ipcRenderer.postMessage = function (channel, message, transfer) {
+    channel = channelName(channel);
+    if (transfer !== undefined && transfer !== null && !Array.isArray(transfer)) {
+      throw new TypeError('ipcRenderer.postMessage(' + JSON.stringify(channel) + '): the transfer list must be an array of MessagePorts');
+    }
+    if (transfer && transfer.length > 0) return postPorts(channel, message, transfer);
+    if (state.gone) return postAsync(FRAME.SEND, [], channel, null);
+    postAsync(FRAME.SEND, [], channel, argParts([message]));
   };
   ipcRenderer.sendSync = sendSync;
   ipcRenderer.invoke = invoke;
@@ -2624,6 +2981,15 @@
    *    not kept; an object that is neither a known built-in nor an ordinary object is refused
    *    when its first prototype constructor is a native function other than Object (V8 goes by
    *    internal types JavaScript cannot see; a Proxy is sent as what it shows).
+   *  - MessagePorts (Electron 10+; docs/adr/0019): the page uses the browser's own ports; the
+   *    shim relays each one over the WebSocket (50-session.js). The event of a message with
+   *    ports is { sender, ports }; others keep { sender }. Where the browser has no MessagePort
+   *    'close' event (Chromium without MessagePortCloseEvent), the shim fires 'close' on ports
+   *    from main and reports their close(), but a port the page transferred to main hears
+   *    nothing when main closes it, and main hears of its close() only when the page goes.
+   *    A port from main cannot be transferred again, and ports posted inside a port message
+   *    are closed (both work in Electron). What the browser clones on a port but main's value
+   *    rules refuse is dropped with console.error (postMessage has already returned).
    *  - <webview>: the guest is a same-origin iframe inside the element (not an out-of-process
    *    guest in a shadow root); send() before the guest is known is queued (1.7.8 dropped it);
    *    dom-ready/did-finish-load fire on the iframe's load event; other <webview> methods are

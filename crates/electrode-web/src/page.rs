@@ -73,6 +73,9 @@ impl Page {
                 | Frame::WebviewSend { .. }
                 | Frame::Invoke { .. }
                 | Frame::InvokeCancel { .. }
+                | Frame::PostMessage { .. }
+                | Frame::PortSend { .. }
+                | Frame::PortClose { .. }
         ) {
             return Err(format!("frame {:?} is not an async message", frame.kind()));
         }

@@ -152,14 +152,6 @@ impl WebContents {
         transfer: &[crate::MessagePortMain],
     ) -> Result<(), Error> {
         check_channel(channel, self.id())?;
-        if self.kind() == RendererKind::Page && !transfer.is_empty() {
-            return Err(Error::Port {
-                reason: format!(
-                    "renderer {} is a web page; pages cannot receive MessagePorts yet (channel '{channel}')",
-                    self.id()
-                ),
-            });
-        }
         let data =
             Args::encode_with(self.0.rules, &(message,)).map_err(|source| Error::Encode {
                 channel: channel.to_string(),
@@ -505,6 +497,9 @@ impl WebContents {
             }
         };
         out.close(reason);
+        // The ports were the old page's: its handles mean nothing to the next page (which
+        // numbers its own from the start), so they close and their peers hear of it.
+        self.0.ports.close_all();
         tracing::info!(
             renderer = self.id(),
             "renderer detached, waiting for a new link: {reason}"

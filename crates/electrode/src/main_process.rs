@@ -386,12 +386,11 @@ impl Main {
         out: Arc<dyn Outbound>,
     ) -> Result<Connection, Error> {
         contents.attach(out)?;
-        // Pages are served the shim of this very build: it speaks every feature main does
-        // but MessagePorts (not in the shim yet, docs/adr/0019).
+        // Pages are served the shim of this very build: it speaks every feature main does,
+        // MessagePorts included (docs/adr/0019), so there is no Hello to agree on.
         let session = MainSession::agreed(Agreement {
             version: PROTOCOL_VERSION,
-            features: MainSession::features(self.shared.registry.rules)
-                .without(electrode_wire::Features::PORTS),
+            features: MainSession::features(self.shared.registry.rules),
         });
         Ok(Connection::new(
             contents.clone(),

@@ -190,6 +190,11 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start() -> Browser {
+        Browser::start_with_args(&[]).await
+    }
+
+    /// With extra Chromium switches (e.g. `--enable-blink-features=...`).
+    pub async fn start_with_args(extra: &[&str]) -> Browser {
         let chromium = find("chromium");
         let chromedriver = find("chromedriver");
         let port = free_port();
@@ -220,6 +225,10 @@ impl Browser {
             "--disable-sync".into(),
             format!("--user-data-dir={}", profile.path().display()),
         ];
+        let args: Vec<String> = args
+            .into_iter()
+            .chain(extra.iter().map(|a| a.to_string()))
+            .collect();
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),

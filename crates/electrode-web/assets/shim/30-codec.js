@@ -210,6 +210,50 @@
     return out;
   }
 
+  /** A port handle as a BigInt (handles are u64s; main's exceed 2^53): BigInt, number or hex string. */
+  function portHandle(h) {
+    return typeof h === 'bigint' ? BigInt.asUintN(64, h) : BigInt.asUintN(64, BigInt(h));
+  }
+
+  /** A PostMessage body's size: type | u32 count | count x u64 handle | channel | arguments. */
+  function portsFrameSize(count, channel, parts) {
+    return 1 + 4 + 8 * count + 4 + utf8Encoder.encode(channel).length + parts.size;
+  }
+
+  /**
+   * Builds a PostMessage (or PortsMessage) body after `reserve` leading bytes: the handles of
+   * the ports it transfers, then the channel and the one-argument section.
+   */
+  function buildPortsMessage(type, handles, channel, parts, reserve) {
+    var ch = utf8Encoder.encode(channel);
+    var out = new Uint8Array(reserve + portsFrameSize(handles.length, channel, parts));
+    var dv = new DataView(out.buffer);
+    var off = reserve;
+    out[off++] = type;
+    dv.setUint32(off, handles.length, true);
+    off += 4;
+    for (var i = 0; i < handles.length; i++, off += 8) dv.setBigUint64(off, portHandle(handles[i]), true);
+    dv.setUint32(off, ch.length, true);
+    off += 4;
+    out.set(ch, off);
+    off += ch.length;
+    writeArgParts(parts, out, dv, off);
+    return out;
+  }
+
+  /**
+   * Builds a PortSend (or PortMessage) body, `type | u64 port | arguments` (no channel), or with
+   * `parts` null a PortClose (PortClosed), `type | u64 port`, after `reserve` leading bytes.
+   */
+  function buildPortFrame(type, port, parts, reserve) {
+    var out = new Uint8Array(reserve + 9 + (parts ? parts.size : 0));
+    var dv = new DataView(out.buffer);
+    out[reserve] = type;
+    dv.setBigUint64(reserve + 1, portHandle(port), true);
+    if (parts) writeArgParts(parts, out, dv, reserve + 9);
+    return out;
+  }
+
   function concatBytes(chunks) {
     var n = 0;
     var i;
@@ -281,6 +325,20 @@
       case FRAME.HOST_MESSAGE:
         head.push(u64Bytes(frame.guest));
         break;
+      case FRAME.POST_MESSAGE:
+      case FRAME.PORTS_MESSAGE:
+        var handles = frame.ports || [];
+        head.push(u32Bytes(handles.length));
+        for (var h = 0; h < handles.length; h++) head.push(u64Bytes(portHandle(handles[h])));
+        break;
+      case FRAME.PORT_SEND:
+      case FRAME.PORT_MESSAGE:
+        head.push(u64Bytes(portHandle(frame.port)), section());
+        return concatBytes(head);
+      case FRAME.PORT_CLOSE:
+      case FRAME.PORT_CLOSED:
+        head.push(u64Bytes(portHandle(frame.port)));
+        return concatBytes(head);
       case FRAME.WELCOME:
         head.push(u64Bytes(frame.id));
         if (frame.embedder !== undefined) head.push(u64Bytes(frame.embedder));
@@ -332,6 +390,28 @@
       off += 8;
       return hi * TWO32 + lo;
     };
+    // Port handles: BigInt (main's have the high bit set, beyond a Number's 2^53).
+    var handle = function () {
+      if (off + 8 > b.length) throw new Error('malformed frame: truncated port handle');
+      var h = dv.getBigUint64(off, true);
+      off += 8;
+      return h;
+    };
+    var handles = function () {
+      if (off + 4 > b.length) throw new Error('malformed frame: truncated port count');
+      var n = dv.getUint32(off, true);
+      off += 4;
+      if (n > MAX_PORTS_PER_MESSAGE) {
+        throw new Error('malformed frame: a message transfers ' + n + ' ports; the most is ' + MAX_PORTS_PER_MESSAGE);
+      }
+      var out = new Array(n);
+      for (var i = 0; i < n; i++) out[i] = handle();
+      return out;
+    };
+    var section = function () {
+      f.section = b.subarray(off);
+      f.args = readArgs(f.section);
+    };
     var message = function () {
       if (off + 4 > b.length) throw new Error('malformed frame: truncated channel length');
       var n = dv.getUint32(off, true);
@@ -339,8 +419,7 @@
       if (off + n > b.length) throw new Error('malformed frame: truncated channel');
       f.channel = utf8Decoder.decode(b.subarray(off, off + n));
       off += n;
-      f.section = b.subarray(off);
-      f.args = readArgs(f.section);
+      section();
     };
     switch (f.type) {
       case FRAME.HELLO:
@@ -364,6 +443,21 @@
       case FRAME.HOST_MESSAGE:
         f.guest = u64();
         message();
+        break;
+      case FRAME.POST_MESSAGE:
+      case FRAME.PORTS_MESSAGE:
+        f.ports = handles();
+        message();
+        break;
+      case FRAME.PORT_SEND:
+      case FRAME.PORT_MESSAGE:
+        f.port = handle();
+        section();
+        break;
+      case FRAME.PORT_CLOSE:
+      case FRAME.PORT_CLOSED:
+        f.port = handle();
+        if (off !== b.length) throw new Error('malformed frame: trailing bytes after the port handle');
         break;
       case FRAME.WELCOME:
         f.id = u64();

@@ -23,7 +23,9 @@
     inBeforeUnload: false,
     loaded: false, // the document has loaded and main's held messages were delivered
     held: [], // main's messages that arrived before that, in order
-    toldLoaded: false // main was told the page has loaded
+    toldLoaded: false, // main was told the page has loaded
+    ports: new Map(), // MessagePort handle (BigInt) -> the shim's end of it (keepPort)
+    lastPort: BigInt(0) // the last even handle given to a port the page transferred
   };
 
   function markGone(reason) {
@@ -39,6 +41,7 @@
       state.queue = [];
     }
     state.history = [];
+    closeAllPorts();
   }
 
   function channelName(channel) {
@@ -165,7 +168,11 @@
       return;
     }
     checkSize(API_NAMES[type], channel, frameSize(fixed, channel, parts));
-    var msg = buildMessage(type, fixed, channel, parts, 8);
+    postSequenced(buildMessage(type, fixed, channel, parts, 8));
+  }
+
+  /** Numbers and sends (or queues) one async frame body built after 8 reserved bytes. */
+  function postSequenced(msg) {
     var seq = ++state.seq;
     putU64(new DataView(msg.buffer), 0, seq);
     var entry = { seq: seq, msg: msg };
@@ -369,12 +376,21 @@
       console.error('ipcRenderer: malformed message from main:', e);
       return;
     }
-    if (!state.loaded && (f.type === FRAME.MESSAGE || f.type === FRAME.HOST_MESSAGE)) {
+    if (!state.loaded && HELD_FRAMES[f.type]) {
       state.held.push(f);
       return;
     }
     deliver(f);
   }
+
+  // Held until the document has loaded, in order: messages, and every MessagePort frame (so a
+  // PortsMessage is always handled before the PortMessage frames for its ports).
+  var HELD_FRAMES = {};
+  HELD_FRAMES[FRAME.MESSAGE] = true;
+  HELD_FRAMES[FRAME.HOST_MESSAGE] = true;
+  HELD_FRAMES[FRAME.PORTS_MESSAGE] = true;
+  HELD_FRAMES[FRAME.PORT_MESSAGE] = true;
+  HELD_FRAMES[FRAME.PORT_CLOSED] = true;
 
   function deliver(f) {
     switch (f.type) {
@@ -384,6 +400,15 @@
         break;
       case FRAME.HOST_MESSAGE:
         webviewHostMessage(f.guest, f.channel, f.args);
+        break;
+      case FRAME.PORTS_MESSAGE:
+        portsFromMain(f);
+        break;
+      case FRAME.PORT_MESSAGE:
+        portMessageFromMain(f);
+        break;
+      case FRAME.PORT_CLOSED:
+        portClosedByMain(f);
         break;
       case FRAME.INVOKE_REPLY:
         settleInvoke(f);
@@ -398,3 +423,222 @@
     }
   }
 
+
+  // ---------------------------------------------------------------------------------------------
+  // MessagePorts (Electron 10+; docs/adr/0019-message-ports.md)
+  // ---------------------------------------------------------------------------------------------
+  //
+  // Main names each port this page holds by a u64 handle on the link (a BigInt here: main's own
+  // handles have the high bit set, beyond a Number's 2^53). For each handle the shim keeps one
+  // native port, entangled with the port the page uses: what the page posts arrives on the kept
+  // port and goes to main as PortSend; main's PortMessage is posted into the kept port and so
+  // reaches the page's. A port the page transfers with postMessage gets a new even handle h
+  // (it moves to main) and the kept partner is h + 1; a port from main (PortsMessage) is the
+  // page's end of a new MessageChannel whose other end the shim keeps under main's handle.
+
+  /** Whether this browser fires MessagePort 'close' when the other end goes (Chromium: a flag). */
+  var NATIVE_PORT_CLOSE = typeof root.MessagePort === 'function' && 'onclose' in root.MessagePort.prototype;
+  /** Where it does not: the marker that carries a close behind the last message (ports from main). */
+  var PORT_CLOSED_MARK = '\u0000electrode-port-closed:' + Math.random().toString(36).slice(2);
+  /** The ports main gave this page (their page ends), which cannot be transferred again yet. */
+  var fromMain = typeof WeakSet === 'function' ? new WeakSet() : null;
+
+  function isMessagePort(v) {
+    return v !== null && typeof v === 'object' && Object.prototype.toString.call(v) === '[object MessagePort]';
+  }
+
+  /**
+   * Keeps `native` as this page's port `handle`. `given`: for a port from main, the page's end
+   * (kept only where the browser fires no 'close', so the shim can fire it).
+   */
+  function keepPort(handle, native, given) {
+    var entry = { handle: handle, port: native, given: NATIVE_PORT_CLOSE ? null : given };
+    state.ports.set(handle, entry);
+    native.addEventListener('message', function (ev) {
+      if (state.ports.get(handle) !== entry) return;
+      if (entry.given && isClosedMark(ev.data)) {
+        // The page closed its end after the messages before this marker: main's end closes.
+        dropPort(entry);
+        native.close();
+        postPortFrame(FRAME.PORT_CLOSE, handle, null);
+        return;
+      }
+      portToMain(entry, ev);
+    });
+    // The page's end closed (or was collected): main's end closes too.
+    native.addEventListener('close', function () {
+      if (dropPort(entry)) postPortFrame(FRAME.PORT_CLOSE, handle, null);
+    });
+    native.start();
+    if (entry.given) {
+      var page = entry.given;
+      // No 'close' event here, so the shim carries closing as a marker message behind the
+      // last real one, each way (neither side's listeners see it): the page's close() posts
+      // it to the shim's end first (an own property over the prototype's method), and main's
+      // close makes the shim post it to the page's end, which then fires 'close'.
+      var nativeClose = page.close;
+      var nativePost = page.postMessage;
+      Object.defineProperty(page, 'close', {
+        configurable: true,
+        writable: true,
+        value: function close() {
+          if (this === page && state.ports.get(handle) === entry) {
+            try { nativePost.call(page, closedMark()); } catch (e) { /* already closed */ }
+          }
+          return nativeClose.call(this);
+        }
+      });
+      page.addEventListener('message', function (ev) {
+        if (!isClosedMark(ev.data)) return;
+        ev.stopImmediatePropagation();
+        nativeClose.call(page);
+        fireClose(page);
+      });
+    }
+  }
+
+  /** Forgets `entry`; false when it was already gone (closed by either side). */
+  function dropPort(entry) {
+    if (state.ports.get(entry.handle) !== entry) return false;
+    state.ports.delete(entry.handle);
+    return true;
+  }
+
+  /** Closes the shim's end of a port that main (or the link) closed. */
+  function closeKept(entry) {
+    if (entry.given) {
+      try { entry.port.postMessage(closedMark()); } catch (e) { /* already closed */ }
+    }
+    entry.port.close();
+  }
+
+  function isClosedMark(d) {
+    return d !== null && typeof d === 'object' && d[PORT_CLOSED_MARK] === true;
+  }
+
+  function closedMark() {
+    var m = {};
+    m[PORT_CLOSED_MARK] = true;
+    return m;
+  }
+
+  var PORT_CLOSE_EVENT = 'close';
+
+  /** Electron's 'close' event on a renderer's MessagePort, for browsers that have none. */
+  function fireClose(port) {
+    var ev;
+    try {
+      ev = new Event(PORT_CLOSE_EVENT);
+    } catch (e) {
+      return;
+    }
+    port.dispatchEvent(ev);
+    if (typeof port.onclose === 'function') {
+      try {
+        port.onclose.call(port, ev);
+      } catch (e) {
+        console.error('ipcRenderer: a MessagePort onclose handler threw:', e);
+      }
+    }
+  }
+
+  function closeAllPorts() {
+    var all = [];
+    state.ports.forEach(function (entry) { all.push(entry); });
+    state.ports.clear();
+    for (var i = 0; i < all.length; i++) closeKept(all[i]);
+  }
+
+  /** Sends a PortSend (with `parts`) or a PortClose (without) in order with every other send. */
+  function postPortFrame(type, handle, parts) {
+    if (state.gone) return;
+    postSequenced(buildPortFrame(type, handle, parts, 8));
+  }
+
+  /** The page posted a message on its end of port `entry`: to main, under main's value rules. */
+  function portToMain(entry, ev) {
+    if (ev.ports && ev.ports.length) {
+      console.error('ipcRenderer: a message on a MessagePort carried ' + ev.ports.length +
+        ' port(s); ports cannot travel inside a port message yet (Electrode), so they were closed');
+      for (var i = 0; i < ev.ports.length; i++) ev.ports[i].close();
+    }
+    if (state.gone) return;
+    var parts;
+    try {
+      parts = argParts([ev.data]);
+      checkSize('MessagePort.postMessage', '<MessagePort>', 9 + parts.size);
+    } catch (e) {
+      // The browser cloned it already (postMessage returned): all the shim can do is say so.
+      console.error('ipcRenderer: a message on a MessagePort was not sent to main: ' + (e && e.message ? e.message : e));
+      return;
+    }
+    postPortFrame(FRAME.PORT_SEND, entry.handle, parts);
+  }
+
+  /** `ipcRenderer.postMessage(channel, message, ports)` with a non-empty transfer list. */
+  function postPorts(channel, message, ports) {
+    var api = 'ipcRenderer.postMessage(' + JSON.stringify(channel) + ')';
+    if (ports.length > MAX_PORTS_PER_MESSAGE) {
+      throw new Error(api + ': ' + ports.length + ' ports in one message; the most is ' + MAX_PORTS_PER_MESSAGE);
+    }
+    for (var i = 0; i < ports.length; i++) {
+      if (!isMessagePort(ports[i])) throw new TypeError(api + ': transfer[' + i + '] is not a MessagePort');
+      if (fromMain && fromMain.has(ports[i])) {
+        throw new Error(api + ': transfer[' + i + '] is a port received from main, which cannot be transferred again yet (Electrode)');
+      }
+    }
+    if (state.gone) {
+      console.warn('ipcRenderer: message on channel ' + JSON.stringify(channel) + ' dropped: main process is gone: ' + state.gone);
+      for (i = 0; i < ports.length; i++) ports[i].close();
+      return;
+    }
+    var parts = argParts([message]); // throws as send does; nothing is sent or moved
+    checkSize('ipcRenderer.postMessage', channel, portsFrameSize(ports.length, channel, parts));
+    // The ports move here, as in any transfer: the page's objects become unusable, and a port
+    // listed twice or already transferred throws DataCloneError before anything is sent.
+    var kept = typeof structuredClone === 'function' ? structuredClone(ports, { transfer: ports }) : distinct(api, ports);
+    var handles = new Array(kept.length);
+    for (i = 0; i < kept.length; i++) {
+      state.lastPort += BigInt(2);
+      handles[i] = state.lastPort;
+    }
+    postSequenced(buildPortsMessage(FRAME.POST_MESSAGE, handles, channel, parts, 8));
+    for (i = 0; i < kept.length; i++) keepPort(handles[i] + BigInt(1), kept[i], null);
+  }
+
+  /** Without structuredClone: the ports themselves, each once. */
+  function distinct(api, ports) {
+    for (var i = 0; i < ports.length; i++) {
+      if (ports.indexOf(ports[i]) !== i) throw new Error(api + ': transfer[' + i + '] is a duplicate of an earlier port');
+    }
+    return ports.slice();
+  }
+
+  /** Main's webContents.postMessage with ports: the listeners get them in `event.ports`. */
+  function portsFromMain(f) {
+    var given = new Array(f.ports.length);
+    for (var i = 0; i < f.ports.length; i++) {
+      var ch = new MessageChannel();
+      keepPort(f.ports[i], ch.port2, ch.port1);
+      if (fromMain) fromMain.add(ch.port1);
+      given[i] = ch.port1;
+    }
+    // Electron 10+'s IpcRendererEvent has `ports`.
+    ipcRenderer.emit.apply(ipcRenderer, [f.channel, { sender: ipcRenderer, ports: given }].concat(f.args));
+  }
+
+  function portMessageFromMain(f) {
+    var entry = state.ports.get(f.port);
+    // Closed here meanwhile: dropped, as in Electron.
+    if (!entry) return;
+    try {
+      entry.port.postMessage(f.args[0]);
+    } catch (e) {
+      console.error('ipcRenderer: a message from main on a MessagePort could not be delivered:', e);
+    }
+  }
+
+  function portClosedByMain(f) {
+    var entry = state.ports.get(f.port);
+    if (entry && dropPort(entry)) closeKept(entry);
+  }

@@ -9,6 +9,17 @@
     if (state.gone) return postAsync(FRAME.SEND, [], channel, null);
     postAsync(FRAME.SEND, [], channel, argParts(Array.prototype.slice.call(arguments, 1)));
   };
+  // Electron 10+: one message, and the MessagePorts in `transfer` move to main (its listener's
+  // event.ports()). Without ports (undefined, null or []) it is a send of one message.
+  ipcRenderer.postMessage = function (channel, message, transfer) {
+    channel = channelName(channel);
+    if (transfer !== undefined && transfer !== null && !Array.isArray(transfer)) {
+      throw new TypeError('ipcRenderer.postMessage(' + JSON.stringify(channel) + '): the transfer list must be an array of MessagePorts');
+    }
+    if (transfer && transfer.length > 0) return postPorts(channel, message, transfer);
+    if (state.gone) return postAsync(FRAME.SEND, [], channel, null);
+    postAsync(FRAME.SEND, [], channel, argParts([message]));
+  };
   ipcRenderer.sendSync = sendSync;
   ipcRenderer.invoke = invoke;
   ipcRenderer.sendToHost = function (channel) {

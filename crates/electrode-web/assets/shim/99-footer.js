@@ -38,6 +38,15 @@
    *    not kept; an object that is neither a known built-in nor an ordinary object is refused
    *    when its first prototype constructor is a native function other than Object (V8 goes by
    *    internal types JavaScript cannot see; a Proxy is sent as what it shows).
+   *  - MessagePorts (Electron 10+; docs/adr/0019): the page uses the browser's own ports; the
+   *    shim relays each one over the WebSocket (50-session.js). The event of a message with
+   *    ports is { sender, ports }; others keep { sender }. Where the browser has no MessagePort
+   *    'close' event (Chromium without MessagePortCloseEvent), the shim fires 'close' on ports
+   *    from main and reports their close(), but a port the page transferred to main hears
+   *    nothing when main closes it, and main hears of its close() only when the page goes.
+   *    A port from main cannot be transferred again, and ports posted inside a port message
+   *    are closed (both work in Electron). What the browser clones on a port but main's value
+   *    rules refuse is dropped with console.error (postMessage has already returned).
    *  - <webview>: the guest is a same-origin iframe inside the element (not an out-of-process
    *    guest in a shadow root); send() before the guest is known is queued (1.7.8 dropped it);
    *    dom-ready/did-finish-load fire on the iframe's load event; other <webview> methods are
