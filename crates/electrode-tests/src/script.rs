@@ -279,6 +279,7 @@ fn run(ipc: &IpcRenderer, cmd: &Json, ids: &Ids, exit: &Exit) {
                 "version": ipc.protocol().version,
                 "features": ipc.protocol().features.bits(),
                 "max_message_size": ipc.max_message_size(),
+                "pid": std::process::id(),
             }),
         ),
         "clone_round_trip" => clone_round_trip(ipc),

@@ -28,6 +28,41 @@ fn web_contents_ids_are_unique_and_listed() {
 }
 
 #[test]
+fn events_carry_the_sender_s_process_id() {
+    let ipc = IpcMain::new();
+    let (tx, rx) = channel::<Option<u32>>();
+    let tx = std::sync::Mutex::new(tx);
+    ipc.on("pid?", move |event, _| {
+        tx.lock().unwrap().send(event.process_id())?;
+        event.set_return_value(())?;
+        Ok(())
+    });
+    let (itx, irx) = channel::<Option<u32>>();
+    let itx = std::sync::Mutex::new(itx);
+    ipc.handle("pid", move |event, _| {
+        itx.lock().unwrap().send(event.process_id())?;
+        Ok(())
+    })
+    .unwrap();
+    let h = harness(ipc);
+    let r = h.spawn();
+    h.cmd(&r, json!({"op": "whoami"}));
+    let pid = h.expect(&r, "whoami")["pid"].as_u64().map(|p| p as u32);
+    assert!(pid.is_some());
+    h.cmd(&r, json!({"op": "send_sync", "channel": "pid?"}));
+    h.expect(&r, "sync");
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), pid);
+    h.cmd(&r, json!({"op": "invoke", "channel": "pid"}));
+    h.expect(&r, "invoked");
+    assert_eq!(irx.recv_timeout(PATIENCE).unwrap(), pid);
+    // A renderer in main's own process was not spawned: no process id to give.
+    let m = h.spawn_memory();
+    h.cmd(&m, json!({"op": "send_sync", "channel": "pid?"}));
+    h.expect(&m, "sync");
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), None);
+}
+
+#[test]
 fn send_to_destroyed_renderer_is_an_error_not_a_panic() {
     let h = harness(IpcMain::new());
     let r = h.spawn();

@@ -69,6 +69,14 @@ impl IpcEvent {
         &self.channel
     }
 
+    /// `event.processId` (Electron 9+): the operating-system process id of the sender, for
+    /// renderer processes main spawned; `None` for pages (a browser does not say) and for
+    /// renderers started elsewhere. Electron's `event.frameId` has no counterpart: a
+    /// renderer here is one frame.
+    pub fn process_id(&self) -> Option<u32> {
+        self.sender.process_id()
+    }
+
     /// `event.reply(channel, ...args)` (Electron 5+): an async message back to the renderer
     /// that sent this one, the same as `event.sender().send(..)` (a renderer here has one
     /// frame).

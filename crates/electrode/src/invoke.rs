@@ -91,6 +91,12 @@ impl InvokeEvent {
         &self.0.channel
     }
 
+    /// `event.processId`: the sender's operating-system process id, as
+    /// [`IpcEvent::process_id`](crate::IpcEvent::process_id).
+    pub fn process_id(&self) -> Option<u32> {
+        self.0.sender.process_id()
+    }
+
     /// Whether the caller stopped waiting (it cancelled, or its link closed): the answer will be
     /// dropped, so long work may stop. An `async` handler is also dropped at its next `.await`.
     pub fn is_cancelled(&self) -> bool {
