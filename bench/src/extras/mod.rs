@@ -8,11 +8,11 @@
 
 mod common;
 mod evented;
+mod w10;
 mod w5;
 mod w6;
 mod w7;
 mod w9;
-mod w10;
 
 use crate::cell::Res;
 use common::exe;

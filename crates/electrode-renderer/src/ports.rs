@@ -291,7 +291,7 @@ impl MessagePort {
     /// close are still returned first.
     ///
     /// ```no_run
-    /// # fn demo(port: electrode_renderer::MessagePort) -> Result<(), electrode_renderer::Error> {
+    /// # fn demo(port: electrode_renderer::MessagePort) -> Result<(), electrode_renderer::BoxError> {
     /// port.post_message(&"ping")?;
     /// let answer: String = port.recv()?.data()?;
     /// # Ok(()) }

@@ -25,8 +25,17 @@
     held: [], // main's messages that arrived before that, in order
     toldLoaded: false, // main was told the page has loaded
     ports: new Map(), // MessagePort handle (BigInt) -> the shim's end of it (keepPort)
-    lastPort: BigInt(0) // the last even handle given to a port the page transferred
+    // The last even handle given to a port the page transferred. It starts at a random even
+    // number below 2^61: a reloaded guest or window keeps its WebContents, and a transfer the
+    // old page sent just before it left must not hold a handle the new page picks.
+    lastPort: randomEvenHandle()
   };
+
+  function randomEvenHandle() {
+    var words = new Uint32Array(2);
+    crypto.getRandomValues(words);
+    return ((BigInt(words[0] & 0x1fffffff) << 32n) | BigInt(words[1])) & ~1n;
+  }
 
   function markGone(reason) {
     if (state.gone) return;
