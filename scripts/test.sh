@@ -22,6 +22,11 @@ cargo test --workspace
 # Resolving the packaged manifests needs the registry index; --allow-dirty lets a working
 # tree with local changes be checked too.
 echo "== cargo package (every library crate)"
+# Cargo verifies the packages against a local registry under target/package and extracts
+# them into $CARGO_HOME/registry/src/-<hash of that path>/; a same-version copy left there by
+# an earlier run of the same checkout path is reused as it is, stale (a version number does
+# not change between commits). Remove only those extracted copies of our own crates.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/electrode-*
 cargo package -p electrode-wire -p electrode-io -p electrode -p electrode-renderer -p electrode-web -p electrode-window --allow-dirty
 
 echo "== page API types (tsc on electron.d.ts, the shim as a module, npm pack of the shim)"

@@ -1,7 +1,8 @@
 //! W7 browser: a page in headless Chromium (`/usr/bin/chromium`), served by the Electrode
 //! `WebBridge`, uses `require('electron').ipcRenderer`: `sendSync` (synchronous XHR) and an
 //! async round trip (`send` → main's `event.sender().send_args` of the same arguments → page
-//! listener), string 100 B, timed in the page with `performance.now()` (which Chromium
+//! listener) and `invoke` (main's `handle`; sequential, and batches of 100 in flight),
+//! string 100 B, timed in the page with `performance.now()` (which Chromium
 //! coarsens to 100 µs on a page that is not cross-origin isolated, so the mean per operation
 //! over the whole loop is reported too). Floors, from the same page: a synchronous XHR GET of
 //! a static file served by the same bridge, and a WebSocket round trip to the P5 tungstenite
@@ -49,6 +50,25 @@ async function run() {
     out.async.push(performance.now() - t0);
   }
   out.async_total_ms = performance.now() - t;
+  // invoke (Electron 7+): sequential round trips, then batches of 100 in flight at once.
+  out.invoke = [];
+  for (let i = 0; i < W; i++) await ipcRenderer.invoke('bench-invoke', s);
+  t = performance.now();
+  for (let i = 0; i < N; i++) {
+    const t0 = performance.now();
+    if (await ipcRenderer.invoke('bench-invoke', s) !== true) throw new Error('invoke');
+    out.invoke.push(performance.now() - t0);
+  }
+  out.invoke_total_ms = performance.now() - t;
+  const batches = Math.max(3, Math.floor(N / 100));
+  t = performance.now();
+  for (let b = 0; b < batches; b++) {
+    const calls = [];
+    for (let i = 0; i < 100; i++) calls.push(ipcRenderer.invoke('bench-invoke', s));
+    await Promise.all(calls);
+  }
+  out.in_flight_per_s = batches * 100 / ((performance.now() - t) / 1000);
+  out.sequential_invoke_per_s = N / (out.invoke_total_ms / 1000);
   // Floors measured from this page: a synchronous XHR GET of a static file of the same
   // server (query string carries the 100 B), and a WebSocket round trip to the P5 server.
   out.xhr = []; out.ws = [];
@@ -89,6 +109,14 @@ struct PageResult {
     sync_total_ms: f64,
     #[serde(default)]
     async_total_ms: f64,
+    #[serde(default)]
+    invoke: Vec<f64>,
+    #[serde(default)]
+    invoke_total_ms: f64,
+    #[serde(default)]
+    in_flight_per_s: f64,
+    #[serde(default)]
+    sequential_invoke_per_s: f64,
     error: Option<String>,
 }
 
@@ -120,6 +148,12 @@ pub fn main(mode: &str) -> Res<Vec<ExtraRecord>> {
         event.set_return_value(true)?;
         Ok(())
     });
+    ipc.handle("bench-invoke", |_, args| {
+        let raw: &serde_json::value::RawValue =
+            serde_json::from_slice(args.json(0).ok_or("missing argument")?)?;
+        std::hint::black_box(raw);
+        Ok(true)
+    })?;
     ipc.on("bench-async", |event, args| {
         event.sender().send_args("echo", args.clone())?;
         Ok(())
@@ -160,6 +194,7 @@ pub fn main(mode: &str) -> Res<Vec<ExtraRecord>> {
         x
     };
     let (sync, asy, xhr, wsp) = (us(&r.sync), us(&r.asy), us(&r.xhr), us(&r.ws));
+    let invoke = us(&r.invoke);
     let (ws50, ws99) = floor_round_trip(&crate::peers::ws::WebSocket, n)?;
     let (http50, http99) = floor_round_trip(&crate::peers::http::HttpFloor, n)?;
     let mut m = BTreeMap::new();
@@ -170,6 +205,18 @@ pub fn main(mode: &str) -> Res<Vec<ExtraRecord>> {
     m.insert("async_p50_us".into(), pct(&asy, 0.5));
     m.insert("async_p99_us".into(), pct(&asy, 0.99));
     m.insert("async_mean_us".into(), r.async_total_ms * 1000.0 / n as f64);
+    m.insert("invoke_p50_us".into(), pct(&invoke, 0.5));
+    m.insert("invoke_p99_us".into(), pct(&invoke, 0.99));
+    m.insert("invoke_mean_us".into(), r.invoke_total_ms * 1000.0 / n as f64);
+    // Same page, same run: the targets (invoke <= 1.2x sendSync; 100 in flight >= 2x).
+    m.insert("x_sync_invoke_mean".into(), r.invoke_total_ms / r.sync_total_ms);
+    m.insert("x_page_ws_floor_invoke_p50".into(), pct(&invoke, 0.5) / pct(&wsp, 0.5));
+    m.insert("in_flight_invokes_per_s".into(), r.in_flight_per_s);
+    m.insert("sequential_invokes_per_s".into(), r.sequential_invoke_per_s);
+    m.insert(
+        "x_sequential_invoke_throughput".into(),
+        r.in_flight_per_s / r.sequential_invoke_per_s,
+    );
     m.insert("page_xhr_floor_p50_us".into(), pct(&xhr, 0.5));
     m.insert("page_xhr_floor_p99_us".into(), pct(&xhr, 0.99));
     m.insert("page_ws_floor_p50_us".into(), pct(&wsp, 0.5));

@@ -39,6 +39,15 @@ fn len(log: &Log) -> usize {
     log.lock().unwrap().len()
 }
 
+/// A main whose listener on `port` echoes on every port it is given (see [`echo_ports`]).
+fn echoing_main() -> (IpcMain, Log, Arc<Mutex<Vec<MessagePortMain>>>) {
+    let ipc = IpcMain::new();
+    let log: Log = Arc::default();
+    let held: Arc<Mutex<Vec<MessagePortMain>>> = Arc::default();
+    echo_ports(&ipc, "port", &log, &held);
+    (ipc, log, held)
+}
+
 /// A listener on `channel` that records `{message, ports}` in `log`, starts every port it
 /// gets, records each port's messages (`{port: i, data}`) and echoes them back as
 /// `{echo: data}`; the ports go to `held`, `closed` counts their `close` events.
@@ -73,10 +82,7 @@ fn echo_ports(ipc: &IpcMain, channel: &str, log: &Log, held: &Arc<Mutex<Vec<Mess
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_transfers_a_port_main_echoes_in_order_and_closes_it() {
-    let ipc = IpcMain::new();
-    let log: Log = Arc::default();
-    let held: Arc<Mutex<Vec<MessagePortMain>>> = Arc::default();
-    echo_ports(&ipc, "port", &log, &held);
+    let (ipc, log, held) = echoing_main();
     let app = App::start(ipc);
     let b = Browser::start().await;
     b.open(&app.url("index.html")).await;
@@ -148,10 +154,7 @@ async fn a_page_transfers_a_port_main_echoes_in_order_and_closes_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn close_crosses_both_ways_where_the_browser_has_close_events() {
-    let ipc = IpcMain::new();
-    let log: Log = Arc::default();
-    let held: Arc<Mutex<Vec<MessagePortMain>>> = Arc::default();
-    echo_ports(&ipc, "port", &log, &held);
+    let (ipc, log, held) = echoing_main();
     let app = App::start(ipc);
     let b = Browser::start_with_args(&["--enable-blink-features=MessagePortCloseEvent"]).await;
     b.open(&app.url("index.html")).await;
@@ -388,10 +391,7 @@ async fn main_hands_ports_to_two_pages_and_messages_cross_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_cannot_be_sent_or_moved_throws_and_sends_nothing() {
-    let ipc = IpcMain::new();
-    let log: Log = Arc::default();
-    let held: Arc<Mutex<Vec<MessagePortMain>>> = Arc::default();
-    echo_ports(&ipc, "port", &log, &held);
+    let (ipc, log, _held) = echoing_main();
     ipc.on("done?", move |event, _| {
         event.set_return_value(true)?;
         Ok(())
@@ -582,11 +582,8 @@ async fn post_message_without_ports_is_one_message() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_guest_that_reloads_loses_its_ports_and_numbers_new_ones_from_the_start() {
-    let ipc = IpcMain::new();
-    let log: Log = Arc::default();
-    let held: Arc<Mutex<Vec<MessagePortMain>>> = Arc::default();
-    echo_ports(&ipc, "port", &log, &held);
+async fn a_guest_that_reloads_loses_its_ports_and_transfers_new_ones() {
+    let (ipc, log, held) = echoing_main();
     let app = App::start(ipc);
     let b = Browser::start().await;
     b.open(&app.url("host.html")).await;
