@@ -207,10 +207,19 @@ pub fn main(mode: &str) -> Res<Vec<ExtraRecord>> {
     m.insert("async_mean_us".into(), r.async_total_ms * 1000.0 / n as f64);
     m.insert("invoke_p50_us".into(), pct(&invoke, 0.5));
     m.insert("invoke_p99_us".into(), pct(&invoke, 0.99));
-    m.insert("invoke_mean_us".into(), r.invoke_total_ms * 1000.0 / n as f64);
+    m.insert(
+        "invoke_mean_us".into(),
+        r.invoke_total_ms * 1000.0 / n as f64,
+    );
     // Same page, same run: the targets (invoke <= 1.2x sendSync; 100 in flight >= 2x).
-    m.insert("x_sync_invoke_mean".into(), r.invoke_total_ms / r.sync_total_ms);
-    m.insert("x_page_ws_floor_invoke_p50".into(), pct(&invoke, 0.5) / pct(&wsp, 0.5));
+    m.insert(
+        "x_sync_invoke_mean".into(),
+        r.invoke_total_ms / r.sync_total_ms,
+    );
+    m.insert(
+        "x_page_ws_floor_invoke_p50".into(),
+        pct(&invoke, 0.5) / pct(&wsp, 0.5),
+    );
     m.insert("in_flight_invokes_per_s".into(), r.in_flight_per_s);
     m.insert("sequential_invokes_per_s".into(), r.sequential_invoke_per_s);
     m.insert(
