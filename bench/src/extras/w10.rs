@@ -21,14 +21,23 @@ use std::sync::mpsc::channel;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// The main process of W10 (`__extra main <mode> W10`).
+/// The main process of W10 (`__extra main <mode> W10`): unpinned, then both renderers on
+/// one vCPU (unpinned, which vCPU each thread lands on moves both numbers by up to 5x here).
 pub fn main(mode: &str) -> Res<Vec<ExtraRecord>> {
+    Ok(vec![run(mode, None)?, run(mode, Some(1))?])
+}
+
+fn run(mode: &str, cpu: Option<usize>) -> Res<ExtraRecord> {
     let (n, ..) = sizes(mode);
     let ipc = IpcMain::new();
     let rx = results_on::<BTreeMap<String, f64>>(&ipc, "__w10done");
     let ready = results_on::<String>(&ipc, "__w10ready");
     let main = Main::builder().ipc(ipc).start()?;
-    let dir = std::env::temp_dir().join(format!("electrode-w10-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "electrode-w10-{}-{}",
+        std::process::id(),
+        cpu.map_or(-1, |c| c as i64)
+    ));
     std::fs::create_dir_all(&dir)?;
     let raw = dir.join("raw.sock");
     let spawn = |role: &str| -> Res<electrode::WebContents> {
@@ -37,6 +46,7 @@ pub fn main(mode: &str) -> Res<Vec<ExtraRecord>> {
             .arg(role)
             .arg(n.to_string())
             .arg(&raw);
+        crate::affinity::prepare_child(&mut cmd, cpu);
         Ok(main.spawn_renderer(cmd)?)
     };
     let (a, b) = (spawn("a")?, spawn("b")?);
@@ -60,15 +70,19 @@ pub fn main(mode: &str) -> Res<Vec<ExtraRecord>> {
             "the port did NOT go direct: routed through main"
         }
     );
-    Ok(vec![ExtraRecord {
+    let placement = match cpu {
+        Some(c) => format!("both renderers pinned to vCPU {c}"),
+        None => "unpinned".to_string(),
+    };
+    Ok(ExtraRecord {
         peer: "electrode".into(),
         workload: "W10".into(),
-        variant: "MessagePort string 100 B round trip between two Rust renderers, vs a raw socket between the same two".into(),
+        variant: format!("MessagePort string 100 B round trip between two Rust renderers, vs a raw socket between the same two ({placement})"),
         metrics,
         status: "ok".into(),
         note: Some(note),
         mode: mode.into(),
-    }])
+    })
 }
 
 /// The renderers (`__extra w10-renderer <a|b> <n> <raw socket path>`).
