@@ -64,7 +64,7 @@ impl IpcRenderer {
             self.0
                 .link
                 .start_invoke(make)
-                .ok_or_else(|| self.unsupported(channel))
+                .ok_or_else(|| self.unsupported("invoke", channel))
         });
         InvokeCall {
             ipc: self.clone(),
@@ -86,7 +86,7 @@ impl IpcRenderer {
             self.0
                 .link
                 .start_invoke(make)
-                .ok_or_else(|| self.unsupported(channel))
+                .ok_or_else(|| self.unsupported("invoke", channel))
         });
         match started {
             Err(e) => callback(Err(e)),
@@ -111,7 +111,7 @@ impl IpcRenderer {
             .0
             .link
             .call_invoke(make, timeout)
-            .map_err(|e| e.unwrap_or_else(|| self.unsupported(channel)))?;
+            .map_err(|e| e.unwrap_or_else(|| self.unsupported("invoke", channel)))?;
         match answer {
             Some(outcome) => read_answer(self.0.link.rules(), channel, outcome),
             None => Err(Error::Timeout {
@@ -121,11 +121,11 @@ impl IpcRenderer {
         }
     }
 
-    /// The error for an `invoke` main does not speak.
-    fn unsupported(&self, channel: &str) -> Error {
+    /// The error for `call` on `channel` when it needs a feature main did not agree.
+    pub(crate) fn unsupported(&self, call: &'static str, channel: &str) -> Error {
         let agreed = self.protocol();
         Error::Unsupported {
-            call: "invoke",
+            call,
             channel: channel.to_string(),
             version: agreed.version,
             features: agreed.features.bits(),
@@ -140,7 +140,7 @@ impl IpcRenderer {
         args: &T,
     ) -> Result<impl FnOnce(u64) -> Encoded, Error> {
         if !self.protocol().features.contains(Features::INVOKE) {
-            return Err(self.unsupported(channel));
+            return Err(self.unsupported("invoke", channel));
         }
         let args = self.encode(channel, args)?;
         // type byte + request number + channel length + channel + arguments

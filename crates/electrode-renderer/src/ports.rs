@@ -464,13 +464,7 @@ impl IpcRenderer {
         transfer: &[MessagePort],
     ) -> Result<(), Error> {
         if !self.protocol().features.contains(Features::PORTS) {
-            let agreed = self.protocol();
-            return Err(Error::Unsupported {
-                call: "postMessage",
-                channel: channel.to_string(),
-                version: agreed.version,
-                features: agreed.features.bits(),
-            });
+            return Err(self.unsupported("postMessage", channel));
         }
         let data = self.encode(channel, &(message,))?;
         // Check every port before moving any.
@@ -660,15 +654,7 @@ fn spawn_reader(mut direct: DirectReader, port: Arc<PortState>) {
 /// The other end closed its direct socket: this end closes too, and main forgets it.
 fn direct_ended(port: &PortState, direct: &DirectReader) {
     if !matches!(&*port.at(), Where::Closed) {
-        if let Some(ipc) = direct.ipc.upgrade().map(IpcRenderer) {
-            ipc.ports().remove(direct.handle);
-            let _ = ipc.write_frame(
-                PORT_CHANNEL,
-                Frame::PortClose {
-                    port: direct.handle,
-                },
-            );
-        }
+        tell_main_closed(&direct.ipc, direct.handle);
         port.closed_by_peer();
     }
 }

@@ -95,6 +95,11 @@ fn rules_for(port: &Port) -> ValueRules {
     }
 }
 
+/// Sends a port frame to the renderer `wc` (port frames have no channel of their own).
+fn send_port_frame(wc: &WebContents, frame: Frame) -> Result<(), Error> {
+    wc.send_encoded(PORT_CHANNEL, &frame.encode())
+}
+
 /// Hands `data` to `to`, the port that receives it.
 fn deliver(to: &Arc<Port>, data: Args) {
     let listeners = {
@@ -117,7 +122,7 @@ fn deliver(to: &Arc<Port>, data: Args) {
                     port: *handle,
                     args: data,
                 };
-                if let Err(e) = wc.send_encoded(PORT_CHANNEL, &frame.encode()) {
+                if let Err(e) = send_port_frame(wc, frame) {
                     crate::warn_visible!(
                         renderer = wc.id(),
                         "message on a MessagePort dropped: {e}"
@@ -170,7 +175,7 @@ fn closed_by_peer(port: &Arc<Port>) {
         }
         Place::Renderer { wc, handle } => {
             wc.ports().remove(handle);
-            let _ = wc.send_encoded(PORT_CHANNEL, &Frame::PortClosed { port: handle }.encode());
+            let _ = send_port_frame(&wc, Frame::PortClosed { port: handle });
         }
         Place::Closed => {}
     }
@@ -431,7 +436,7 @@ pub(crate) fn transfer_to(
         return Err(e);
     }
     for (port, args) in queued {
-        let _ = wc.send_encoded(PORT_CHANNEL, &Frame::PortMessage { port, args }.encode());
+        let _ = send_port_frame(wc, Frame::PortMessage { port, args });
     }
     for p in ports {
         offer_direct(&p.0);
@@ -486,21 +491,19 @@ fn offer_direct(port: &Arc<Port>) {
         waiting.push((na, sa, now));
         waiting.push((nb, sb, now));
     }
-    let _ = wa.send_encoded(
-        PORT_CHANNEL,
-        &Frame::PortDirect {
+    let _ = send_port_frame(
+        &wa,
+        Frame::PortDirect {
             port: ha,
             nonce: na,
-        }
-        .encode(),
+        },
     );
-    let _ = wb.send_encoded(
-        PORT_CHANNEL,
-        &Frame::PortDirect {
+    let _ = send_port_frame(
+        &wb,
+        Frame::PortDirect {
             port: hb,
             nonce: nb,
-        }
-        .encode(),
+        },
     );
 }
 
@@ -511,10 +514,7 @@ pub(crate) fn received_port_switch(wc: &WebContents, handle: u64) {
         return;
     };
     if let Place::Renderer { wc: other, handle } = &*peer.place() {
-        let _ = other.send_encoded(
-            PORT_CHANNEL,
-            &Frame::PortSwitched { port: *handle }.encode(),
-        );
+        let _ = send_port_frame(other, Frame::PortSwitched { port: *handle });
     };
 }
 
