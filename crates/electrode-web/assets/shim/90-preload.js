@@ -5,56 +5,149 @@
   // -------------------------------------------------------------------------------------------
 
   var BRIDGE_MAX_DEPTH = 1000;
+  var BRIDGE_DEPTH_MESSAGE = 'Electron contextBridge recursion depth exceeded.  Nested objects deeper than 1000 are not supported.';
+  var BRIDGE_UNKNOWN_THROW = 'An unknown exception occurred in the isolated context, an error occurred but a valid exception was not thrown.';
+  // A wrapper the bridge made -> the function it wraps: a function sent back to the side it
+  // came from arrives as itself, not wrapped twice (Electron's kOriginalFunctionPrivateKey).
+  var bridgeOriginals = new WeakMap();
+  var toTag = Object.prototype.toString;
 
-  function bridgeError(e) {
-    // Electron copies thrown errors; custom properties are lost (electron#25596).
-    return new Error(e instanceof Error ? e.message : String(e));
+  function bridgeMessage(e, fallback) {
+    return e !== null && typeof e === 'object' && typeof e.message === 'string' ? e.message : fallback;
   }
 
-  function bridgeValue(v, depth) {
-    if (depth > BRIDGE_MAX_DEPTH) {
-      throw new Error('contextBridge: the value is nested more than ' + BRIDGE_MAX_DEPTH + ' levels deep (or refers to itself)');
-    }
+  // What V8 reports for an exception thrown while a result is copied ("Uncaught Error: boom"),
+  // which Electron passes on as the new error's message.
+  function uncaught(e) {
+    var text;
+    try { text = String(e); } catch (_) { text = 'exception'; }
+    return 'Uncaught ' + text;
+  }
+
+  /** Copies `v` across the bridge once: `cache` maps what was copied in this crossing to its
+   * copy, so one object passed twice (or referring to itself) arrives as one copy. */
+  function bridgeCross(v) {
+    return bridgeValue(v, undefined, new Map(), 0);
+  }
+
+  // Electron clones these with the structured clone algorithm instead of copying their keys.
+  var CLONED_TAGS = {
+    '[object Date]': 1, '[object RegExp]': 1, '[object Map]': 1, '[object Set]': 1,
+    '[object ArrayBuffer]': 1, '[object SharedArrayBuffer]': 1, '[object DataView]': 1,
+    '[object Boolean]': 1, '[object Number]': 1, '[object String]': 1, '[object BigInt]': 1,
+    '[object Symbol]': 1, '[object WeakMap]': 1, '[object WeakSet]': 1, '[object Arguments]': 1,
+    '[object Generator]': 1, '[object Map Iterator]': 1, '[object Set Iterator]': 1
+  };
+
+  /** DOM elements, Blobs and VideoFrames cross as themselves (Electron hands the same object
+   * to the other world; here there is one world). */
+  function bridgePassesThrough(v) {
+    return (typeof Element === 'function' && v instanceof Element) ||
+      (typeof Blob === 'function' && v instanceof Blob) ||
+      (typeof VideoFrame === 'function' && v instanceof VideoFrame);
+  }
+
+  function bridgeValue(v, parent, cache, depth) {
+    if (depth >= BRIDGE_MAX_DEPTH) throw new TypeError(BRIDGE_DEPTH_MESSAGE);
+    if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return v;
+    if (cache.has(v)) return cache.get(v);
     if (v === ipcRenderer) {
       // Electron 29+ (PR #40330): ipcRenderer itself arrives as an empty object.
       console.warn('contextBridge: ipcRenderer itself cannot be exposed (the page gets an empty object, as in Electron 29+); ' +
         'expose functions that call it instead');
-      return Object.freeze({});
+      return {};
     }
     if (typeof v === 'function') {
-      var fn = v;
-      return function () {
-        var args = [];
-        for (var i = 0; i < arguments.length; i++) args.push(bridgeValue(arguments[i], 0));
-        var result;
-        try {
-          result = fn.apply(undefined, args);
-        } catch (e) {
-          throw bridgeError(e);
-        }
-        return bridgeValue(result, 0);
-      };
+      if (bridgeOriginals.has(v)) return bridgeOriginals.get(v);
+      var wrapper = bridgeFunction(v, parent);
+      bridgeOriginals.set(wrapper, v);
+      cache.set(v, wrapper);
+      return wrapper;
     }
-    if (v === null || typeof v !== 'object') return v;
     if (typeof Promise === 'function' && v instanceof Promise) {
-      return new Promise(function (resolve, reject) {
-        v.then(function (x) { resolve(bridgeValue(x, 0)); }, function (e) { reject(bridgeError(e)); });
-      });
+      var proxied = bridgePromise(v);
+      cache.set(v, proxied);
+      return proxied;
     }
-    if (v instanceof Error) return bridgeError(v);
+    var tag = toTag.call(v);
+    if (v instanceof Error || tag === '[object Error]') {
+      // Only the message crosses (electron#25596: custom properties are lost).
+      return new Error(bridgeMessage(v, String(v)));
+    }
     if (Array.isArray(v)) {
+      // As in Electron the copy is cached after its elements: an array that contains itself
+      // hits the depth limit instead of copying.
       var list = [];
-      for (var j = 0; j < v.length; j++) list.push(bridgeValue(v[j], depth + 1));
-      return Object.freeze(list);
+      for (var i = 0; i < v.length; i++) list.push(bridgeValue(v[i], v, cache, depth + 1));
+      cache.set(v, list);
+      return list;
     }
-    var tag = Object.prototype.toString.call(v);
-    if (tag === '[object Object]') {
+    if (bridgePassesThrough(v)) return v;
+    if (!ArrayBuffer.isView(v) && !CLONED_TAGS[tag]) {
       var copy = {};
-      Object.keys(v).forEach(function (k) { copy[k] = bridgeValue(v[k], depth + 1); });
-      return Object.freeze(copy);
+      cache.set(v, copy);
+      Reflect.ownKeys(v).forEach(function (k) {
+        var d = Object.getOwnPropertyDescriptor(v, k);
+        if (!d || !d.enumerable) return;
+        // defineProperty, not assignment: an own "__proto__" key stays a plain key instead
+        // of setting the copy's prototype.
+        Object.defineProperty(copy, k, {
+          value: bridgeValue(v[k], v, cache, depth + 2),
+          enumerable: true, writable: true, configurable: true
+        });
+      });
+      return copy;
     }
-    // Dates, maps, typed arrays...: copied as the structured clone algorithm copies them.
-    return typeof structuredClone === 'function' ? structuredClone(v) : v;
+    var cloned;
+    try {
+      cloned = structuredClone(v);
+    } catch (e) {
+      throw new Error('An object could not be cloned.');
+    }
+    cache.set(v, cloned);
+    return cloned;
+  }
+
+  function bridgeFunction(fn, receiver) {
+    return function () {
+      var cache = new Map(); // one per call: the same object as two arguments is one copy
+      var args = [];
+      for (var i = 0; i < arguments.length; i++) args.push(bridgeValue(arguments[i], undefined, cache, 0));
+      var result;
+      try {
+        result = fn.apply(receiver, args);
+      } catch (e) {
+        throw new Error(bridgeMessage(e, BRIDGE_UNKNOWN_THROW));
+      }
+      try {
+        return bridgeCross(result);
+      } catch (e) {
+        throw new Error(uncaught(e));
+      }
+    };
+  }
+
+  function bridgePromise(p) {
+    return new Promise(function (resolve, reject) {
+      p.then(function (x) {
+        try { resolve(bridgeCross(x)); } catch (e) { reject(new Error(uncaught(e))); }
+      }, function (e) {
+        try { reject(bridgeCross(e)); } catch (err) { reject(new Error(uncaught(err))); }
+      });
+    });
+  }
+
+  /** Freezes what was exposed, all the way down (Electron's DeepFreeze); typed arrays and
+   * the page's own elements and blobs are left as they are. */
+  function bridgeFreeze(v, seen) {
+    if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return;
+    if (seen.has(v) || ArrayBuffer.isView(v) || bridgePassesThrough(v)) return;
+    seen.add(v);
+    Reflect.ownKeys(v).forEach(function (k) {
+      var d = Object.getOwnPropertyDescriptor(v, k);
+      if (d && 'value' in d) bridgeFreeze(d.value, seen);
+    });
+    Object.freeze(v);
   }
 
   var contextBridge = Object.freeze({
@@ -62,8 +155,10 @@
     exposeInMainWorld: function (apiKey, api) {
       if (typeof apiKey !== 'string') throw new TypeError('contextBridge.exposeInMainWorld: apiKey must be a string');
       if (apiKey in root) throw new Error('Cannot bind an API on top of an existing property on the window object');
+      var exposed = bridgeCross(api);
+      bridgeFreeze(exposed, new Set());
       Object.defineProperty(root, apiKey, {
-        value: bridgeValue(api, 0),
+        value: exposed,
         enumerable: true,
         writable: false,
         configurable: false
