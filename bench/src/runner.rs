@@ -115,6 +115,21 @@ fn start(peer: &dyn Peer, launch: &Launch) -> Slot {
     }
 }
 
+/// Starts `peer`'s driver in `launch`, runs the one cell `spec` as a W1/W2 cell is run (its
+/// own driver process, pinned as `launch` says), and stops it: how the P0-only workloads
+/// measure a peer's floor in the same run.
+pub fn run_one(peer: &dyn Peer, launch: &Launch, spec: &CellSpec) -> Result<Outcome, String> {
+    match start(peer, launch) {
+        Slot::Up(mut driver) => {
+            let r = driver.run_cell(spec, Duration::from_secs(120));
+            driver.quit();
+            r
+        }
+        Slot::Missing(e) => Err(format!("{} is missing: {e}", peer.id())),
+        Slot::Failed(e) => Err(format!("{} failed to start: {e}", peer.id())),
+    }
+}
+
 impl Driver {
     fn run_cell(&mut self, spec: &CellSpec, timeout: Duration) -> Result<Outcome, String> {
         let mut line =

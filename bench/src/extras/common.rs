@@ -100,10 +100,15 @@ pub fn park(ipc: &IpcRenderer) {
 
 /// p50 and p99 (µs) of `peer`'s W1 string 100 B round trip, unpinned, measured now.
 pub fn floor_round_trip(peer: &dyn Peer, n: usize) -> Res<(f64, f64)> {
-    let mut session = peer.open_session(&Launch {
-        placement: Placement::Unpinned,
+    floor_round_trip_at(peer, n, Placement::Unpinned)
+}
+
+/// p50 and p99 (µs) of `peer`'s W1 string 100 B round trip in `placement`, measured now.
+pub fn floor_round_trip_at(peer: &dyn Peer, n: usize, placement: Placement) -> Res<(f64, f64)> {
+    let launch = Launch {
+        placement,
         children: 1,
-    })?;
+    };
     let spec = CellSpec {
         workload: Workload::W1,
         payload: PayloadKind::String,
@@ -113,9 +118,44 @@ pub fn floor_round_trip(peer: &dyn Peer, n: usize) -> Res<(f64, f64)> {
         cap_ms: 5_000,
         records: 0,
     };
-    let mut v = session.run(&spec)?.samples_ns.ok_or("floor: no samples")?;
+    let mut v = crate::runner::run_one(peer, &launch, &spec)?
+        .samples_ns
+        .ok_or("floor: no samples")?;
     v.sort_unstable();
     Ok((pct(&v, 0.5), pct(&v, 0.99)))
+}
+
+/// Adds the raw socket's W1 string 100 B round trip, measured now in `placement`, and
+/// `measured_p50_us` as a ratio to it: `raw_rtt_p50_us`, `x_raw_rtt_p50`.
+pub fn add_raw_floor(
+    m: &mut BTreeMap<String, f64>,
+    measured_p50_us: f64,
+    n: usize,
+    placement: Placement,
+) -> Res<()> {
+    let (raw50, _) = floor_round_trip_at(&crate::peers::uds::RawUds, n, placement)?;
+    m.insert("raw_rtt_p50_us".into(), raw50);
+    m.insert("x_raw_rtt_p50".into(), measured_p50_us / raw50);
+    Ok(())
+}
+
+/// Adds Node's `child_process.fork` IPC (JSON) W1 string 100 B round trip, measured now in
+/// `placement`, and `measured_p50_us` as a ratio to it: `node_rtt_p50_us`, `x_node_rtt_p50`.
+/// Without `node`, `node_missing` is 1 instead.
+pub fn add_node_floor(
+    m: &mut BTreeMap<String, f64>,
+    measured_p50_us: f64,
+    n: usize,
+    placement: Placement,
+) -> Res<()> {
+    if crate::peers::node::node_binary().is_none() {
+        m.insert("node_missing".into(), 1.0);
+        return Ok(());
+    }
+    let (node50, _) = floor_round_trip_at(&crate::peers::node::NODE_JSON_PEER, n, placement)?;
+    m.insert("node_rtt_p50_us".into(), node50);
+    m.insert("x_node_rtt_p50".into(), measured_p50_us / node50);
+    Ok(())
 }
 
 // ------------------------------------------------------------------------------ generators
