@@ -71,7 +71,9 @@ fn run(mode: &str, cpu: Option<usize>) -> Res<ExtraRecord> {
     let direct = metrics.get("direct").copied() == Some(1.0);
     let met = metrics["x_raw_p50"] <= 1.1;
     let node = match metrics.get("x_node_rtt_p50") {
-        Some(x) => format!("; port p50 is {x:.2}x Node fork IPC's round trip in the same placement"),
+        Some(x) => {
+            format!("; port p50 is {x:.2}x Node fork IPC's round trip in the same placement")
+        }
         None => "; no node for the Node round trip".to_string(),
     };
     let note = format!(

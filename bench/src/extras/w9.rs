@@ -8,7 +8,9 @@
 //! * the invoke p50 against the raw socket's and Node fork IPC's round trip of the same
 //!   100 B string, measured right after (`x_raw_rtt_p50`, `x_node_rtt_p50`).
 
-use super::common::{add_node_floor, add_raw_floor, exe, park, pct, results_on, sizes, ExtraRecord};
+use super::common::{
+    add_node_floor, add_raw_floor, exe, park, pct, results_on, sizes, ExtraRecord,
+};
 use crate::cell::{Placement, Res};
 use crate::payload::string_payload;
 use electrode::{IpcMain, Main};

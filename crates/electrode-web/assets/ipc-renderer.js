@@ -75,8 +75,14 @@
   var PRELOADED = typeof Symbol === 'function' ? Symbol.for('electrode.preloaded') : '__electrodePreloaded';
   var thisScript = root.document && root.document.currentScript;
   // The bridge puts the shim in front of a page with this attribute when a preload is set.
-  var preloadMode = !!(thisScript && thisScript.hasAttribute && thisScript.hasAttribute('data-electrode-preload'));
+  // A window's own preload (electrode-window's WindowOptions::preload) sets this flag before
+  // the shim in its initialization script.
+  var PRELOAD_MODE = typeof Symbol === 'function' ? Symbol.for('electrode.preloadMode') : '__electrodePreloadMode';
+  var preloadMode = !!(thisScript && thisScript.hasAttribute && thisScript.hasAttribute('data-electrode-preload')) ||
+    root[PRELOAD_MODE] === true;
+  delete root[PRELOAD_MODE];
   if (root[PRELOADED]) { // the page's own <script src=ipc-renderer.js>, after the preload's
+    if (preloadMode) return; // the bridge's preload tags, after a window's own preload: nothing to do
     console.warn('ipc-renderer.js: this page has a preload script (WebConfig::preload), so ipcRenderer belongs to the preload: ' +
       'the page gets no window.ipcRenderer or require; use what the preload exposed with contextBridge');
     if (cjs) cjs.exports = {};

@@ -25,6 +25,26 @@ const TAGS: &str = "<script src=\"/electrode/ipc-renderer.js\" data-electrode-pr
 /// read into memory to put the tags in.
 const MAX_INJECTED_PAGE: usize = 16 << 20;
 
+/// A preload's source wrapped to run in its own function with the `require('electron')`,
+/// `module` and `exports` that the shim (in preload mode, just before) left for it. When the
+/// shim is not in preload mode the wrapper says so on the console; when another preload (a
+/// window's own, [`ReservedPage::init_script_with_preload`](crate::ReservedPage)) already took
+/// the page, it does nothing.
+pub(crate) fn wrap(source: &str) -> String {
+    format!(
+        "(function () {{\n\
+         var bridge = window.__electrodePreload;\n\
+         if (!bridge) {{\n\
+         if (!window[Symbol.for('electrode.preloaded')]) console.error('electrode: /electrode/preload.js must follow the shim in preload mode');\n\
+         return;\n\
+         }}\n\
+         try {{\n\
+         (function (require, module, exports) {{\n{source}\n}}).call(window, bridge.require, bridge.module, bridge.module.exports);\n\
+         }} finally {{ bridge.done(); }}\n\
+         }})();\n"
+    )
+}
+
 /// `GET /electrode/preload.js`: the app's preload, wrapped.
 pub(crate) async fn script(State(b): State<Bridge>) -> Response {
     let Some(path) = b.config.preload.clone() else {
@@ -41,15 +61,7 @@ pub(crate) async fn script(State(b): State<Bridge>) -> Response {
             return (StatusCode::INTERNAL_SERVER_ERROR, why).into_response();
         }
     };
-    let wrapped = format!(
-        "(function () {{\n\
-         var bridge = window.__electrodePreload;\n\
-         if (!bridge) {{ console.error('electrode: /electrode/preload.js must follow the shim in preload mode'); return; }}\n\
-         try {{\n\
-         (function (require, module, exports) {{\n{source}\n}}).call(window, bridge.require, bridge.module, bridge.module.exports);\n\
-         }} finally {{ bridge.done(); }}\n\
-         }})();\n"
-    );
+    let wrapped = wrap(&source);
     (
         [
             (

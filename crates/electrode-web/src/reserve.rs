@@ -111,6 +111,23 @@ impl ReservedPage {
         )
     }
 
+    /// [`init_script`](Self::init_script) followed by a preload for this page alone
+    /// (Electron's per-window `webPreferences.preload`): on the bridge's origin, before each
+    /// document's own scripts, the shim runs in preload mode and then `preload_source`, with
+    /// `require('electron')` giving `ipcRenderer` and `contextBridge`. The page's globals then
+    /// hold only what the preload exposed, as with [`WebConfig::preload`](crate::WebConfig::preload),
+    /// which this replaces for the page (the bridge's own preload tags then do nothing).
+    pub fn init_script_with_preload(&self, preload_source: &str) -> String {
+        let origin =
+            serde_json::to_string(self.base.trim_end_matches('/')).expect("a string serializes");
+        format!(
+            "{ticket}\nif (location.origin === {origin}) {{\nwindow[Symbol.for('electrode.preloadMode')] = true;\n{shim}\n{preload}\n}}\n",
+            ticket = self.init_script(),
+            shim = crate::SHIM_JS,
+            preload = crate::preload::wrap(preload_source),
+        )
+    }
+
     /// `http://127.0.0.1:<port>/<path>`: a file of the bridge's `app_dir`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path.trim_start_matches('/'))

@@ -96,7 +96,8 @@ impl App {
 
     /// Opens a window now (before [`run`](Self::run); from other threads, or once running, use
     /// [`AppHandle::window`]). Its page loads when the loop runs.
-    pub fn window(&mut self, options: WindowOptions) -> Result<BrowserWindow, Error> {
+    pub fn window(&mut self, mut options: WindowOptions) -> Result<BrowserWindow, Error> {
+        options.read_preload()?;
         let page = self.handle.reserver.reserve();
         let handle = BrowserWindow::new(page.web_contents().clone(), self.handle.proxy.clone());
         match build(&self.event_loop, &options, &page) {
@@ -229,7 +230,8 @@ impl AppHandle {
     /// `WebContents` exists now (messages to it are queued until the page connects). If the
     /// window cannot be created, the error is printed and the `WebContents` closed with it as
     /// the reason, so [`BrowserWindow::on_closed`] runs.
-    pub fn window(&self, options: WindowOptions) -> Result<BrowserWindow, Error> {
+    pub fn window(&self, mut options: WindowOptions) -> Result<BrowserWindow, Error> {
+        options.read_preload()?;
         let page = self.reserver.reserve();
         let handle = BrowserWindow::new(page.web_contents().clone(), self.proxy.clone());
         let contents = page.web_contents().clone();
@@ -309,6 +311,10 @@ fn build(
     options: &WindowOptions,
     page: &ReservedPage,
 ) -> Result<(Window, wry::WebView), Error> {
+    let init = match &options.preload_source {
+        None => page.init_script(),
+        Some(source) => page.init_script_with_preload(source),
+    };
     let window = WindowBuilder::new()
         .with_title(&options.title)
         .with_inner_size(LogicalSize::new(options.width, options.height))
@@ -318,7 +324,7 @@ fn build(
         Source::Url(url) => url.clone(),
     };
     let builder = wry::WebViewBuilder::new()
-        .with_initialization_script_for_main_only(page.init_script(), true)
+        .with_initialization_script_for_main_only(init, true)
         .with_devtools(options.devtools)
         .with_url(url);
     #[cfg(any(target_os = "windows", target_os = "macos"))]

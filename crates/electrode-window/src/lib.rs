@@ -59,6 +59,14 @@ pub enum Error {
     /// The webview could not be created (WebKitGTK missing or failing).
     #[error("cannot create the webview: {0}")]
     WebView(#[from] wry::Error),
+    /// [`WindowOptions::preload`] names a file that cannot be read.
+    #[error("the window's preload script {path} cannot be read: {reason}")]
+    Preload {
+        /// The preload's path.
+        path: std::path::PathBuf,
+        /// Why it cannot be read.
+        reason: String,
+    },
     /// The event loop has ended: no more windows can be opened through this handle.
     #[error("the window event loop is no longer running")]
     Closed,

@@ -23,6 +23,9 @@ pub struct WindowOptions {
     pub(crate) height: u32,
     pub(crate) source: Source,
     pub(crate) devtools: bool,
+    pub(crate) preload: Option<std::path::PathBuf>,
+    /// The preload's text, read by [`read_preload`](Self::read_preload) when the window opens.
+    pub(crate) preload_source: Option<String>,
 }
 
 impl Default for WindowOptions {
@@ -34,6 +37,8 @@ impl Default for WindowOptions {
             height: 600,
             source: Source::File("index.html".into()),
             devtools: false,
+            preload: None,
+            preload_source: None,
         }
     }
 }
@@ -70,6 +75,35 @@ impl WindowOptions {
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.source = Source::Url(url.into());
         self
+    }
+
+    /// A preload script for this window's pages (Electron's `webPreferences.preload`): it runs
+    /// before each page's own scripts, on the bridge's origin, with `require('electron')`
+    /// giving `ipcRenderer` and `contextBridge`; the page's globals then hold only what it
+    /// exposed with `contextBridge.exposeInMainWorld`. It takes the place of
+    /// [`WebConfig::preload`](electrode_web::WebConfig::preload) in this window. The file is
+    /// read when the window opens; an unreadable one is an [`Error::Preload`](crate::Error::Preload).
+    ///
+    /// ```no_run
+    /// # use electrode_window::WindowOptions;
+    /// let options = WindowOptions::new().load_file("index.html").preload("app/preload.js");
+    /// ```
+    pub fn preload(mut self, script: impl Into<std::path::PathBuf>) -> Self {
+        self.preload = Some(script.into());
+        self
+    }
+
+    /// Reads the preload (if any) now, so that a window whose preload cannot be read never
+    /// opens and the caller gets the error.
+    pub(crate) fn read_preload(&mut self) -> Result<(), crate::Error> {
+        if let Some(path) = &self.preload {
+            let source = std::fs::read_to_string(path).map_err(|e| crate::Error::Preload {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            self.preload_source = Some(source);
+        }
+        Ok(())
     }
 
     /// Lets the user open the web inspector (default off).

@@ -105,12 +105,20 @@ enum Seen {
     },
 }
 
+/// What the preloaded window's page saw: `typeof` of `ipcRenderer`, `require` and the
+/// preload's bridge, whether `window.api` is frozen, and `sendSync`'s answer through the api.
+type Facts = (String, String, String, bool, String);
+
 /// A `<webview>` guest's `sendToHost`, as the window's page forwarded it: channel, the guest's
 /// id and whether it knows it is a guest.
 type GuestSaid = (String, (u64, bool));
 
-fn ipc(tx: Sender<Seen>, guest: Sender<GuestSaid>) -> IpcMain {
+fn ipc(tx: Sender<Seen>, guest: Sender<GuestSaid>, preloaded: Sender<Facts>) -> IpcMain {
     let ipc = IpcMain::new();
+    ipc.on("preloaded", move |_event, args| {
+        let _ = preloaded.send(args.get(0)?);
+        Ok(())
+    });
     ipc.on("guest-said", move |_event, args| {
         let _ = guest.send((args.get(0)?, args.get(1)?));
         Ok(())
@@ -280,9 +288,10 @@ fn main() {
 
     let (tx, seen) = channel();
     let (guest_tx, guest_said) = channel();
+    let (preloaded_tx, preloaded) = channel();
     let main = Arc::new(
         Main::builder()
-            .ipc(ipc(tx, guest_tx))
+            .ipc(ipc(tx, guest_tx, preloaded_tx))
             .start()
             .unwrap_or_else(|e| fail(&format!("main: {e}"))),
     );
@@ -368,9 +377,16 @@ fn main() {
         let png = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/window.png");
         screenshot(&display, SIZE, &png);
 
-        // A second window, asked for from this thread while the loop runs.
+        // A second window, asked for from this thread while the loop runs, with a preload of
+        // its own (the first has none): its page sees only what the preload exposed.
+        let preload = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/app/preload.js");
         let second = handle
-            .window(WindowOptions::new().title("second").load_file("index.html"))
+            .window(
+                WindowOptions::new()
+                    .title("second")
+                    .load_file("preloaded.html")
+                    .preload(&preload),
+            )
             .unwrap_or_else(|e| fail(&format!("second window: {e}")));
         let (second_loaded_tx, second_loaded) = channel();
         second.web_contents().on_did_finish_load(move |_| {
@@ -382,6 +398,27 @@ fn main() {
         );
         if second.id() == wc.id() {
             fail("two windows share a WebContents");
+        }
+        let facts = recv(
+            &preloaded,
+            "the preloaded page's report through its preload",
+        );
+        let want: Facts = (
+            "undefined".into(),
+            "undefined".into(),
+            "undefined".into(),
+            true,
+            "fine, thanks: main".into(),
+        );
+        if facts != want {
+            fail(&format!(
+                "the preloaded window's page saw {facts:?}, not {want:?}"
+            ));
+        }
+        match handle.window(WindowOptions::new().preload("/nonexistent/preload.js")) {
+            Err(e) if e.to_string().contains("/nonexistent/preload.js") => {}
+            Err(e) => fail(&format!("an unreadable preload: unexpected error {e}")),
+            Ok(_) => fail("a window with an unreadable preload opened"),
         }
 
         // A third, closed by the user (the window manager's close button).
