@@ -359,7 +359,7 @@ impl Session for ElectrodeSession {
                 let Payload::Str(s) = &payload else {
                     return Err("W4 takes a string payload".into());
                 };
-                let wire = electrode::Args::encode(&(s.as_str(),))?.raw().len();
+                let wire = electrode::Args::encode(&(s.as_str(),))?.encoded_len();
                 self.broadcast(s, cell.warmup)?;
                 let t0 = Instant::now();
                 self.broadcast(s, cell.n)?;
@@ -480,8 +480,7 @@ fn run_cell(ipc: &IpcRenderer, rx: &Receiver<Note>, cell: &CellSpec) -> Res<Outc
         Payload::Records(r) => electrode::Args::encode(&(r.as_slice(),))?,
         Payload::Binary(_) => electrode::Args::encode(&(bin.clone().unwrap_or_default(),))?,
     }
-    .raw()
-    .len() as u64;
+    .encoded_len() as u64;
     let mut out = Outcome {
         wire_bytes: Some(wire),
         ..Outcome::default()

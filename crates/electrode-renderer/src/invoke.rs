@@ -144,7 +144,7 @@ impl IpcRenderer {
         }
         let args = self.encode(channel, args)?;
         // type byte + request number + channel length + channel + arguments
-        self.check_size(channel, 1 + 8 + 4 + channel.len() + args.raw().len())?;
+        self.check_size(channel, 1 + 8 + 4 + channel.len() + args.encoded_len())?;
         let channel = channel.to_string();
         Ok(move |request| {
             Frame::Invoke {

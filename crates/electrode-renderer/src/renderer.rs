@@ -386,7 +386,7 @@ impl IpcRenderer {
     ) -> Result<R, Error> {
         let args = self.encode(channel, args)?;
         // type byte + request number + channel length + channel + arguments
-        self.check_size(channel, 1 + 8 + 4 + channel.len() + args.raw().len())?;
+        self.check_size(channel, 1 + 8 + 4 + channel.len() + args.encoded_len())?;
         let outcome = self.0.link.call_sync(
             |request| {
                 Frame::SendSync {

@@ -127,6 +127,6 @@ fn main() {
     println!(
         "{payload}: {iterations} encodes, {} bytes, fnv {:016x}",
         raw.len(),
-        fnv(raw)
+        fnv(&raw)
     );
 }

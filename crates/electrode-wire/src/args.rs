@@ -49,12 +49,25 @@ pub(crate) const FLAG_TAGGED: u8 = 4;
 /// assert_eq!(args.get::<Point>(0).unwrap(), Point { x: 1.0, y: 0.0 });
 /// assert_eq!(args.value(1).unwrap(), Value::Bytes(bytes::Bytes::from_static(b"raw")));
 /// ```
-#[derive(Clone, PartialEq, Default)]
+#[derive(Clone, Default)]
 pub struct Args {
+    /// The table and the JSON texts, and the attachments too unless they are in `tail`.
     raw: Bytes,
+    /// Large attachments of a section encoded here, kept in the buffer they were gathered in
+    /// rather than copied behind the JSON: the section is `raw` then `tail`, written with one
+    /// vectored write. Empty for a received section (one buffer).
+    tail: Bytes,
     flags: u8,
     args: Vec<(usize, usize)>,
+    /// Ranges in `raw` followed by `tail`.
     attachments: Vec<(usize, usize)>,
+}
+
+/// Equal when the sections are the same bytes, however they are split.
+impl PartialEq for Args {
+    fn eq(&self, other: &Args) -> bool {
+        self.encoded_len() == other.encoded_len() && self.raw() == other.raw()
+    }
 }
 
 impl std::fmt::Debug for Args {
@@ -128,6 +141,13 @@ impl Args {
 
     /// Parses the table of an argument section received from a peer.
     pub fn from_raw(raw: Bytes) -> Result<Args, WireError> {
+        let table = Args::parse_table(&raw, raw.len())?;
+        Ok(Args { raw, ..table })
+    }
+
+    /// Reads the table at the start of `raw`, for a section of `total` bytes (`raw` and any
+    /// tail): the ranges of the JSON texts and attachments, checked to fill `total` exactly.
+    fn parse_table(raw: &Bytes, total: usize) -> Result<Args, WireError> {
         let bad = |m: &str| WireError::MalformedArgs(m.to_string());
         if raw.len() < 9 {
             return Err(WireError::Truncated("argument table"));
@@ -136,8 +156,8 @@ impl Args {
         if flags & !(FLAG_ATTACHMENTS | FLAG_ESCAPED_KEYS | FLAG_TAGGED) != 0 {
             return Err(bad("unknown flag bits"));
         }
-        let argc = u32_at(&raw, 1) as usize;
-        let nbin = u32_at(&raw, 5) as usize;
+        let argc = u32_at(raw, 1) as usize;
+        let nbin = u32_at(raw, 5) as usize;
         let table_end = 9usize
             .checked_add(
                 argc.checked_add(nbin)
@@ -150,10 +170,10 @@ impl Args {
         let mut ranges = |count: usize, first: usize| -> Result<Vec<(usize, usize)>, WireError> {
             let mut out = Vec::with_capacity(count);
             for k in 0..count {
-                let len = u32_at(&raw, first + 4 * k) as usize;
+                let len = u32_at(raw, first + 4 * k) as usize;
                 let end = offset
                     .checked_add(len)
-                    .filter(|e| *e <= raw.len())
+                    .filter(|e| *e <= total)
                     .ok_or(WireError::Truncated("argument data"))?;
                 out.push((offset, end));
                 offset = end;
@@ -162,23 +182,73 @@ impl Args {
         };
         let args = ranges(argc, 9)?;
         let attachments = ranges(nbin, 9 + 4 * argc)?;
-        if offset != raw.len() {
+        if offset != total {
             return Err(bad("trailing bytes after the arguments"));
         }
         if nbin > 0 && flags & FLAG_ATTACHMENTS == 0 {
             return Err(bad("attachments present but not flagged"));
         }
         Ok(Args {
-            raw,
+            raw: Bytes::new(),
+            tail: Bytes::new(),
             flags,
             args,
             attachments,
         })
     }
 
-    /// The encoded section, as it travels. Relays forward exactly these bytes.
-    pub fn raw(&self) -> &Bytes {
-        &self.raw
+    /// A section the encoder wrote as `raw` (table, JSON texts) and `tail` (every attachment,
+    /// back to back, as the table says).
+    pub(crate) fn from_split(raw: Bytes, tail: Bytes) -> Result<Args, WireError> {
+        let split = raw.len();
+        let table = Args::parse_table(&raw, split + tail.len())?;
+        if table.args.last().is_some_and(|&(_, end)| end > split)
+            || table
+                .attachments
+                .first()
+                .is_some_and(|&(start, _)| start != split)
+        {
+            return Err(WireError::MalformedArgs(
+                "attachments and JSON texts overlap".into(),
+            ));
+        }
+        Ok(Args { raw, tail, ..table })
+    }
+
+    /// The encoded section as one buffer, as it travels. Relays forward exactly these bytes.
+    /// A section encoded here with large attachments is two buffers (see
+    /// [`parts`](Self::parts)), joined by this call: writers use `parts` instead.
+    pub fn raw(&self) -> Bytes {
+        if self.tail.is_empty() {
+            return self.raw.clone();
+        }
+        let mut joined = BytesMut::with_capacity(self.encoded_len());
+        joined.extend_from_slice(&self.raw);
+        joined.extend_from_slice(&self.tail);
+        joined.freeze()
+    }
+
+    /// The encoded section as the two buffers that follow each other on the wire: the table
+    /// and JSON texts (with small attachments), then large attachments (often empty). Nothing
+    /// is copied.
+    pub fn parts(&self) -> (&Bytes, &Bytes) {
+        (&self.raw, &self.tail)
+    }
+
+    /// Size of the encoded section in bytes.
+    pub fn encoded_len(&self) -> usize {
+        self.raw.len() + self.tail.len()
+    }
+
+    /// Bytes `a..b` of the section (never across the two parts: only attachments are in the
+    /// tail, and they start where it starts).
+    fn slice(&self, (a, b): (usize, usize)) -> Bytes {
+        let split = self.raw.len();
+        if b <= split {
+            self.raw.slice(a..b)
+        } else {
+            self.tail.slice(a - split..b - split)
+        }
     }
 
     /// Number of arguments.
@@ -198,7 +268,7 @@ impl Args {
 
     /// The binary attachments, in reference order.
     pub fn attachments(&self) -> impl Iterator<Item = Bytes> + '_ {
-        self.attachments.iter().map(|&(a, b)| self.raw.slice(a..b))
+        self.attachments.iter().map(|&r| self.slice(r))
     }
 
     /// Whether the plain JSON of every argument is its value (no bytes, no escaped keys).
@@ -299,7 +369,7 @@ impl Args {
     pub fn values(&self) -> Result<Vec<Value>, WireError> {
         let attachment = |i: usize| self.attachment(i);
         let cx = self.context(&attachment);
-        let size = self.raw.len();
+        let size = self.encoded_len();
         let limit = crate::DECODE_BUDGET_FACTOR
             .saturating_mul(size)
             .saturating_add(crate::DECODE_BUDGET_FLOOR);
@@ -376,7 +446,7 @@ impl Args {
     /// collected: a hostile message with many arguments and many attachments would otherwise
     /// cost arguments × attachments.
     fn attachment(&self, i: usize) -> Option<Bytes> {
-        self.attachments.get(i).map(|&(a, b)| self.raw.slice(a..b))
+        self.attachments.get(i).map(|&r| self.slice(r))
     }
 
     fn context<'a>(&self, attachment: &'a dyn Fn(usize) -> Option<Bytes>) -> Ctx<'a> {

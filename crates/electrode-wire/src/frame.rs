@@ -344,12 +344,24 @@ pub struct Encoded {
     pub head: Vec<u8>,
     /// The rest of the frame body, shared, never copied by relays.
     pub body: Bytes,
+    /// What follows `body` on the wire: the large attachments of an argument section encoded
+    /// here ([`Args::parts`]), kept in their own buffer; usually empty.
+    pub tail: Bytes,
 }
 
 impl Encoded {
+    /// A frame of `head` (length prefix included) and `body`, with no tail.
+    pub fn new(head: Vec<u8>, body: Bytes) -> Encoded {
+        Encoded {
+            head,
+            body,
+            tail: Bytes::new(),
+        }
+    }
+
     /// Total bytes on a stream, length prefix included.
     pub fn len(&self) -> usize {
-        self.head.len() + self.body.len()
+        self.head.len() + self.body.len() + self.tail.len()
     }
 
     /// Whether the frame is empty (never true: every frame has a head).
@@ -367,6 +379,7 @@ impl Encoded {
         let mut v = Vec::with_capacity(self.len());
         v.extend_from_slice(&self.head);
         v.extend_from_slice(&self.body);
+        v.extend_from_slice(&self.tail);
         v
     }
 
@@ -375,6 +388,7 @@ impl Encoded {
         let mut v = Vec::with_capacity(self.len() - 4);
         v.extend_from_slice(&self.head[4..]);
         v.extend_from_slice(&self.body);
+        v.extend_from_slice(&self.tail);
         v
     }
 }
@@ -416,10 +430,22 @@ impl Head {
         self.0.push(u8::from(ok));
         self.finish(body)
     }
-    fn finish(mut self, body: Bytes) -> Encoded {
-        let total = (self.0.len() - 4 + body.len()) as u32;
+    fn finish(self, body: Bytes) -> Encoded {
+        self.finish_split(body, Bytes::new())
+    }
+    /// Ends the frame with an argument section, in its two parts.
+    fn args(self, args: &Args) -> Encoded {
+        let (raw, tail) = args.parts();
+        self.finish_split(raw.clone(), tail.clone())
+    }
+    fn finish_split(mut self, body: Bytes, tail: Bytes) -> Encoded {
+        let total = (self.0.len() - 4 + body.len() + tail.len()) as u32;
         self.0[..4].copy_from_slice(&total.to_le_bytes());
-        Encoded { head: self.0, body }
+        Encoded {
+            head: self.0,
+            body,
+            tail,
+        }
     }
 }
 
@@ -474,7 +500,7 @@ impl Frame {
             }
             Frame::Send { channel, args }
             | Frame::SendToHost { channel, args }
-            | Frame::Message { channel, args } => head.text(channel).finish(args.raw().clone()),
+            | Frame::Message { channel, args } => head.text(channel).args(args),
             Frame::SendSync {
                 request,
                 channel,
@@ -484,7 +510,7 @@ impl Frame {
                 request,
                 channel,
                 args,
-            } => head.u64(*request).text(channel).finish(args.raw().clone()),
+            } => head.u64(*request).text(channel).args(args),
             Frame::InvokeCancel { request }
             | Frame::PortClose { port: request }
             | Frame::PortClosed { port: request }
@@ -503,9 +529,9 @@ impl Frame {
                 channel,
                 ports,
                 args,
-            } => head.ports(ports).text(channel).finish(args.raw().clone()),
+            } => head.ports(ports).text(channel).args(args),
             Frame::PortSend { port, args } | Frame::PortMessage { port, args } => {
-                head.u64(*port).finish(args.raw().clone())
+                head.u64(*port).args(args)
             }
             Frame::InvokeReply { request, outcome } => {
                 let head = head.u64(*request);
@@ -532,7 +558,7 @@ impl Frame {
                 guest: id,
                 channel,
                 args,
-            } => head.u64(*id).text(channel).finish(args.raw().clone()),
+            } => head.u64(*id).text(channel).args(args),
             Frame::Welcome {
                 id,
                 embedder,

@@ -10,7 +10,11 @@ use crate::Encoded;
 /// Writes one frame with vectored writes: head and body leave in one `writev` when the
 /// kernel takes them whole.
 pub fn write_frame<W: Write>(w: &mut W, frame: &Encoded) -> io::Result<()> {
-    let mut parts = [IoSlice::new(&frame.head), IoSlice::new(&frame.body)];
+    let mut parts = [
+        IoSlice::new(&frame.head),
+        IoSlice::new(&frame.body),
+        IoSlice::new(&frame.tail),
+    ];
     let mut slices: &mut [IoSlice<'_>] = &mut parts;
     while !slices.is_empty() {
         match w.write_vectored(slices) {

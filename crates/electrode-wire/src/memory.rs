@@ -158,12 +158,13 @@ pub fn pair(a_to_b: usize, b_to_a: usize) -> (MemoryEnd, MemoryEnd) {
 /// The frame body (what follows the length prefix) as one buffer.
 fn body_of(frame: &Encoded) -> Bytes {
     let head = &frame.head[4.min(frame.head.len())..];
-    if head.is_empty() {
+    if head.is_empty() && frame.tail.is_empty() {
         return frame.body.clone();
     }
-    let mut body = BytesMut::with_capacity(head.len() + frame.body.len());
+    let mut body = BytesMut::with_capacity(head.len() + frame.body.len() + frame.tail.len());
     body.extend_from_slice(head);
     body.extend_from_slice(&frame.body);
+    body.extend_from_slice(&frame.tail);
     body.freeze()
 }
 

@@ -32,6 +32,11 @@ thread_local! {
 /// The largest attachment scratch buffer a thread keeps between messages.
 const KEEP_SCRATCH: usize = 64 * 1024 * 1024;
 
+/// Attachments of at least this many bytes in all stay in the buffer they were gathered in,
+/// which travels as the section's second part (one copy of each attachment in all); smaller
+/// ones are copied behind the JSON, so the scratch buffer is kept and the section is one.
+pub(crate) const SPLIT_ATTACHMENTS: usize = 64 * 1024;
+
 pub(crate) struct Encoder {
     out: Vec<u8>,
     arg_ends: Vec<usize>,
@@ -132,9 +137,12 @@ impl Encoder {
                 slot.copy_from_slice(&(len as u32).to_le_bytes());
             }
         };
+        let split = bins.len() >= SPLIT_ATTACHMENTS;
         let raw = if table_len <= TABLE_ROOM {
             write_table(&mut out[TABLE_ROOM - table_len..TABLE_ROOM]);
-            out.extend_from_slice(&bins);
+            if !split {
+                out.extend_from_slice(&bins);
+            }
             let mut raw = Bytes::from(out);
             // `advance` rather than `slice`: no reference count to bump and drop again.
             raw.advance(TABLE_ROOM - table_len);
@@ -143,9 +151,16 @@ impl Encoder {
             let mut v = vec![0; table_len];
             write_table(&mut v);
             v.extend_from_slice(&out[TABLE_ROOM..]);
-            v.extend_from_slice(&bins);
+            if !split {
+                v.extend_from_slice(&bins);
+            }
             Bytes::from(v)
         };
+        if split {
+            // The attachments travel in their own buffer: no second copy of them.
+            return Args::from_split(raw, Bytes::from(bins))
+                .expect("the encoder writes a consistent table");
+        }
         if bins.capacity() <= KEEP_SCRATCH {
             let mut bins = bins;
             bins.clear();
@@ -521,9 +536,11 @@ impl<'a> ser::Serializer for ValueSer<'a> {
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), WireError> {
         let index = self.enc.bin_lens.len();
-        // The attachment ends up in `out` too: one allocation of the final size now, rather
-        // than a reallocation (and fresh pages) when `finish` appends it.
-        self.enc.out.reserve(v.len() + self.enc.bins.len());
+        // A small attachment ends up in `out` too: one allocation of the final size now,
+        // rather than a reallocation when `finish` appends it. Large ones stay in `bins`.
+        if v.len() + self.enc.bins.len() < SPLIT_ATTACHMENTS {
+            self.enc.out.reserve(v.len() + self.enc.bins.len());
+        }
         self.enc.bins.extend_from_slice(v);
         self.enc.bin_lens.push(v.len());
         if std::mem::take(&mut self.enc.bare_attachment) {

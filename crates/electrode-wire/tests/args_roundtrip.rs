@@ -367,7 +367,7 @@ fn more_arguments_than_fit_in_the_reserved_table_room() {
         assert_eq!(args.len(), n);
         assert_eq!(args.attachments().count(), n.div_ceil(3));
         assert_eq!(args.values().unwrap(), values);
-        assert_eq!(Args::from_raw(args.raw().clone()).unwrap(), args);
+        assert_eq!(Args::from_raw(args.raw()).unwrap(), args);
     }
 }
 
@@ -430,4 +430,80 @@ fn bool_char_and_unit_variant_keys() {
     round_trip(&BTreeMap::from([('a', 1), ('\0', 2)]));
     round_trip(&BTreeMap::from([(Color::Red, 1), (Color::Blue, 2)]));
     round_trip(&BTreeMap::from([(-5i8, 1), (i8::MAX, 2)]));
+}
+
+/// Large attachments stay in their own buffer (the section's second part, written with one
+/// vectored write) and read back the same as a section received in one buffer.
+#[test]
+fn large_attachments_travel_as_a_second_part_and_read_back_the_same() {
+    let big = Bytes::from(
+        (0..200_000u32)
+            .map(|i| (i % 251) as u8)
+            .collect::<Vec<u8>>(),
+    );
+    let small = Bytes::from_static(b"tiny");
+    let args = Args::encode(&(big.clone(), "after the bytes", vec![small.clone()])).unwrap();
+    let (head, tail) = args.parts();
+    assert_eq!(
+        tail.len(),
+        big.len() + small.len(),
+        "both attachments in the tail"
+    );
+    assert!(
+        head.len() < 200,
+        "the head holds only the table and JSON: {}",
+        head.len()
+    );
+    assert_eq!(args.encoded_len(), head.len() + tail.len());
+    // The joined section is what a peer receives; parsed again it is the same section.
+    let received = Args::from_raw(args.raw()).unwrap();
+    assert_eq!(received, args);
+    assert!(received.parts().1.is_empty());
+    for a in [&args, &received] {
+        assert_eq!(a.get::<Bytes>(0).unwrap(), big);
+        assert_eq!(a.get::<String>(1).unwrap(), "after the bytes");
+        assert_eq!(a.get::<Vec<Bytes>>(2).unwrap(), vec![small.clone()]);
+        assert_eq!(
+            a.attachments().collect::<Vec<_>>(),
+            vec![big.clone(), small.clone()]
+        );
+        a.validate().unwrap();
+    }
+    // Through a frame and the stream decoder, as a socket carries it.
+    let frame = Frame::Send {
+        channel: "ch".into(),
+        args: args.clone(),
+    };
+    let encoded = frame.encode();
+    assert_eq!(encoded.tail.len(), tail.len());
+    let mut stream = Vec::new();
+    electrode_wire::io::write_frame(&mut stream, &encoded).unwrap();
+    assert_eq!(stream, encoded.to_vec());
+    let mut decoder = electrode_wire::io::FrameDecoder::new(1 << 20);
+    let mut fed = 0;
+    let body = loop {
+        if let Some(body) = decoder.next_frame().unwrap() {
+            break body;
+        }
+        decoder
+            .fill_with(|buf| {
+                let n = buf.len().min(stream.len() - fed);
+                buf[..n].copy_from_slice(&stream[fed..fed + n]);
+                fed += n;
+                Ok(n)
+            })
+            .unwrap();
+    };
+    match Frame::decode(body, 1 << 20).unwrap() {
+        Frame::Send { channel, args: got } => {
+            assert_eq!(channel, "ch");
+            assert_eq!(got, args);
+            assert_eq!(got.get::<Bytes>(0).unwrap(), big);
+        }
+        other => panic!("decoded {other:?}"),
+    }
+    // Small attachments are still copied behind the JSON: one buffer.
+    let one = Args::encode(&(small.clone(),)).unwrap();
+    assert!(one.parts().1.is_empty());
+    assert_eq!(one.get::<Bytes>(0).unwrap(), small);
 }

@@ -109,7 +109,7 @@ fn value_and_get_stay_within_a_small_multiple() {
     for (name, json) in shapes() {
         for escaped in [true, false] {
             let args = Args::from_parts(&[json.as_bytes()], &[], escaped);
-            let input = args.raw().len();
+            let input = args.encoded_len();
             let (r, peak) = peak_of(|| args.value(0));
             assert_bounded(&format!("{name} value escaped={escaped}"), input, peak);
             if let Err(e) = r {
@@ -158,7 +158,7 @@ fn many_tiny_arguments_share_one_floor() {
     let n = 100_000;
     let json = vec![br#"{"":0}"#.as_slice(); n];
     let args = Args::from_parts(&json, &[], true);
-    let input = args.raw().len();
+    let input = args.encoded_len();
     let (r, peak) = peak_of(|| args.values());
     assert_bounded("values of many tiny arguments", input, peak);
     assert!(matches!(r, Err(WireError::OverBudget { .. })), "{r:?}");
@@ -206,7 +206,7 @@ fn one_attachment_referenced(times: usize, size: usize) -> Args {
 #[test]
 fn an_attachment_referenced_twice_is_refused_without_copies() {
     let args = one_attachment_referenced(200, 4 * MIB);
-    let input = args.raw().len();
+    let input = args.encoded_len();
     let (r, peak) = peak_of(|| args.get::<Vec<Bytes>>(0));
     let e = r.unwrap_err();
     assert!(

@@ -466,7 +466,7 @@ fn bytes_travel_as_attachments() {
 fn one_mebibyte_of_bytes_is_one_mebibyte_on_the_wire() {
     let data = Bytes::from((0..1 << 20).map(|i| (i * 7) as u8).collect::<Vec<u8>>());
     let args = Args::encode(&("name", &data)).unwrap();
-    let overhead = args.raw().len() - data.len();
+    let overhead = args.encoded_len() - data.len();
     assert!(overhead < 64, "argument section overhead {overhead} bytes");
     let frame = Frame::Send {
         channel: "upload".into(),

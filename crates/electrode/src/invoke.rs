@@ -182,7 +182,7 @@ pub(crate) fn encode_reply<T: Serialize + ?Sized>(
 ) -> Result<Bytes, String> {
     if sender.value_rules() == electrode_wire::ValueRules::StructuredClone {
         return electrode_wire::Args::encode_with(sender.value_rules(), &(value,))
-            .map(|args| args.raw().clone())
+            .map(|args| args.raw())
             .map_err(|e| e.to_string());
     }
     match sender.kind() {

@@ -268,7 +268,7 @@ pub(crate) fn welcome(
 }
 
 struct WriteQueue {
-    frames: VecDeque<[Bytes; 2]>,
+    frames: VecDeque<[Bytes; 3]>,
     bytes: usize,
     closed: Option<String>,
     flusher: bool,
@@ -289,17 +289,24 @@ struct Writer {
 }
 
 /// Writes what the socket takes now of `head` and `body`, in one vectored call.
-fn send_nonblocking(stream: &UnixStream, head: &[u8], body: &[u8]) -> io::Result<usize> {
-    electrode_io::send_now(stream, &[IoSlice::new(head), IoSlice::new(body)])
+fn send_nonblocking(stream: &UnixStream, frame: &Encoded) -> io::Result<usize> {
+    electrode_io::send_now(
+        stream,
+        &[
+            IoSlice::new(&frame.head),
+            IoSlice::new(&frame.body),
+            IoSlice::new(&frame.tail),
+        ],
+    )
 }
 
-fn remainder(parts: [Bytes; 2], mut written: usize) -> [Bytes; 2] {
-    let [mut a, mut b] = parts;
-    let from_a = written.min(a.len());
-    a = a.slice(from_a..);
-    written -= from_a;
-    b = b.slice(written..);
-    [a, b]
+/// What is left of a frame's parts once `written` bytes of them went out.
+fn remainder(parts: [Bytes; 3], mut written: usize) -> [Bytes; 3] {
+    parts.map(|p| {
+        let from = written.min(p.len());
+        written -= from;
+        p.slice(from..)
+    })
 }
 
 impl UdsOutbound {
@@ -338,10 +345,11 @@ impl Writer {
                     }
                 }
             };
-            let len = parts[0].len() + parts[1].len();
+            let len = parts.iter().map(Bytes::len).sum::<usize>();
             let encoded = Encoded {
                 head: parts[0].to_vec(),
                 body: parts[1].clone(),
+                tail: parts[2].clone(),
             };
             let result = electrode_wire::io::write_frame(&mut &self.stream, &encoded);
             let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
@@ -366,10 +374,16 @@ impl Outbound for UdsOutbound {
         if let Some(reason) = &q.closed {
             return Err(SendFailure::Closed(reason.clone()));
         }
-        let parts = || [Bytes::copy_from_slice(&frame.head), frame.body.clone()];
+        let parts = || {
+            [
+                Bytes::copy_from_slice(&frame.head),
+                frame.body.clone(),
+                frame.tail.clone(),
+            ]
+        };
         if q.frames.is_empty() {
             let total = frame.len();
-            let rest = match send_nonblocking(&w.stream, &frame.head, &frame.body) {
+            let rest = match send_nonblocking(&w.stream, frame) {
                 Ok(n) if n == total => return Ok(()),
                 Ok(n) => remainder(parts(), n),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => parts(),
@@ -379,7 +393,7 @@ impl Outbound for UdsOutbound {
                     return Err(SendFailure::Closed(reason));
                 }
             };
-            q.bytes += rest[0].len() + rest[1].len();
+            q.bytes += rest.iter().map(Bytes::len).sum::<usize>();
             q.frames.push_back(rest);
         } else {
             if q.bytes + frame.len() > w.limit {
@@ -440,7 +454,7 @@ impl Outbound for UdsOutbound {
                 reason: reason.to_string(),
             }
             .encode();
-            let _ = send_nonblocking(&w.stream, &frame.head, &frame.body);
+            let _ = send_nonblocking(&w.stream, &frame);
         }
         let _ = w.stream.shutdown(std::net::Shutdown::Both);
         w.drained.notify_all();

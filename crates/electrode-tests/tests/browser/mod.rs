@@ -172,7 +172,7 @@ pub fn record(ipc: &IpcMain, channels: &[&str]) -> Mailbox {
                     .map(|i| String::from_utf8(args.json(i).unwrap().to_vec()).unwrap())
                     .collect(),
                 values: args.values()?,
-                raw_len: args.raw().len(),
+                raw_len: args.encoded_len(),
             };
             tx.lock().unwrap().send(seen).ok();
             Ok(())

@@ -268,7 +268,7 @@ pub fn exercise_args(args: &Args) {
         }
     }
     // Relays forward the raw section; it must parse again, identically.
-    let again = Args::from_raw(args.raw().clone()).expect("a parsed section parses again");
+    let again = Args::from_raw(args.raw()).expect("a parsed section parses again");
     assert_eq!(&again, args);
 }
 
