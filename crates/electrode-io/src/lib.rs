@@ -45,4 +45,6 @@ struct ReadmeDoctests;
 pub use epoll::{Epoll, Event, EventFd, Events, Interest};
 pub use fd_pass::{recv_fd, send_fd};
 pub use portable::{poll_readable, WakePipe};
-pub use socket::{is_transient, recv_now, recv_wait, send_now, wait_readable};
+pub use socket::{
+    is_transient, recv_now, recv_spare_now, recv_spare_wait, recv_wait, send_now, wait_readable,
+};

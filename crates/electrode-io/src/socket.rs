@@ -4,6 +4,7 @@ use std::io::{self, IoSlice};
 use std::os::fd::AsFd;
 use std::time::Duration;
 
+use rustix::buffer::spare_capacity;
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use rustix::io::Errno;
 use rustix::net::{RecvFlags, SendFlags};
@@ -18,6 +19,26 @@ pub fn recv_now(fd: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
             Err(e) => return Err(e.into()),
         }
     }
+}
+
+/// One non-blocking `recv` appended to `buf`, into its spare capacity (nothing is zeroed
+/// first; at most `capacity - len` bytes). As [`recv_now`] otherwise.
+pub fn recv_spare_now(fd: impl AsFd, buf: &mut Vec<u8>) -> io::Result<usize> {
+    loop {
+        match rustix::net::recv(&fd, spare_capacity(buf), RecvFlags::DONTWAIT) {
+            Ok((n, _)) => return Ok(n),
+            Err(Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// One blocking `recv` appended to `buf`, into its spare capacity. As [`recv_wait`]
+/// otherwise.
+pub fn recv_spare_wait(fd: impl AsFd, buf: &mut Vec<u8>) -> io::Result<usize> {
+    rustix::net::recv(&fd, spare_capacity(buf), RecvFlags::empty())
+        .map(|(n, _)| n)
+        .map_err(io::Error::from)
 }
 
 /// One blocking `recv` into `buf` (bounded by the socket's receive timeout, if it has one).

@@ -51,10 +51,14 @@ pub enum ReadError {
 const FIRST_CHUNK: usize = 4 * 1024;
 const READ_CHUNK: usize = 64 * 1024;
 
-/// A frame that does not fit the shared buffer, read straight into its own allocation.
+/// A frame that does not fit the shared buffer, read straight into its own allocation. Its
+/// `body` is allocated at the frame's `size` but only initialized as far as reads need: a
+/// read into spare capacity ([`FrameDecoder::fill_spare_with`]) costs no zeroing at all, and
+/// `body.len() == filled` while only such reads were made.
 struct LargeFrame {
     body: Vec<u8>,
     filled: usize,
+    size: usize,
 }
 
 /// Splits a byte stream into length-prefixed frame bodies, without doing any I/O itself:
@@ -112,7 +116,7 @@ impl FrameDecoder {
     /// more bytes.
     pub fn has_frame(&self) -> bool {
         if let Some(l) = &self.large {
-            return l.filled == l.body.len();
+            return l.filled == l.size;
         }
         match self.announced_size() {
             Some(size) => size > self.max_size || self.end - self.start >= 4 + size,
@@ -129,7 +133,7 @@ impl FrameDecoder {
     /// Bytes of the unfinished frame held so far, and the size it needs (for error messages).
     fn progress(&self) -> (usize, usize) {
         match &self.large {
-            Some(l) => (l.filled, l.body.len()),
+            Some(l) => (l.filled, l.size),
             None => {
                 let have = self.end - self.start;
                 let want = self.announced_size().map_or(4, |s| 4 + s);
@@ -142,7 +146,7 @@ impl FrameDecoder {
     /// needed. After `TooLarge` the stream is unusable.
     pub fn next_frame(&mut self) -> Result<Option<Bytes>, ReadError> {
         if let Some(l) = &self.large {
-            if l.filled < l.body.len() {
+            if l.filled < l.size {
                 return Ok(None);
             }
             let body = self.large.take().map(|l| l.body).unwrap_or_default();
@@ -170,11 +174,12 @@ impl FrameDecoder {
             return Ok(Some(body));
         }
         if total > READ_CHUNK {
-            let mut body = vec![0u8; size];
-            body[..have - 4].copy_from_slice(&self.buf[self.start + 4..self.end]);
+            let mut body = Vec::with_capacity(size);
+            body.extend_from_slice(&self.buf[self.start + 4..self.end]);
             self.large = Some(LargeFrame {
                 body,
                 filled: have - 4,
+                size,
             });
             self.start = 0;
             self.end = 0;
@@ -220,6 +225,8 @@ impl FrameDecoder {
         read: impl FnOnce(&mut [u8]) -> io::Result<usize>,
     ) -> io::Result<usize> {
         if let Some(l) = &mut self.large {
+            // A reader that needs initialized bytes: zero the rest of the frame once.
+            l.body.resize(l.size, 0);
             let n = read(&mut l.body[l.filled..])?;
             l.filled += n;
             return Ok(n);
@@ -234,10 +241,31 @@ impl FrameDecoder {
         Ok(n)
     }
 
+    /// While a frame too large for the shared buffer is read, lets `read` append its next
+    /// bytes to the frame's body straight into the body's spare capacity (for example
+    /// `rustix::io::read` with `spare_capacity`, or `Read::take(..).read_to_end`), so the
+    /// body is never zeroed first. `None` when there is no such frame (or a
+    /// [`fill_with`](Self::fill_with) already zeroed it): use `fill_with` then. Bytes past the
+    /// frame's end are never read: the body's capacity is the frame's size (else `None`).
+    pub fn fill_spare_with(
+        &mut self,
+        read: impl FnOnce(&mut Vec<u8>) -> io::Result<usize>,
+    ) -> Option<io::Result<usize>> {
+        let l = self.large.as_mut()?;
+        // Spare capacity past the frame's end would let a read take the next frame's bytes.
+        if l.body.len() != l.filled || l.body.capacity() != l.size {
+            return None;
+        }
+        let r = read(&mut l.body);
+        l.body.truncate(l.size);
+        l.filled = l.body.len();
+        Some(r)
+    }
+
     /// How many bytes the next [`fill_with`](Self::fill_with) may take.
     pub fn free_space(&self) -> usize {
         match &self.large {
-            Some(l) => l.body.len() - l.filled,
+            Some(l) => l.size - l.filled,
             None => self.buf.len() - self.end,
         }
     }
@@ -301,7 +329,16 @@ impl<R: Read> FrameReader<R> {
                 return Ok(body);
             }
             let inner = &mut self.inner;
-            match self.decoder.fill_with(|buf| inner.read(buf)) {
+            let want = self.decoder.free_space() as u64;
+            // A large frame is read into its body's spare capacity: no zeroing first.
+            let spare = self
+                .decoder
+                .fill_spare_with(|body| inner.by_ref().take(want).read_to_end(body));
+            let read = match spare {
+                Some(r) => r,
+                None => self.decoder.fill_with(|buf| inner.read(buf)),
+            };
+            match read {
                 Ok(0) => return Err(self.decoder.end_of_stream()),
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

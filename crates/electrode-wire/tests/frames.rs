@@ -331,3 +331,70 @@ fn welcome_is_exactly_twenty_four_bytes_of_fields() {
         Err(WireError::Truncated(_))
     ));
 }
+
+/// A large frame read into its body's spare capacity (no zeroing) comes out whole, and the
+/// frame after it is untouched, whether the reads are spare-capacity ones, zero-filled ones,
+/// or a mix; `FrameReader` on a real byte stream gives the same frames.
+#[test]
+fn large_frames_read_into_spare_capacity_come_out_whole() {
+    use electrode_wire::io::{FrameDecoder, FrameReader};
+    let big: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+    let mut stream = Vec::new();
+    for body in [&big[..], b"next", &big[..1000]] {
+        stream.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        stream.extend_from_slice(body);
+    }
+    for mix in [false, true] {
+        let mut d = FrameDecoder::new(1 << 20);
+        let (mut fed, mut frames, mut reads) = (0usize, Vec::new(), 0usize);
+        while frames.len() < 3 {
+            if let Some(f) = d.next_frame().unwrap() {
+                frames.push(f);
+                continue;
+            }
+            reads += 1;
+            // At most 7000 bytes a read, as a socket gives what it has.
+            let chunk = |fed: usize, room: usize| (stream.len() - fed).min(room).min(7000);
+            let spare = if mix && reads % 3 == 0 {
+                None
+            } else {
+                d.fill_spare_with(|body| {
+                    let n = chunk(fed, body.capacity() - body.len());
+                    body.extend_from_slice(&stream[fed..fed + n]);
+                    Ok(n)
+                })
+            };
+            let n = match spare {
+                Some(r) => r.unwrap(),
+                None => d
+                    .fill_with(|buf| {
+                        let n = chunk(fed, buf.len());
+                        buf[..n].copy_from_slice(&stream[fed..fed + n]);
+                        Ok(n)
+                    })
+                    .unwrap(),
+            };
+            fed += n;
+        }
+        assert_eq!(&frames[0][..], &big[..], "mix {mix}");
+        assert_eq!(&frames[1][..], b"next");
+        assert_eq!(&frames[2][..], &big[..1000]);
+        assert!(!d.is_mid_frame());
+    }
+    let mut reader = FrameReader::new(&stream[..], 1 << 20);
+    assert_eq!(&reader.read_frame().unwrap()[..], &big[..]);
+    assert_eq!(&reader.read_frame().unwrap()[..], b"next");
+    assert_eq!(&reader.read_frame().unwrap()[..], &big[..1000]);
+    assert!(matches!(
+        reader.read_frame(),
+        Err(electrode_wire::io::ReadError::Closed)
+    ));
+    // Cut inside the large frame: the error says so.
+    let mut cut = FrameReader::new(&stream[..100_000], 1 << 20);
+    match cut.read_frame() {
+        Err(electrode_wire::io::ReadError::Io(e)) => {
+            assert!(e.to_string().contains("inside a frame"), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -39,7 +39,9 @@ use electrode_wire::io::{FrameDecoder, ReadError};
 use electrode_wire::Frame;
 
 use crate::transport::Connection;
-use electrode_io::{recv_now, recv_wait, Epoll, Event, EventFd, Events, Interest};
+use electrode_io::{
+    recv_now, recv_spare_now, recv_spare_wait, recv_wait, Epoll, Event, EventFd, Events, Interest,
+};
 
 /// Events taken per `epoll_wait`: one, because a worker that blocks in a listener would hold
 /// the rest of its batch (edge-triggered events are not reported twice, so no other worker
@@ -406,7 +408,15 @@ impl Inner {
             .map_err(watch_error)?;
         let mut looked = Instant::now();
         let found = loop {
-            match state.decoder.fill_with(|buf| recv_wait(fd, buf)) {
+            // A large frame goes straight into its body's spare capacity (no zeroing).
+            let read = match state
+                .decoder
+                .fill_spare_with(|body| recv_spare_wait(fd, body))
+            {
+                Some(r) => r,
+                None => state.decoder.fill_with(|buf| recv_wait(fd, buf)),
+            };
+            match read {
                 Ok(0) => return Err(describe(&state.decoder.end_of_stream())),
                 Ok(_) => state.handle_whole_frames(self.max_message_size)?,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -494,7 +504,14 @@ impl LinkState {
                 return Ok(Drained::No);
             }
             let offered = self.decoder.free_space();
-            let n = match self.decoder.fill_with(|buf| recv_now(fd, buf)) {
+            let read = match self
+                .decoder
+                .fill_spare_with(|body| recv_spare_now(fd, body))
+            {
+                Some(r) => r,
+                None => self.decoder.fill_with(|buf| recv_now(fd, buf)),
+            };
+            let n = match read {
                 Ok(0) => return Err(describe(&self.decoder.end_of_stream())),
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Drained::Yes),
