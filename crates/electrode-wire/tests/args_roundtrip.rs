@@ -507,3 +507,25 @@ fn large_attachments_travel_as_a_second_part_and_read_back_the_same() {
     assert!(one.parts().1.is_empty());
     assert_eq!(one.get::<Bytes>(0).unwrap(), small);
 }
+
+/// Long strings are scanned block by block: escapes before, on and after block edges, and
+/// multi-byte characters across them, come out as serde_json reads them.
+#[test]
+fn long_strings_with_escapes_anywhere_round_trip() {
+    for at in [0usize, 1, 8191, 8192, 8193, 16_384, 30_000] {
+        for esc in ["\"", "\\", "\n", "\u{1}", "é", "😀"] {
+            let mut s = "a".repeat(at);
+            s.push_str(esc);
+            s.push_str(&"b".repeat(20_000));
+            s.push_str(esc);
+            let args = Args::encode(&(s.as_str(),)).unwrap();
+            let json = args.json(0).unwrap();
+            assert_eq!(
+                serde_json::from_slice::<String>(json).unwrap(),
+                s,
+                "escape {esc:?} at {at}"
+            );
+            assert_eq!(json, serde_json::to_string(&s).unwrap().as_bytes());
+        }
+    }
+}
