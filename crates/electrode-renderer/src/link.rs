@@ -11,7 +11,7 @@
 //! no timer: it wakes for data, or when a returning call leaves messages in the inbox.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
@@ -136,7 +136,13 @@ pub(crate) struct Link {
     /// Serializes `sync_active`'s 0 ↔ 1 steps with the [`Transport::watch`] switch that goes
     /// with them.
     watch_switch: Mutex<()>,
+    /// How long a `send_sync` caller polls for its reply before it blocks, in nanoseconds
+    /// (0: it blocks at once; see [`IpcRenderer::set_sync_spin`](crate::IpcRenderer::set_sync_spin)).
+    sync_spin_ns: AtomicU64,
 }
+
+/// The longest spin [`Link::set_sync_spin`] accepts: a spin costs a whole vCPU while it lasts.
+pub(crate) const MAX_SYNC_SPIN: Duration = Duration::from_millis(1);
 
 /// The largest frame read before main's Welcome has told its limit: the Welcome and a Close
 /// with its reason are small.
@@ -160,6 +166,13 @@ impl Drop for SyncGuard<'_> {
 
 impl Link {
     /// A `send_sync` starts: the first pending call takes the socket from the dispatcher.
+    /// Sets how long a `send_sync` caller polls for its reply before blocking (at most
+    /// [`MAX_SYNC_SPIN`]).
+    pub(crate) fn set_sync_spin(&self, spin: Duration) {
+        let ns = spin.min(MAX_SYNC_SPIN).as_nanos() as u64;
+        self.sync_spin_ns.store(ns, Ordering::Relaxed);
+    }
+
     fn sync_begin(&self) {
         let _switch = self.watch_switch.lock().unwrap_or_else(|e| e.into_inner());
         if self.sync_active.fetch_add(1, Ordering::AcqRel) == 0 {
@@ -224,6 +237,7 @@ impl Link {
             dead_reason: Mutex::new(None),
             died: Condvar::new(),
             watch_switch: Mutex::new(()),
+            sync_spin_ns: AtomicU64::new(0),
         })
     }
 
@@ -516,6 +530,11 @@ impl Link {
                     };
                     if self.lock_waits().session.has_reply(request) {
                         continue;
+                    }
+                    let spin = self.sync_spin_ns.load(Ordering::Relaxed);
+                    if spin > 0 && self.sync_active.load(Ordering::Acquire) > 0 {
+                        let spin = Duration::from_nanos(spin);
+                        reader.spin_until_ready(left.map_or(spin, |l| l.min(spin)));
                     }
                     if let Some(outcome) = self.read_one(&mut **reader, Some(request), left)? {
                         self.drain_buffered(&mut **reader);

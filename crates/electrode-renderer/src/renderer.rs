@@ -238,6 +238,22 @@ impl IpcRenderer {
         self.0.link.agreement
     }
 
+    /// Lets a `send_sync` caller poll for its reply for up to `spin` (at most 1 ms) before it
+    /// blocks (default: no spin). A reply that comes within the spin costs no sleep and no
+    /// wake-up, which across vCPUs is most of a small round trip; the price is the calling
+    /// thread's vCPU, busy for the whole spin when the reply is slower. Off by default, for
+    /// latency-critical renderers with a vCPU to spare; `Duration::ZERO` turns it off again.
+    /// Only the Unix-socket transport spins; others ignore it.
+    ///
+    /// ```no_run
+    /// # fn demo(ipc: &electrode_renderer::IpcRenderer) {
+    /// ipc.set_sync_spin(std::time::Duration::from_micros(20));
+    /// # }
+    /// ```
+    pub fn set_sync_spin(&self, spin: std::time::Duration) {
+        self.0.link.set_sync_spin(spin);
+    }
+
     /// `None` while connected; the reason once the link to main is gone.
     pub fn disconnect_reason(&self) -> Option<String> {
         self.0.link.disconnected().map(|e| e.to_string())

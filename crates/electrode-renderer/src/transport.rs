@@ -34,6 +34,16 @@ pub trait FrameSource: Send + 'static {
     /// The handshake is over: frames up to `max_message_size` bytes are allowed from now on,
     /// and reads may wait without limit.
     fn connected(&mut self, max_message_size: usize) -> io::Result<()>;
+
+    /// Polls, without sleeping, until a read would not wait or `max` has passed; returns
+    /// whether it would not wait. A `send_sync` caller that opted in
+    /// ([`IpcRenderer::set_sync_spin`](crate::IpcRenderer::set_sync_spin)) spins here before
+    /// its blocking read, so a quick reply costs no sleep and wake-up. The default does not
+    /// spin.
+    fn spin_until_ready(&mut self, max: Duration) -> bool {
+        let _ = max;
+        false
+    }
 }
 
 /// The shared half of a link.

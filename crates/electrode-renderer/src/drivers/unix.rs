@@ -103,6 +103,19 @@ impl FrameSource for UnixSource {
                 .unwrap_or(true)
     }
 
+    fn spin_until_ready(&mut self, max: Duration) -> bool {
+        let start = std::time::Instant::now();
+        loop {
+            if self.ready() {
+                return true;
+            }
+            if start.elapsed() >= max {
+                return false;
+            }
+            std::hint::spin_loop();
+        }
+    }
+
     fn connected(&mut self, max_message_size: usize) -> io::Result<()> {
         self.reader.set_max_size(max_message_size);
         self.reader.get_ref().set_read_timeout(None)
