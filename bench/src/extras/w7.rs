@@ -2,7 +2,8 @@
 //! `WebBridge`, uses `require('electron').ipcRenderer`: `sendSync` (synchronous XHR) and an
 //! async round trip (`send` → main's `event.sender().send_args` of the same arguments → page
 //! listener) and `invoke` (main's `handle`; sequential, and batches of 100 in flight),
-//! string 100 B, timed in the page with `performance.now()` (which Chromium
+//! string 100 B, and a 1 MB `Uint8Array` async round trip against the same bytes echoed over
+//! the page's own WebSocket to the P5 server; timed in the page with `performance.now()` (which Chromium
 //! coarsens to 100 µs on a page that is not cross-origin isolated, so the mean per operation
 //! over the whole loop is reported too). Floors, from the same page: a synchronous XHR GET of
 //! a static file served by the same bridge, and a WebSocket round trip to the P5 tungstenite
@@ -88,6 +89,26 @@ async function run() {
   const wsOnce = () => new Promise((r) => { wwake = r; ws.send(env); });
   for (let i = 0; i < W; i++) await wsOnce();
   for (let i = 0; i < N; i++) { const t0 = performance.now(); await wsOnce(); out.ws.push(performance.now() - t0); }
+  // 1 MB Uint8Array round trip: send -> main echoes the same arguments (send_args) -> the
+  // page's listener; its floor: the same bytes echoed by the P5 WebSocket server (mode 'e').
+  const big = new Uint8Array(1000000);
+  for (let i = 0; i < big.length; i++) big[i] = i % 251;
+  const NB = Math.max(5, Math.floor(N / 20));
+  out.bin = []; out.ws_bin = [];
+  let bwake = null;
+  ipcRenderer.on('echo-bin', (event, v) => {
+    if (!(v instanceof Uint8Array) || v.length !== big.length || v[999999] !== 999999 % 251) throw new Error('echo-bin');
+    bwake();
+  });
+  const bonce = () => new Promise((r) => { bwake = r; ipcRenderer.send('bench-async-bin', big); });
+  for (let i = 0; i < 3; i++) await bonce();
+  for (let i = 0; i < NB; i++) { const t0 = performance.now(); await bonce(); out.bin.push(performance.now() - t0); }
+  ws.binaryType = 'arraybuffer';
+  ws.send('!e');
+  ws.onmessage = (m) => { if (m.data.byteLength !== big.length) throw new Error('ws-bin'); wwake(); };
+  const wsBin = () => new Promise((r) => { wwake = r; ws.send(big); });
+  for (let i = 0; i < 3; i++) await wsBin();
+  for (let i = 0; i < NB; i++) { const t0 = performance.now(); await wsBin(); out.ws_bin.push(performance.now() - t0); }
   ws.close();
   ipcRenderer.send('__w7', JSON.stringify(out));
 }
@@ -117,6 +138,10 @@ struct PageResult {
     in_flight_per_s: f64,
     #[serde(default)]
     sequential_invoke_per_s: f64,
+    #[serde(default)]
+    bin: Vec<f64>,
+    #[serde(default)]
+    ws_bin: Vec<f64>,
     error: Option<String>,
 }
 
@@ -158,6 +183,10 @@ pub fn main(mode: &str) -> Res<Vec<ExtraRecord>> {
         event.sender().send_args("echo", args.clone())?;
         Ok(())
     });
+    ipc.on("bench-async-bin", |event, args| {
+        event.sender().send_args("echo-bin", args.clone())?;
+        Ok(())
+    });
     let rx = super::common::results_on::<String>(&ipc, "__w7");
     let main = Arc::new(Main::builder().ipc(ipc).start()?);
     let dir = crate::peers::temp_dir("w7")?;
@@ -195,6 +224,7 @@ pub fn main(mode: &str) -> Res<Vec<ExtraRecord>> {
     };
     let (sync, asy, xhr, wsp) = (us(&r.sync), us(&r.asy), us(&r.xhr), us(&r.ws));
     let invoke = us(&r.invoke);
+    let (bin, ws_bin) = (us(&r.bin), us(&r.ws_bin));
     let (ws50, ws99) = floor_round_trip(&crate::peers::ws::WebSocket, n)?;
     let (http50, http99) = floor_round_trip(&crate::peers::http::HttpFloor, n)?;
     let mut m = BTreeMap::new();
@@ -226,6 +256,13 @@ pub fn main(mode: &str) -> Res<Vec<ExtraRecord>> {
         "x_sequential_invoke_throughput".into(),
         r.in_flight_per_s / r.sequential_invoke_per_s,
     );
+    m.insert("bin_1mb_p50_us".into(), pct(&bin, 0.5));
+    m.insert("bin_1mb_p99_us".into(), pct(&bin, 0.99));
+    m.insert("page_ws_floor_bin_1mb_p50_us".into(), pct(&ws_bin, 0.5));
+    m.insert(
+        "x_page_ws_floor_bin_1mb_p50".into(),
+        pct(&bin, 0.5) / pct(&ws_bin, 0.5),
+    );
     m.insert("page_xhr_floor_p50_us".into(), pct(&xhr, 0.5));
     m.insert("page_xhr_floor_p99_us".into(), pct(&xhr, 0.99));
     m.insert("page_ws_floor_p50_us".into(), pct(&wsp, 0.5));
@@ -250,7 +287,7 @@ pub fn main(mode: &str) -> Res<Vec<ExtraRecord>> {
     rec.metrics = m;
     rec.status = "ok".into();
     rec.note = Some(
-        "page-side times use performance.now() (100 µs resolution in a non-isolated page); page floors: sync XHR GET of a static file of the same bridge (query carries the 100 B) and a WebSocket round trip to the P5 tungstenite server, both from the same page; http_floor/ws_floor: the Rust transport-only peers (no browser), W1 string 100 B unpinned, measured right after".into(),
+        "page-side times use performance.now() (100 µs resolution in a non-isolated page); page floors: sync XHR GET of a static file of the same bridge (query carries the 100 B) and a WebSocket round trip to the P5 tungstenite server, both from the same page; bin_1mb: a 1 MB Uint8Array send echoed by main (send_args) against the page's WebSocket binary echo of the same bytes (page_ws_floor_bin_1mb); http_floor/ws_floor: the Rust transport-only peers (no browser), W1 string 100 B unpinned, measured right after".into(),
     );
     Ok(vec![rec])
 }
