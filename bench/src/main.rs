@@ -57,7 +57,7 @@ struct Cli {
     /// Placements for round-trip cells: unpinned,split,pinned (default all three).
     #[arg(long, value_delimiter = ',')]
     placements: Vec<String>,
-    /// Workloads: W1,W1e,W2,W3,W4 (pairs, every peer) and W5,W6,W7,W9,W10,W11 (P0 only; W5 includes the
+    /// Workloads: W1,W1e,W2,W3,W4 (pairs, every peer) and W5,W6,W7,W9,W10,W11,W12 (P0 only; W5 includes the
     /// W8 numbers) (default all).
     #[arg(long, value_delimiter = ',')]
     workloads: Vec<String>,
@@ -265,7 +265,7 @@ fn real_main() -> Res<i32> {
         cli.peers.iter().map(|id| peer(id)).collect::<Res<_>>()?
     };
     let all_workloads = cli.workloads.is_empty();
-    let extra_workloads: Vec<&str> = ["W5", "W6", "W7", "W9", "W10", "W11"]
+    let extra_workloads: Vec<&str> = ["W5", "W6", "W7", "W9", "W10", "W11", "W12"]
         .into_iter()
         .filter(|w| {
             all_workloads
@@ -282,7 +282,7 @@ fn real_main() -> Res<i32> {
         .collect();
     for w in &cli.workloads {
         if parse_workload(w).is_none()
-            && !["w5", "w6", "w7", "w8", "w9", "w10", "w11"]
+            && !["w5", "w6", "w7", "w8", "w9", "w10", "w11", "w12"]
                 .contains(&w.to_ascii_lowercase().as_str())
         {
             return Err(format!("bad workload {w:?}").into());

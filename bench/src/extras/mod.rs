@@ -1,7 +1,7 @@
 //! Workloads that do not fit the two-process cell shape of the runner, for P0 only, one
 //! module each: W5 many renderers and W8 cost of a renderer ([`w5`], with the event-driven
 //! generators and the raw floor in [`evented`]), W6 `sendToHost` relay ([`w6`]), W7 browser
-//! ([`w7`]), W9 `invoke` ([`w9`]), W10 MessagePort between renderers ([`w10`]), W11 the opt-in `sendSync` spin ([`w11`]). What they share is in [`common`], which uses none of them.
+//! ([`w7`]), W9 `invoke` ([`w9`]), W10 MessagePort between renderers ([`w10`]), W11 the opt-in `sendSync` spin ([`w11`]), W12 generic `serde_json::Value` echoes ([`w12`]). What they share is in [`common`], which uses none of them.
 //!
 //! All unpinned. The runner starts `electrode-bench __extra main <mode> <workload>`, which is
 //! the main process and prints one JSON line per result on stdout.
@@ -10,6 +10,7 @@ mod common;
 mod evented;
 mod w10;
 mod w11;
+mod w12;
 mod w5;
 mod w6;
 mod w7;
@@ -71,7 +72,7 @@ pub fn markdown(recs: &[ExtraRecord]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "\n## P0 only: W5 many renderers, W6 sendToHost relay, W7 browser, W8 cost of a renderer, W9 invoke, W10 MessagePort, W11 sendSync spin (unpinned unless the variant says)\n"
+        "\n## P0 only: W5 many renderers, W6 sendToHost relay, W7 browser, W8 cost of a renderer, W9 invoke, W10 MessagePort, W11 sendSync spin, W12 generic values (unpinned unless the variant says)\n"
     );
     let _ = writeln!(s, "| workload | variant | numbers | status | note |");
     let _ = writeln!(s, "|---|---|---|---|---|");
@@ -135,6 +136,7 @@ pub fn extra_main(args: &[String]) -> Res<()> {
                 "W9" => w9::main(mode)?,
                 "W10" => w10::main(mode)?,
                 "W11" => w11::main(mode)?,
+                "W12" => w12::main(mode)?,
                 other => return Err(format!("unknown extra workload {other}").into()),
             };
             let stdout = std::io::stdout();
@@ -149,6 +151,7 @@ pub fn extra_main(args: &[String]) -> Res<()> {
         "w9-renderer" => w9::renderer(rest),
         "w10-renderer" => w10::renderer(rest),
         "w11-renderer" => w11::renderer(rest),
+        "w12-renderer" => w12::renderer(rest),
         "w5-renderer" => w5::renderer(),
         "w5-loadgen" => w5::loadgen(),
         "w5-evgen" => evented::generator(rest),
