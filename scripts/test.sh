@@ -27,7 +27,7 @@ echo "== cargo package (every library crate)"
 # an earlier run of the same checkout path is reused as it is, stale (a version number does
 # not change between commits). Remove only those extracted copies of our own crates.
 rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/electrode-*
-cargo package -p electrode-wire -p electrode-io -p electrode -p electrode-renderer -p electrode-web -p electrode-window --allow-dirty
+cargo package -p electrode-wire -p electrode-io -p electrode-shm -p electrode -p electrode-renderer -p electrode-web -p electrode-window --allow-dirty
 
 echo "== page API types (tsc on electron.d.ts, the shim as a module, npm pack of the shim)"
 bash scripts/check-page-types.sh

@@ -12,18 +12,7 @@ use rustix::net::{
 
 /// Sends `fd` over `socket` with one byte of data (a descriptor needs a byte to travel with).
 pub fn send_fd(socket: impl AsFd, fd: impl AsFd) -> io::Result<()> {
-    let fds = [fd.as_fd()];
-    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
-    let mut control = SendAncillaryBuffer::new(&mut space);
-    if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
-        return Err(io::Error::other("no room for the descriptor"));
-    }
-    let sent = sendmsg(
-        socket,
-        &[IoSlice::new(&[1])],
-        &mut control,
-        SendFlags::NOSIGNAL,
-    )?;
+    let sent = send_with_fd(socket, &[IoSlice::new(&[1])], fd)?;
     if sent != 1 {
         return Err(io::Error::new(
             io::ErrorKind::WriteZero,
@@ -31,6 +20,41 @@ pub fn send_fd(socket: impl AsFd, fd: impl AsFd) -> io::Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Sends what the socket takes of `data` (one `sendmsg`, blocking like a write) with `fd`
+/// riding on its first byte; returns the bytes sent. The receiver must read that byte with
+/// [`recv_with_fd`], or the descriptor is lost (a plain read drops it).
+pub fn send_with_fd(socket: impl AsFd, data: &[IoSlice<'_>], fd: impl AsFd) -> io::Result<usize> {
+    let fds = [fd.as_fd()];
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
+        return Err(io::Error::other("no room for the descriptor"));
+    }
+    Ok(sendmsg(socket, data, &mut control, SendFlags::NOSIGNAL)?)
+}
+
+/// Reads into `buf` like `read`, and returns the descriptor that came with those bytes, if
+/// any (close-on-exec; when several came, the first, and the others are closed).
+pub fn recv_with_fd(socket: impl AsFd, buf: &mut [u8]) -> io::Result<(usize, Option<OwnedFd>)> {
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = RecvAncillaryBuffer::new(&mut space);
+    let got = recvmsg(
+        socket,
+        &mut [IoSliceMut::new(buf)],
+        &mut control,
+        RecvFlags::CMSG_CLOEXEC,
+    )?;
+    let mut found = None;
+    for message in control.drain() {
+        if let RecvAncillaryMessage::ScmRights(fds) = message {
+            for fd in fds {
+                found.get_or_insert(fd);
+            }
+        }
+    }
+    Ok((got.bytes, found))
 }
 
 /// Receives one descriptor sent by [`send_fd`] (close-on-exec). Blocks like a read.

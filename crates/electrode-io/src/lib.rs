@@ -43,7 +43,7 @@ mod socket;
 struct ReadmeDoctests;
 
 pub use epoll::{Epoll, Event, EventFd, Events, Interest};
-pub use fd_pass::{recv_fd, send_fd};
+pub use fd_pass::{recv_fd, recv_with_fd, send_fd, send_with_fd};
 pub use portable::{poll_readable, WakePipe};
 pub use socket::{
     is_transient, recv_now, recv_spare_now, recv_spare_wait, recv_wait, send_now, wait_readable,

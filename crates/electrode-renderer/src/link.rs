@@ -218,6 +218,7 @@ impl Link {
         })?;
         let welcome = *session.welcome();
         reader.connected(welcome.max_message_size).map_err(hs)?;
+        io.agreed(welcome.agreement.features);
         Ok(Link {
             id: welcome.id,
             embedder: welcome.embedder,

@@ -66,4 +66,11 @@ pub trait Transport: Send + Sync + 'static {
 
     /// Ends the link both ways; a thread blocked reading or writing returns.
     fn shutdown(&self);
+
+    /// The handshake is over and these optional features were agreed. A transport that
+    /// offered something in its Hello (the Unix socket's shared memory region) keeps it or
+    /// lets it go here. The default does nothing.
+    fn agreed(&self, features: electrode_wire::Features) {
+        let _ = features;
+    }
 }

@@ -140,6 +140,22 @@ fn run(ipc: &IpcRenderer, cmd: &Json, ids: &Ids, exit: &Exit) {
                 json!({"event": "send_big", "err": r.err().map(|e| e.to_string())}),
             );
         }
+        "send_pattern" => {
+            // Large messages (numbered, with bytes that depend on their number) each followed
+            // by a small one, for order and content checks across the shared memory ring.
+            let size = cmd["size"].as_u64().unwrap_or(0) as usize;
+            let count = cmd["count"].as_u64().unwrap_or(0);
+            let mut err = None;
+            for i in 0..count {
+                let big = ipc.send(&channel, &(i, pattern(i, size)));
+                let small = ipc.send(&channel, &(i,));
+                if let Some(e) = big.err().or(small.err()) {
+                    err = Some(e.to_string());
+                    break;
+                }
+            }
+            report(ipc, json!({"event": "send_pattern", "err": err}));
+        }
         "send_sync" => {
             let r = match cmd["timeout_ms"].as_u64() {
                 Some(ms) => ipc.send_sync_timeout::<Json, _>(
@@ -362,6 +378,15 @@ fn run(ipc: &IpcRenderer, cmd: &Json, ids: &Ids, exit: &Exit) {
         "exit" => exit(ipc, cmd["code"].as_i64().unwrap_or(0) as i32),
         other => report(ipc, json!({"event": "unknown_op", "op": other})),
     }
+}
+
+/// The bytes of message `i` of `send_pattern`: `size` bytes that differ from message to
+/// message and from place to place.
+pub fn pattern(i: u64, size: usize) -> bytes::Bytes {
+    (0..size as u64)
+        .map(|j| ((j * 7 + i * 13) % 251) as u8)
+        .collect::<Vec<u8>>()
+        .into()
 }
 
 fn serde_bytes_vec(size: usize) -> bytes::Bytes {

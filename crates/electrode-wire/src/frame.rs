@@ -41,6 +41,9 @@ pub enum FrameKind {
     /// Renderer → main, the first and only frame of its own connection: "give me the
     /// descriptor of this nonce" (feature [`Features::PORTS`]).
     PortFetch = 0x0d,
+    /// Renderer → main: the body of the next frame lies in the link's shared memory region
+    /// (feature [`Features::SHARED_MEMORY`]).
+    SharedSlice = 0x0e,
     /// Main → renderer: accepted, here is your id.
     Welcome = 0x81,
     /// Main → renderer: `webContents.send` (or a relayed `sendTo`).
@@ -82,6 +85,7 @@ impl FrameKind {
             0x0b => PortClose,
             0x0c => PortSwitch,
             0x0d => PortFetch,
+            0x0e => SharedSlice,
             0x81 => Welcome,
             0x82 => Message,
             0x83 => SyncReply,
@@ -269,6 +273,15 @@ pub enum Frame {
     PortFetch {
         /// The secret main gave in [`Frame::PortDirect`].
         nonce: [u8; 16],
+    },
+    /// Renderer → main: a frame body of `len` bytes waits at position `at` of the ring in the
+    /// memory region the renderer shared with its Hello (docs/adr/0022). Main copies it out,
+    /// frees its place, and handles it as if it had come on the socket, in this frame's turn.
+    SharedSlice {
+        /// Where the body starts, as a position in the ring's stream of bytes.
+        at: u64,
+        /// The body's length.
+        len: u64,
     },
     /// Main → renderer: the two ends of port `port` can talk directly: fetch the socket with
     /// `nonce` ([`Frame::PortFetch`]), then send [`Frame::PortSwitch`].
@@ -475,6 +488,7 @@ impl Frame {
             Frame::PortClosed { .. } => FrameKind::PortClosed,
             Frame::PortSwitch { .. } => FrameKind::PortSwitch,
             Frame::PortFetch { .. } => FrameKind::PortFetch,
+            Frame::SharedSlice { .. } => FrameKind::SharedSlice,
             Frame::PortDirect { .. } => FrameKind::PortDirect,
             Frame::PortSwitched { .. } => FrameKind::PortSwitched,
         }
@@ -517,6 +531,7 @@ impl Frame {
             | Frame::PortSwitch { port: request }
             | Frame::PortSwitched { port: request } => head.u64(*request).finish(Bytes::new()),
             Frame::PortFetch { nonce } => head.finish(Bytes::copy_from_slice(nonce)),
+            Frame::SharedSlice { at, len } => head.u64(*at).u64(*len).finish(Bytes::new()),
             Frame::PortDirect { port, nonce } => {
                 head.u64(*port).finish(Bytes::copy_from_slice(nonce))
             }
@@ -738,6 +753,10 @@ impl Frame {
                 port: u64_field(b)?,
             },
             FrameKind::PortFetch => Frame::PortFetch { nonce: nonce(b)? },
+            FrameKind::SharedSlice => Frame::SharedSlice {
+                at: u64_field(b)?,
+                len: u64_field(b)?,
+            },
             FrameKind::PortDirect => Frame::PortDirect {
                 port: u64_field(b)?,
                 nonce: nonce(b)?,

@@ -39,9 +39,14 @@ impl Features {
     /// MessagePorts (docs/adr/0019): the frames `PostMessage`, `PortSend`, `PortClose`,
     /// `PortsMessage`, `PortMessage` and `PortClosed`.
     pub const PORTS: Features = Features(4);
+    /// Large messages through a memory region the renderer shares with main
+    /// (docs/adr/0022): the frame `SharedSlice`. Agreed only over a Unix socket, when the
+    /// renderer sent a sealed region with its Hello and main took it.
+    pub const SHARED_MEMORY: Features = Features(8);
     /// Every optional feature this build implements.
-    pub const SUPPORTED: Features =
-        Features(Features::INVOKE.0 | Features::CLONE.0 | Features::PORTS.0);
+    pub const SUPPORTED: Features = Features(
+        Features::INVOKE.0 | Features::CLONE.0 | Features::PORTS.0 | Features::SHARED_MEMORY.0,
+    );
 
     /// The set with exactly these bits.
     pub const fn from_bits(bits: u64) -> Self {
@@ -78,10 +83,11 @@ impl fmt::Debug for Features {
 /// The features' names, for people: `invoke`, `none`, unknown bits in hex.
 impl fmt::Display for Features {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const NAMES: [(Features, &str); 3] = [
+        const NAMES: [(Features, &str); 4] = [
             (Features::INVOKE, "invoke"),
             (Features::CLONE, "structured-clone"),
             (Features::PORTS, "message-ports"),
+            (Features::SHARED_MEMORY, "shared-memory"),
         ];
         let mut rest = self.0;
         let mut names = Vec::new();

@@ -413,6 +413,18 @@ impl MainSession {
         self.agreement
     }
 
+    /// The session without `features`: main could not honour them on this link (for
+    /// example [`Features::SHARED_MEMORY`] when no usable region came with the Hello). Call
+    /// it before [`welcome`](Self::welcome), which tells the renderer what was agreed.
+    pub fn without(self, features: Features) -> MainSession {
+        MainSession {
+            agreement: Agreement {
+                version: self.agreement.version,
+                features: self.agreement.features.without(features),
+            },
+        }
+    }
+
     /// The Welcome for the renderer, once its token was accepted.
     pub fn welcome(&self, id: u64, embedder: Option<u64>, max_message_size: usize) -> Frame {
         Frame::Welcome {
@@ -439,6 +451,7 @@ impl MainSession {
             | FrameKind::PortSend
             | FrameKind::PortClose
             | FrameKind::PortSwitch => Features::PORTS,
+            FrameKind::SharedSlice => Features::SHARED_MEMORY,
             FrameKind::PortFetch => {
                 return Err(CloseReason::Protocol(
                     "PortFetch is only the first frame of its own connection".into(),

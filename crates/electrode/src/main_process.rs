@@ -38,6 +38,11 @@ pub struct Limits {
     /// Connections that may be authenticating at once (default 64); more wait in the socket's
     /// backlog until a slot frees, so silent clients cost a bounded number of threads.
     pub max_concurrent_handshakes: usize,
+    /// The largest memory region a Rust renderer may share with main for its large messages
+    /// (docs/adr/0022; default 16 MiB). A renderer on a Unix socket offers one with its Hello;
+    /// messages of 64 KiB and more then travel through it, not through the socket. 0 turns the
+    /// shared-memory path off: every message uses the socket.
+    pub max_shared_region: usize,
 }
 
 impl Default for Limits {
@@ -48,6 +53,7 @@ impl Default for Limits {
             outbound_queue_bytes: 256 * 1024 * 1024,
             handshake_timeout: Duration::from_secs(5),
             max_concurrent_handshakes: 64,
+            max_shared_region: 16 * 1024 * 1024,
         }
     }
 }
@@ -387,10 +393,12 @@ impl Main {
     ) -> Result<Connection, Error> {
         contents.attach(out)?;
         // Pages are served the shim of this very build: it speaks every feature main does,
-        // MessagePorts included (docs/adr/0019), so there is no Hello to agree on.
+        // MessagePorts included (docs/adr/0019), so there is no Hello to agree on. A page
+        // has no memory to share with main.
         let session = MainSession::agreed(Agreement {
             version: PROTOCOL_VERSION,
-            features: MainSession::features(self.shared.registry.rules),
+            features: MainSession::features(self.shared.registry.rules)
+                .without(electrode_wire::Features::SHARED_MEMORY),
         });
         Ok(Connection::new(
             contents.clone(),

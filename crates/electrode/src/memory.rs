@@ -103,7 +103,11 @@ fn serve(end: MemoryEnd, shared: &Shared) {
     let limits = shared.limits;
     let hello = read(&end, MAX_HELLO_SIZE, Some(limits.handshake_timeout));
     let (session, token) = match accept_hello(hello, shared.registry.rules) {
-        Ok(hello) => hello,
+        // Both ends share this process's memory already: no region to map.
+        Ok((session, token)) => (
+            session.without(electrode_wire::Features::SHARED_MEMORY),
+            token,
+        ),
         Err(why) => return refuse(&end, &why),
     };
     let contents = match shared.tickets.redeem(&token) {

@@ -68,6 +68,12 @@ pub struct Connection {
     registry: Arc<Registry>,
     invokes: Arc<InFlight>,
     session: MainSession,
+    /// The ring of the region the renderer shared (feature `SHARED_MEMORY`), and the largest
+    /// body main takes out of it.
+    shared: Option<(electrode_shm::RingReader, usize)>,
+    /// Bytes taken out of the shared ring since the workers last asked (their fairness
+    /// budget counts them like bytes read from the socket).
+    shared_taken: std::sync::atomic::AtomicUsize,
 }
 
 impl Connection {
@@ -83,7 +89,45 @@ impl Connection {
             registry,
             invokes: Arc::default(),
             session,
+            shared: None,
+            shared_taken: Default::default(),
         }
+    }
+
+    /// Bytes taken out of the shared ring since the last call.
+    pub(crate) fn take_shared_bytes(&self) -> usize {
+        self.shared_taken
+            .swap(0, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The link's shared memory ring (docs/adr/0022): [`Frame::SharedSlice`] bodies are taken
+    /// out of it, up to `max_message_size` bytes each.
+    pub(crate) fn with_shared_ring(
+        mut self,
+        ring: electrode_shm::RingReader,
+        max_message_size: usize,
+    ) -> Self {
+        self.shared = Some((ring, max_message_size));
+        self
+    }
+
+    /// Copies a frame body out of the shared ring and decodes it: the frame that travelled
+    /// by reference, handled as if it had come on the socket.
+    fn take_shared(&self, at: u64, len: u64) -> Result<Frame, Error> {
+        let Some((ring, limit)) = &self.shared else {
+            return Err(self.protocol("SharedSlice on a link without a shared region".into()));
+        };
+        let body = ring
+            .take(at, len, *limit)
+            .map_err(|e| self.protocol(e.to_string()))?;
+        self.shared_taken
+            .fetch_add(body.len(), std::sync::atomic::Ordering::Relaxed);
+        let frame = Frame::decode(body, *limit)
+            .map_err(|e| self.protocol(format!("malformed frame in shared memory: {e}")))?;
+        if matches!(frame, Frame::SharedSlice { .. }) {
+            return Err(self.protocol("a SharedSlice inside shared memory".into()));
+        }
+        Ok(frame)
     }
 
     /// The renderer on this link.
@@ -110,6 +154,10 @@ impl Connection {
             .check(&frame)
             .map_err(|reason| self.protocol(reason.to_string()))?;
         match frame {
+            Frame::SharedSlice { at, len } => {
+                let inner = self.take_shared(at, len)?;
+                return self.handle_frame(inner);
+            }
             Frame::Send { channel, args } => {
                 let event = IpcEvent::new_async(self.contents.clone(), channel);
                 let local = self.local_dispatch(&event, &args);

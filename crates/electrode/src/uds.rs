@@ -1,8 +1,10 @@
 //! The Unix-socket link to Rust renderer processes: the accept loop, the handshake, and the
 //! writer. Reading and running listeners is the workers' job (`workers.rs`).
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::io::{self, IoSlice, Read};
+use std::os::fd::OwnedFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex};
@@ -96,9 +98,12 @@ pub(crate) fn accept_loop(listener: UnixListener, shared: Arc<Shared>) {
 
 /// Reads from the socket with one deadline for the whole handshake, however the bytes are
 /// dripped in (a per-read timeout would let one byte every few seconds go on forever).
+/// A descriptor that came with the handshake's bytes (a renderer's shared region) is kept in
+/// `region`; any later one is closed.
 struct BeforeDeadline<'a> {
     stream: &'a UnixStream,
     deadline: Instant,
+    region: &'a Cell<Option<OwnedFd>>,
 }
 
 impl Read for BeforeDeadline<'_> {
@@ -109,7 +114,14 @@ impl Read for BeforeDeadline<'_> {
             return Err(too_long());
         }
         self.stream.set_read_timeout(Some(left))?;
-        match (&mut &*self.stream).read(buf) {
+        let got = electrode_io::recv_with_fd(self.stream, buf).map(|(n, fd)| {
+            if let Some(fd) = fd {
+                let first = self.region.take().unwrap_or(fd);
+                self.region.set(Some(first));
+            }
+            n
+        });
+        match got {
             Err(e)
                 if matches!(
                     e.kind(),
@@ -137,10 +149,12 @@ fn refuse(stream: &UnixStream, reason: &str) {
 /// delays nobody else), then hands the link to the workers.
 fn serve(stream: UnixStream, shared: &Shared) {
     let limits = shared.limits;
+    let region = Cell::new(None);
     let mut hello_reader = FrameReader::new(
         BeforeDeadline {
             stream: &stream,
             deadline: Instant::now() + limits.handshake_timeout,
+            region: &region,
         },
         MAX_HELLO_SIZE,
     );
@@ -175,14 +189,18 @@ fn serve(stream: UnixStream, shared: &Shared) {
         Ok(c) => c,
         Err(why) => return refuse(&stream, &why),
     };
+    let (session, ring) = shared_ring(session, region.take(), &limits, contents.id());
     let out = Arc::new(UdsOutbound::new(
         write_half,
         contents.id(),
         limits.outbound_queue_bytes,
     ));
-    let Some(conn) = welcome(shared, contents, session, out) else {
+    let Some(mut conn) = welcome(shared, contents, session, out) else {
         return;
     };
+    if let Some(ring) = ring {
+        conn = conn.with_shared_ring(ring, limits.max_message_size);
+    }
     // Frames that came in with the hello run here, before any worker can see the link, so
     // they keep their place in the renderer's order.
     if let Err(reason) = handle_whole_frames(&mut decoder, &conn, limits.max_message_size) {
@@ -195,6 +213,37 @@ fn serve(stream: UnixStream, shared: &Shared) {
         conn.contents().allow_direct_ports();
     }
     shared.workers.register(stream, decoder, conn);
+}
+
+/// The ring of the memory region a renderer sent with its Hello, when both sides want the
+/// shared-memory path (docs/adr/0022) and the region is one main may map; otherwise the
+/// session without that feature (large messages then use the socket).
+fn shared_ring(
+    session: MainSession,
+    region: Option<OwnedFd>,
+    limits: &crate::Limits,
+    renderer: u64,
+) -> (MainSession, Option<electrode_shm::RingReader>) {
+    let wanted = session
+        .agreement()
+        .features
+        .contains(electrode_wire::Features::SHARED_MEMORY);
+    let without = session.without(electrode_wire::Features::SHARED_MEMORY);
+    let (Some(fd), true, true) = (region, wanted, limits.max_shared_region > 0) else {
+        return (without, None);
+    };
+    match electrode_shm::Region::adopt(fd, limits.max_shared_region) {
+        Ok(region) => (session, Some(electrode_shm::RingReader::new(region))),
+        Err(e) => {
+            crate::warn_visible!(
+                renderer = renderer,
+                "renderer {renderer}'s shared memory region was not taken ({e}; \
+                 Limits::max_shared_region is {} bytes): its large messages use the socket",
+                limits.max_shared_region
+            );
+            (without, None)
+        }
+    }
 }
 
 /// A renderer fetches its end of a direct MessagePort (docs/adr/0019): one byte with the

@@ -500,6 +500,9 @@ impl LinkState {
         let mut budget = READ_BUDGET;
         loop {
             self.handle_whole_frames(max_message_size)?;
+            // A message taken out of shared memory is work the socket's byte count does not
+            // show: it spends the same budget.
+            budget = budget.saturating_sub(self.conn.take_shared_bytes());
             if budget == 0 {
                 return Ok(Drained::No);
             }

@@ -1,6 +1,7 @@
 //! A Unix-domain socket, watched with epoll, with an eventfd to wake the dispatch thread.
 
-use std::io;
+use std::io::{self, IoSlice, Write};
+use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::sync::Mutex;
@@ -8,8 +9,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use electrode_io::{Epoll, EventFd, Events, Interest};
+use electrode_shm::{Region, RingWriter};
 use electrode_wire::io::{write_frame, FrameReader, ReadError};
-use electrode_wire::Encoded;
+use electrode_wire::{Encoded, Features, Frame};
 
 use crate::transport::{FrameSource, Transport, Wakeup};
 
@@ -19,14 +21,78 @@ const WAKE: u64 = 1;
 /// How long main may take to answer the Hello.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Frame bodies of this size and more go through the shared memory ring when main took it.
+const SHARED_FROM: usize = 64 * 1024;
+
+/// The size of the memory region a renderer offers main (docs/adr/0022): room for a few
+/// large messages in flight. A message larger than the ring, or one that finds it full, uses
+/// the socket.
+const SHARED_REGION: usize = 4 * 1024 * 1024;
+
 /// The shared half of a Unix-socket link.
 pub struct UnixTransport {
     stream: UnixStream,
-    writer: Mutex<UnixStream>,
+    writer: Mutex<Writer>,
     /// What the dispatch thread sleeps on: the socket (token [`SOCKET`], interest off while a
     /// `send_sync` caller reads) and `wake` (token [`WAKE`]).
     watch: Epoll,
     wake: EventFd,
+}
+
+/// The writing end, and the shared memory ring: one lock, so a frame sent by reference keeps
+/// its place among the frames sent on the socket.
+struct Writer {
+    stream: UnixStream,
+    /// The region's descriptor, until it rides with the Hello.
+    offer: Option<OwnedFd>,
+    /// The ring, from the Hello until main's Welcome says whether it took it (then only if
+    /// it did).
+    ring: Option<RingWriter>,
+}
+
+impl Writer {
+    fn write(&mut self, frame: &Encoded) -> io::Result<()> {
+        if let Some(fd) = self.offer.take() {
+            return write_with_fd(&mut self.stream, frame, fd);
+        }
+        if frame.body_len() >= SHARED_FROM {
+            if let Some(ring) = self.ring.as_mut() {
+                // The body, without the stream's length prefix.
+                let parts = [&frame.head[4..], &frame.body[..], &frame.tail[..]];
+                if let Some(at) = ring.write(&parts) {
+                    let len = frame.body_len() as u64;
+                    return write_frame(&mut self.stream, &Frame::SharedSlice { at, len }.encode());
+                }
+            }
+        }
+        write_frame(&mut self.stream, frame)
+    }
+}
+
+/// Writes `frame` whole with `fd` riding on its first byte.
+fn write_with_fd(stream: &mut UnixStream, frame: &Encoded, fd: OwnedFd) -> io::Result<()> {
+    let parts = [&frame.head[..], &frame.body[..], &frame.tail[..]];
+    let slices = parts.map(IoSlice::new);
+    let sent = electrode_io::send_with_fd(&*stream, &slices, &fd)?;
+    let rest: Vec<u8> = parts.concat().split_off(sent);
+    stream.write_all(&rest)
+}
+
+/// A region to offer main, or `None` (said on stderr) when this system cannot make one: the
+/// link then works without it.
+fn shared_region() -> Option<(RingWriter, OwnedFd)> {
+    if std::env::var_os("ELECTRODE_SHARED_MEMORY").is_some_and(|v| v == "0") {
+        return None;
+    }
+    match Region::create(SHARED_REGION) {
+        Ok((region, fd)) => Some((RingWriter::new(region), fd)),
+        Err(e) => {
+            eprintln!(
+                "electrode-renderer: no shared memory region ({e}); large messages use the socket"
+            );
+            None
+        }
+    }
 }
 
 /// The reading half of a Unix-socket link.
@@ -42,7 +108,13 @@ impl UnixTransport {
         handshake_limit: usize,
     ) -> io::Result<(UnixTransport, UnixSource)> {
         let stream = UnixStream::connect(socket)?;
-        UnixTransport::over(stream, handshake_limit)
+        let (transport, source) = UnixTransport::over(stream, handshake_limit)?;
+        if let Some((ring, fd)) = shared_region() {
+            let mut w = transport.writer.lock().unwrap_or_else(|e| e.into_inner());
+            w.ring = Some(ring);
+            w.offer = Some(fd);
+        }
+        Ok((transport, source))
     }
 
     /// Uses a connected stream.
@@ -51,7 +123,11 @@ impl UnixTransport {
         handshake_limit: usize,
     ) -> io::Result<(UnixTransport, UnixSource)> {
         let (writer, source) = open(&stream, handshake_limit)?;
-        let writer = Mutex::new(writer);
+        let writer = Mutex::new(Writer {
+            stream: writer,
+            offer: None,
+            ring: None,
+        });
         let watch = Epoll::new()?;
         let wake = EventFd::new()?;
         watch.add(&stream, Interest::READABLE, SOCKET)?;
@@ -125,7 +201,15 @@ impl FrameSource for UnixSource {
 impl Transport for UnixTransport {
     fn write_frame(&self, frame: &Encoded) -> io::Result<()> {
         let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        write_frame(&mut *w, frame)
+        w.write(frame)
+    }
+
+    fn agreed(&self, features: Features) {
+        let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        w.offer = None;
+        if !features.contains(Features::SHARED_MEMORY) {
+            w.ring = None;
+        }
     }
 
     fn park(&self) -> io::Result<Wakeup> {

@@ -26,7 +26,21 @@ fn main() {
     };
     // A renderer started as the "main killed" probe: block in sendSync and print the outcome.
     if std::env::var("TEST_RENDERER_MODE").as_deref() == Ok("hang-then-print") {
-        let r = ipc.send_sync::<Json, _>("hang", &());
+        // With TEST_RENDERER_BIG the call carries 1 MB (through the shared region).
+        let big = std::env::var_os("TEST_RENDERER_BIG").is_some();
+        let payload = bytes::Bytes::from(vec![1u8; if big { 1 << 20 } else { 0 }]);
+        if big {
+            let shared = ipc
+                .protocol()
+                .features
+                .contains(electrode::wire::Features::SHARED_MEMORY);
+            println!("shared memory: {shared}");
+        }
+        let r = if big {
+            ipc.send_sync::<Json, _>("hang", &(payload.clone(),))
+        } else {
+            ipc.send_sync::<Json, _>("hang", &())
+        };
         println!(
             "send_sync returned: {}",
             match r {
@@ -34,7 +48,11 @@ fn main() {
                 Err(e) => format!("Err({e})"),
             }
         );
-        let later = ipc.send("after", &());
+        let later = if big {
+            ipc.send("after", &(payload,))
+        } else {
+            ipc.send("after", &())
+        };
         println!(
             "later send: {}",
             match later {

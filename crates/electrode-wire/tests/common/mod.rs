@@ -184,6 +184,7 @@ pub fn arb_frame() -> impl Strategy<Value = Frame> {
             .prop_map(|(port, nonce)| Frame::PortDirect { port, nonce }),
         (any::<u64>(), arb_invoke_outcome())
             .prop_map(|(request, outcome)| Frame::InvokeReply { request, outcome }),
+        (any::<u64>(), any::<u64>()).prop_map(|(at, len)| Frame::SharedSlice { at, len }),
     ]
 }
 
@@ -223,7 +224,8 @@ pub fn frame_args(frame: &Frame) -> Option<&Args> {
         | Frame::PortSwitch { .. }
         | Frame::PortSwitched { .. }
         | Frame::PortFetch { .. }
-        | Frame::PortDirect { .. } => None,
+        | Frame::PortDirect { .. }
+        | Frame::SharedSlice { .. } => None,
         Frame::Hello { .. }
         | Frame::Welcome { .. }
         | Frame::SyncReply { .. }
