@@ -62,3 +62,76 @@ async fn invoke_gives_a_promise_rejects_with_an_error_and_bytes_as_a_buffer() {
     assert_eq!(r["badChannel"]["err"], "Missing required channel argument");
     b.close().await;
 }
+
+/// Sends on drop: tells the test that main dropped a handler's future.
+struct DropSignal(std::sync::mpsc::Sender<&'static str>);
+
+impl Drop for DropSignal {
+    fn drop(&mut self) {
+        let _ = self.0.send("dropped");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abort_signal_as_last_argument_cancels_the_invoke_and_tells_the_handler() {
+    let ipc = IpcMain::new();
+    let (dropped_tx, dropped_rx) = std::sync::mpsc::channel();
+    let dropped_tx = std::sync::Mutex::new(dropped_tx);
+    ipc.handle_async("forever", move |_event, _args| {
+        let guard = DropSignal(dropped_tx.lock().unwrap().clone());
+        async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+            Ok(())
+        }
+    })
+    .unwrap();
+    let echoed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = echoed.clone();
+    ipc.handle("echo", move |_, args| {
+        seen.lock().unwrap().push(args.len());
+        let v: serde_json::Value = args.get(0)?;
+        Ok(v)
+    })
+    .unwrap();
+    let app = App::start(ipc);
+    let b = Browser::start().await;
+    b.open(&app.url("index.html")).await;
+    let r = b
+        .run_async(
+            r#"
+            const done = arguments[arguments.length - 1];
+            const ipc = require('electron').ipcRenderer;
+            const out = {};
+            const caught = (p) => p.then((v) => ({ ok: v }), (e) => ({ err: e.message, name: e.name }));
+            (async () => {
+              const c = new AbortController();
+              const p = caught(ipc.invoke('forever', 1, c.signal));
+              setTimeout(() => c.abort(), 20);
+              out.aborted = await p;
+              const pre = new AbortController();
+              pre.abort(new Error('stopped before'));
+              out.pre = await caught(ipc.invoke('echo', 2, pre.signal));
+              const live = new AbortController();
+              out.echo = await ipc.invoke('echo', 3, live.signal);
+              live.abort();
+              out.after = await ipc.invoke('echo', 4);
+              done(out);
+            })().catch((e) => done({ crashed: String(e) }));
+            "#,
+            vec![],
+        )
+        .await;
+    assert_eq!(r["aborted"]["name"], "AbortError", "{r}");
+    assert_eq!(r["pre"], json!({"err": "stopped before", "name": "Error"}));
+    assert_eq!(r["echo"], 3);
+    assert_eq!(r["after"], 4);
+    assert_eq!(
+        dropped_rx.recv_timeout(std::time::Duration::from_secs(10)),
+        Ok("dropped"),
+        "main dropped the cancelled handler's future"
+    );
+    // The signal is not an argument; the pre-aborted call never reached main.
+    assert_eq!(*echoed.lock().unwrap(), vec![1, 1]);
+    b.close().await;
+}

@@ -106,6 +106,7 @@
     SEND_TO: 0x05,
     WEBVIEW_SEND: 0x06,
     INVOKE: 0x07,
+    INVOKE_CANCEL: 0x08,
     POST_MESSAGE: 0x09,
     PORT_SEND: 0x0a,
     PORT_CLOSE: 0x0b,
@@ -1892,6 +1893,7 @@
     state.gone = reason;
     state.open = false;
     state.invokes.forEach(function (call) {
+      if (call.done) call.done();
       call.reject(invokeError(call.channel, { message: 'main process is gone: ' + reason }));
     });
     state.invokes.clear();
@@ -2069,18 +2071,48 @@
     return e;
   }
 
-  /** `ipcRenderer.invoke(channel, ...args)`: a Promise of the value main's handler returns. */
+  /**
+   * Beyond Electron: a last argument that is an `AbortSignal` is the call's signal, not a value
+   * (a signal cannot be cloned, so no Electron code passes one as an argument).
+   */
+  function takeSignal(args) {
+    var last = args[args.length - 1];
+    if (typeof root.AbortSignal === 'function' && last instanceof root.AbortSignal) {
+      args.pop();
+      return last;
+    }
+    return null;
+  }
+
+  /**
+   * `ipcRenderer.invoke(channel, ...args[, signal])`: a Promise of the value main's handler
+   * returns. Aborting `signal` rejects it with the signal's reason and tells main's handler
+   * (`InvokeEvent::is_cancelled`; an async handler's future is dropped).
+   */
   function invoke(channel) {
     var args = Array.prototype.slice.call(arguments, 1);
+    var signal = takeSignal(args);
     return new Promise(function (resolve, reject) {
       channel = channelName(channel);
       if (state.gone) {
         return reject(invokeError(channel, { message: 'main process is gone: ' + state.gone }));
       }
+      if (signal && signal.aborted) return reject(signal.reason);
       var request = ++state.invokeRequest;
       // Sent in order with send(), on the same socket; the answer comes whenever it is ready.
       postAsync(FRAME.INVOKE, [request], channel, argParts(args));
-      state.invokes.set(request, { channel: channel, resolve: resolve, reject: reject });
+      var call = { channel: channel, resolve: resolve, reject: reject, done: null };
+      if (signal) {
+        var onAbort = function () {
+          if (state.invokes.get(request) !== call) return;
+          state.invokes.delete(request);
+          postPortFrame(FRAME.INVOKE_CANCEL, request, null);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort);
+        call.done = function () { signal.removeEventListener('abort', onAbort); };
+      }
+      state.invokes.set(request, call);
     });
   }
 
@@ -2091,6 +2123,7 @@
       return;
     }
     state.invokes.delete(f.request);
+    if (call.done) call.done();
     if (f.ok) call.resolve(f.value);
     else call.reject(invokeError(call.channel, f.failure));
   }

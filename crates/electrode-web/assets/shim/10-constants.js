@@ -11,6 +11,7 @@
     SEND_TO: 0x05,
     WEBVIEW_SEND: 0x06,
     INVOKE: 0x07,
+    INVOKE_CANCEL: 0x08,
     POST_MESSAGE: 0x09,
     PORT_SEND: 0x0a,
     PORT_CLOSE: 0x0b,
