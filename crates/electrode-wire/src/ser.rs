@@ -202,6 +202,17 @@ const SCAN_BLOCK: usize = 8 * 1024;
 fn write_json_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    if bytes.len() <= SCAN_BLOCK {
+        // Most strings: one scan, one copy, no block loop.
+        let first = next_escape(bytes, 0);
+        if first == bytes.len() {
+            out.extend_from_slice(bytes);
+        } else {
+            write_escaped(out, bytes, 0, first);
+        }
+        out.push(b'"');
+        return;
+    }
     let mut done = 0;
     while done < bytes.len() {
         let end = (done + SCAN_BLOCK).min(bytes.len());
