@@ -15,7 +15,9 @@
 //!
 //! - W1 (`sendSync`): syntax-checks each JSON argument (as the raw peer parses its
 //!   envelope; Electrode would otherwise decode nothing the listener does not read) and
-//!   sets `returnValue = true`. Binary arguments travel as attachments and are not read.
+//!   sets `returnValue = true`. Binary arguments are sent as `SharedBytes` (the caller's
+//!   buffer, not copied into the message; from 2026-12-04, ADR 0022) and travel as
+//!   attachments, not read.
 //! - W1e JSON payloads: `returnValue` = the argument list, re-emitted from the received
 //!   JSON texts as `RawValue`s (syntax-checked, not decoded or re-encoded); the renderer
 //!   decodes it into owned values. **W1e binary** cannot use `returnValue` (a return
@@ -32,7 +34,7 @@ use super::{child_command, Launch, Peer, Session};
 use crate::cell::{measure_loop, CellSpec, Outcome, PayloadKind, Res, Side, Sides, Workload};
 use crate::payload::{Payload, Record};
 use bytes::Bytes;
-use electrode::{ArgList, IpcMain, Main, WebContents};
+use electrode::{ArgList, IpcMain, Main, SharedBytes, WebContents};
 use electrode_renderer::IpcRenderer;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
@@ -471,7 +473,8 @@ fn renderer_main() -> Res<()> {
 fn run_cell(ipc: &IpcRenderer, rx: &Receiver<Note>, cell: &CellSpec) -> Res<Outcome> {
     let payload = Payload::build(cell.payload, cell.size, cell.records);
     let bin = match &payload {
-        Payload::Binary(b) => Some(Bytes::from(b.clone())),
+        // As an app sending large buffers would: Electrode's no-copy byte type.
+        Payload::Binary(b) => Some(SharedBytes(Bytes::from(b.clone()))),
         _ => None,
     };
     let wire = match &payload {

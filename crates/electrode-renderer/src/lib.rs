@@ -53,7 +53,7 @@ pub mod transport;
 pub use electrode_wire::emitter::ListenerId;
 pub use electrode_wire::memory::MemoryLink;
 pub use electrode_wire::{
-    ArgList, Args, Date, TypedArray, TypedKind, Value, ValueRules, WireError,
+    ArgList, Args, Date, SharedBytes, TypedArray, TypedKind, Value, ValueRules, WireError,
 };
 pub use error::{BoxError, Error};
 pub use invoke::InvokeCall;

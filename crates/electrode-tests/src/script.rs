@@ -146,8 +146,16 @@ fn run(ipc: &IpcRenderer, cmd: &Json, ids: &Ids, exit: &Exit) {
             let size = cmd["size"].as_u64().unwrap_or(0) as usize;
             let count = cmd["count"].as_u64().unwrap_or(0);
             let mut err = None;
+            let shared = cmd["shared"] == json!(true);
             for i in 0..count {
-                let big = ipc.send(&channel, &(i, pattern(i, size)));
+                let big = if shared {
+                    ipc.send(
+                        &channel,
+                        &(i, electrode_renderer::SharedBytes(pattern(i, size))),
+                    )
+                } else {
+                    ipc.send(&channel, &(i, pattern(i, size)))
+                };
                 let small = ipc.send(&channel, &(i,));
                 if let Some(e) = big.err().or(small.err()) {
                     err = Some(e.to_string());

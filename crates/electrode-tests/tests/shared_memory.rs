@@ -112,12 +112,15 @@ fn large_messages_go_through_the_region_whole_and_in_order() {
     // 24 MB through a 4 MiB ring: it wraps and fills, and a message that finds it full takes
     // the socket, in its turn.
     let size = 1 << 20;
-    h.cmd(
-        &r,
-        json!({"op": "send_pattern", "channel": "big", "size": size, "count": 24}),
-    );
-    expect_pairs(&rx, 24, size);
-    assert_eq!(h.expect(&r, "send_pattern")["err"], json!(null));
+    // Plain Bytes (copied into the message), then SharedBytes (the caller's buffer itself).
+    for shared in [false, true] {
+        h.cmd(
+            &r,
+            json!({"op": "send_pattern", "channel": "big", "size": size, "count": 24, "shared": shared}),
+        );
+        expect_pairs(&rx, 24, size);
+        assert_eq!(h.expect(&r, "send_pattern")["err"], json!(null));
+    }
     let (_, touched) = regions_mapped();
     assert!(
         touched > touched_before + 1024,

@@ -51,6 +51,7 @@ pub mod report;
 pub mod sequenced;
 mod ser;
 pub mod session;
+mod shared_bytes;
 mod value;
 
 pub use args::{Args, MAX_DEPTH};
@@ -58,6 +59,7 @@ pub use clone::ValueRules;
 pub use error::WireError;
 pub use frame::{Encoded, Frame, FrameKind, InvokeFailure, InvokeOutcome, SyncOutcome};
 pub use handshake::Features;
+pub use shared_bytes::SharedBytes;
 pub use value::{Date, TypedArray, TypedKind, Value};
 
 /// Default largest frame body a peer accepts or sends: 64 MiB.

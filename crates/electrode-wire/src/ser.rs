@@ -56,6 +56,9 @@ pub(crate) struct Encoder {
     tagged: bool,
     /// The next bytes are written as a bare attachment index (inside a tag).
     bare_attachment: bool,
+    /// The section's only attachment so far, when it is a large [`SharedBytes`]
+    /// (crate::SharedBytes) kept by reference; a second attachment copies it into `bins`.
+    shared: Option<Bytes>,
 }
 
 impl Default for Encoder {
@@ -74,6 +77,7 @@ impl Default for Encoder {
             rules: ValueRules::Json,
             tagged: false,
             bare_attachment: false,
+            shared: None,
         }
     }
 }
@@ -110,6 +114,7 @@ impl Encoder {
             bin_lens,
             escaped,
             tagged,
+            shared,
             ..
         } = self;
         let table_len = 9 + 4 * (arg_ends.len() + bin_lens.len());
@@ -137,7 +142,7 @@ impl Encoder {
                 slot.copy_from_slice(&(len as u32).to_le_bytes());
             }
         };
-        let split = bins.len() >= SPLIT_ATTACHMENTS;
+        let split = bins.len() >= SPLIT_ATTACHMENTS || shared.is_some();
         let raw = if table_len <= TABLE_ROOM {
             write_table(&mut out[TABLE_ROOM - table_len..TABLE_ROOM]);
             if !split {
@@ -156,6 +161,11 @@ impl Encoder {
             }
             Bytes::from(v)
         };
+        if let Some(shared) = shared {
+            // The caller's own buffer is the tail; the scratch buffer stayed empty.
+            ATTACHMENT_SCRATCH.with(|b| *b.borrow_mut() = bins);
+            return Args::from_split(raw, shared).expect("the encoder writes a consistent table");
+        }
         if split {
             // The attachments travel in their own buffer: no second copy of them.
             return Args::from_split(raw, Bytes::from(bins))
@@ -556,12 +566,23 @@ impl<'a> ser::Serializer for ValueSer<'a> {
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), WireError> {
         let index = self.enc.bin_lens.len();
-        // A small attachment ends up in `out` too: one allocation of the final size now,
-        // rather than a reallocation when `finish` appends it. Large ones stay in `bins`.
-        if v.len() + self.enc.bins.len() < SPLIT_ATTACHMENTS {
-            self.enc.out.reserve(v.len() + self.enc.bins.len());
+        let by_reference = (index == 0 && v.len() >= SPLIT_ATTACHMENTS)
+            .then(|| crate::shared_bytes::offered(v))
+            .flatten();
+        if let Some(shared) = by_reference {
+            self.enc.shared = Some(shared);
+        } else {
+            if let Some(first) = self.enc.shared.take() {
+                // Attachments travel back to back: the first is copied after all.
+                self.enc.bins.extend_from_slice(&first);
+            }
+            // A small attachment ends up in `out` too: one allocation of the final size now,
+            // rather than a reallocation when `finish` appends it. Large ones stay in `bins`.
+            if v.len() + self.enc.bins.len() < SPLIT_ATTACHMENTS {
+                self.enc.out.reserve(v.len() + self.enc.bins.len());
+            }
+            self.enc.bins.extend_from_slice(v);
         }
-        self.enc.bins.extend_from_slice(v);
         self.enc.bin_lens.push(v.len());
         if std::mem::take(&mut self.enc.bare_attachment) {
             self.enc

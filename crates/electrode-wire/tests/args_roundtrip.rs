@@ -529,3 +529,53 @@ fn long_strings_with_escapes_anywhere_round_trip() {
         }
     }
 }
+
+mod shared_bytes {
+    use bytes::Bytes;
+    use electrode_wire::{Args, SharedBytes};
+
+    fn big(fill: u8) -> Bytes {
+        Bytes::from(vec![fill; 100_000])
+    }
+
+    #[test]
+    fn a_large_shared_buffer_alone_is_the_sections_tail_uncopied() {
+        let image = big(1);
+        let args = Args::encode(&("name", SharedBytes(image.clone()), 3)).unwrap();
+        assert_eq!(args.parts().1.as_ptr(), image.as_ptr());
+        assert_eq!(args.get::<String>(0).unwrap(), "name");
+        assert_eq!(args.get::<Bytes>(1).unwrap(), image);
+        assert_eq!(args.get::<u32>(2).unwrap(), 3);
+        // The joined section decodes the same on the other side.
+        let again = Args::from_raw(args.raw()).unwrap();
+        assert_eq!(again.get::<SharedBytes>(1).unwrap(), SharedBytes(image));
+    }
+
+    #[test]
+    fn shared_buffers_that_are_not_the_only_attachment_are_copied_in_order() {
+        let (a, b) = (big(1), big(2));
+        for args in [
+            Args::encode(&(SharedBytes(a.clone()), SharedBytes(b.clone()))).unwrap(),
+            Args::encode(&(a.clone(), SharedBytes(b.clone()))).unwrap(),
+            Args::encode(&(SharedBytes(a.clone()), b.clone())).unwrap(),
+        ] {
+            assert_ne!(args.parts().1.as_ptr(), a.as_ptr());
+            assert_ne!(args.parts().1.as_ptr(), b.as_ptr());
+            assert_eq!(args.get::<Bytes>(0).unwrap(), a);
+            assert_eq!(args.get::<Bytes>(1).unwrap(), b);
+        }
+        // A small one is copied behind the JSON like any small attachment.
+        let small = Bytes::from_static(b"tiny");
+        let args = Args::encode(&(SharedBytes(small.clone()),)).unwrap();
+        assert!(args.parts().1.is_empty());
+        assert_eq!(args.get::<Bytes>(0).unwrap(), small);
+    }
+
+    #[test]
+    fn other_serializers_see_plain_bytes() {
+        let v = SharedBytes(Bytes::from_static(&[1, 2, 3]));
+        assert_eq!(serde_json::to_string(&v).unwrap(), "[1,2,3]");
+        let same = Args::encode(&(Bytes::from_static(&[1, 2, 3]),)).unwrap();
+        assert_eq!(Args::encode(&(v,)).unwrap().raw(), same.raw());
+    }
+}

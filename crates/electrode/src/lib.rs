@@ -78,7 +78,7 @@ pub use contents::{RendererKind, WebContents};
 pub use electrode_wire::emitter::ListenerId;
 pub use electrode_wire::memory::MemoryLink;
 pub use electrode_wire::{
-    ArgList, Args, Date, TypedArray, TypedKind, Value, ValueRules, WireError,
+    ArgList, Args, Date, SharedBytes, TypedArray, TypedKind, Value, ValueRules, WireError,
 };
 pub use error::{BoxError, Error};
 pub use event::{IpcEvent, SyncReply};
