@@ -226,3 +226,29 @@ pub fn answer_alive(ipc: &IpcMain) {
         Ok(())
     });
 }
+
+/// Registers an async handler on `channel` that never answers, and returns what tells the test
+/// that main dropped its future (a cancelled invoke): one `"dropped"` per dropped call.
+pub fn handle_forever(ipc: &IpcMain, channel: &str) -> std::sync::mpsc::Receiver<&'static str> {
+    let (dropped_tx, dropped_rx) = std::sync::mpsc::channel();
+    let dropped_tx = std::sync::Mutex::new(dropped_tx);
+    ipc.handle_async(channel, move |_event, _args| {
+        let guard = DropSignal(dropped_tx.lock().unwrap().clone());
+        async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+            Ok(())
+        }
+    })
+    .expect("no handler on the channel yet");
+    dropped_rx
+}
+
+/// Sends on drop: tells the test that main dropped a handler's future.
+struct DropSignal(std::sync::mpsc::Sender<&'static str>);
+
+impl Drop for DropSignal {
+    fn drop(&mut self) {
+        let _ = self.0.send("dropped");
+    }
+}

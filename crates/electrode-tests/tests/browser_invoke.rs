@@ -63,29 +63,10 @@ async fn invoke_gives_a_promise_rejects_with_an_error_and_bytes_as_a_buffer() {
     b.close().await;
 }
 
-/// Sends on drop: tells the test that main dropped a handler's future.
-struct DropSignal(std::sync::mpsc::Sender<&'static str>);
-
-impl Drop for DropSignal {
-    fn drop(&mut self) {
-        let _ = self.0.send("dropped");
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_abort_signal_as_last_argument_cancels_the_invoke_and_tells_the_handler() {
     let ipc = IpcMain::new();
-    let (dropped_tx, dropped_rx) = std::sync::mpsc::channel();
-    let dropped_tx = std::sync::Mutex::new(dropped_tx);
-    ipc.handle_async("forever", move |_event, _args| {
-        let guard = DropSignal(dropped_tx.lock().unwrap().clone());
-        async move {
-            let _guard = guard;
-            std::future::pending::<()>().await;
-            Ok(())
-        }
-    })
-    .unwrap();
+    let dropped_rx = electrode_tests::handle_forever(&ipc, "forever");
     let echoed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = echoed.clone();
     ipc.handle("echo", move |_, args| {

@@ -3,9 +3,9 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::net::UnixStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc::channel;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -261,23 +261,7 @@ fn a_renderer_that_does_not_read_gets_a_bounded_queue_and_a_clear_error() {
 
 #[test]
 fn main_killed_while_a_renderer_waits_in_send_sync() {
-    let mut main = Command::new(env!("CARGO_BIN_EXE_test-main"))
-        .arg(RENDERER)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = main.stdout.take().unwrap();
-    let mut buf = [0u8; 64];
-    let mut text = String::new();
-    while !text.contains("renderer is waiting") {
-        let n = out.read(&mut buf).unwrap();
-        assert!(n > 0, "test-main ended early: {text}");
-        text.push_str(&String::from_utf8_lossy(&buf[..n]));
-    }
-    main.kill().unwrap();
-    main.wait().unwrap();
-    // The renderer shares the pipe: read until it has printed and exited.
-    out.read_to_string(&mut text).unwrap();
+    let text = kill_main_while_its_renderer_waits(&[]);
     assert!(
         text.contains("send_sync returned: Err(the main process is gone"),
         "{text}"

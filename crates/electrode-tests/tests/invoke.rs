@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::sync::mpsc::channel;
-use std::sync::Mutex;
-
 use common::*;
 use electrode::IpcMain;
 use serde_json::json;
@@ -14,17 +11,7 @@ use serde_json::json;
 #[test]
 fn a_caller_that_stops_waiting_cancels_the_handler() {
     let ipc = IpcMain::new();
-    let (dropped_tx, dropped_rx) = channel::<&'static str>();
-    let dropped_tx = Mutex::new(dropped_tx);
-    ipc.handle_async("forever", move |_event, _args| {
-        let guard = DropSignal(dropped_tx.lock().unwrap().clone());
-        async move {
-            let _guard = guard;
-            std::future::pending::<()>().await;
-            Ok(())
-        }
-    })
-    .unwrap();
+    let dropped_rx = electrode_tests::handle_forever(&ipc, "forever");
     let h = harness(ipc);
     let r = h.spawn();
     // Dropping the future cancels at once.
@@ -44,15 +31,6 @@ fn a_caller_that_stops_waiting_cancels_the_handler() {
     h.expect(&r, "invokes_started");
     h.cmd(&r, json!({"op": "exit", "code": 0}));
     assert_eq!(dropped_rx.recv_timeout(PATIENCE), Ok("dropped"));
-}
-
-/// Sends on drop: tells the test that main dropped a handler's future.
-struct DropSignal(std::sync::mpsc::Sender<&'static str>);
-
-impl Drop for DropSignal {
-    fn drop(&mut self) {
-        let _ = self.0.send("dropped");
-    }
 }
 
 #[test]

@@ -7,7 +7,6 @@ mod common;
 
 use std::io::{IoSlice, Write};
 use std::os::unix::net::UnixStream;
-use std::process::{Command, Stdio};
 use std::sync::mpsc::channel;
 use std::sync::Mutex;
 
@@ -159,25 +158,7 @@ fn a_renderer_killed_while_sending_leaves_no_region_in_main() {
 #[test]
 fn main_killed_while_a_renderer_waits_on_a_large_send_sync() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let mut main = Command::new(env!("CARGO_BIN_EXE_test-main"))
-        .arg(RENDERER)
-        .env("TEST_RENDERER_BIG", "1")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = main.stdout.take().unwrap();
-    let mut text = String::new();
-    let mut buf = [0u8; 64];
-    while !text.contains("renderer is waiting") {
-        use std::io::Read;
-        let n = out.read(&mut buf).unwrap();
-        assert!(n > 0, "test-main ended early: {text}");
-        text.push_str(&String::from_utf8_lossy(&buf[..n]));
-    }
-    main.kill().unwrap();
-    main.wait().unwrap();
-    use std::io::Read;
-    out.read_to_string(&mut text).unwrap();
+    let text = kill_main_while_its_renderer_waits(&[("TEST_RENDERER_BIG", "1")]);
     assert!(
         text.contains("shared memory: true"),
         "the 1 MB call went through the region: {text}"

@@ -88,3 +88,28 @@ pub fn hand_driven_with(
     assert!(wc.wait_ready(PATIENCE));
     (wc, s, reader)
 }
+
+/// Starts `test-main` (with `envs`, which its renderer inherits), waits until its renderer is
+/// blocked in `sendSync`, kills main, and returns everything both printed.
+pub fn kill_main_while_its_renderer_waits(envs: &[(&str, &str)]) -> String {
+    use std::io::Read;
+    let mut main = std::process::Command::new(env!("CARGO_BIN_EXE_test-main"))
+        .arg(RENDERER)
+        .envs(envs.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = main.stdout.take().unwrap();
+    let mut buf = [0u8; 64];
+    let mut text = String::new();
+    while !text.contains("renderer is waiting") {
+        let n = out.read(&mut buf).unwrap();
+        assert!(n > 0, "test-main ended early: {text}");
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    main.kill().unwrap();
+    main.wait().unwrap();
+    // The renderer shares the pipe: read until it has printed and exited.
+    out.read_to_string(&mut text).unwrap();
+    text
+}
