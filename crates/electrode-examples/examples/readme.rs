@@ -46,9 +46,9 @@ fn renderer(role: &str) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         });
     })?;
-    ipc.send("ping", &(1,))?;
     let sum: f64 = ipc.send_sync("sum", &(vec![1.0, 2.0],))?; // blocks for main's reply
     println!("{role}: sum {sum}");
+    ipc.send("ping", &(1,))?; // its "pong" sends "done"
     ipc.wait_disconnected();
     Ok(())
 }
