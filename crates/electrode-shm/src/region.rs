@@ -1,6 +1,6 @@
 //! The mapping: a sealed `memfd`, mapped shared and writable by both sides.
 
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::ptr::NonNull;
 use std::sync::atomic::AtomicU64;
 
@@ -14,7 +14,8 @@ use crate::{ShmError, HEADER, MIN_REGION};
 /// lose pages.
 const FIXED_SIZE: SealFlags = SealFlags::GROW.union(SealFlags::SHRINK);
 
-/// A shared memory region mapped into this process.
+/// A shared memory region mapped into this process. It holds no descriptor: the mapping keeps
+/// the memory alive, so a main with many renderers spends no descriptor on their regions.
 ///
 /// Its bytes are reached only through [`copy_in`](Self::copy_in) and
 /// [`copy_out`](Self::copy_out) (raw copies; the other process may write the same bytes at any
@@ -22,7 +23,6 @@ const FIXED_SIZE: SealFlags = SealFlags::GROW.union(SealFlags::SHRINK);
 pub struct Region {
     base: NonNull<u8>,
     len: usize,
-    fd: OwnedFd,
 }
 
 // SAFETY: the mapping is owned by this value and lives until it drops; every access to it goes
@@ -50,8 +50,7 @@ impl Region {
         .map_err(std::io::Error::from)?;
         ftruncate(&fd, size as u64).map_err(std::io::Error::from)?;
         fcntl_add_seals(&fd, FIXED_SIZE | SealFlags::SEAL).map_err(std::io::Error::from)?;
-        let to_send = fd.try_clone()?;
-        Ok((Region::map(fd, size)?, to_send))
+        Ok((Region::map(&fd, size)?, fd))
     }
 
     /// Maps a region the other side created, after checking that it is sealed against
@@ -71,10 +70,10 @@ impl Region {
                 max: max_size,
             });
         }
-        Region::map(fd, size as usize)
+        Region::map(&fd, size as usize)
     }
 
-    fn map(fd: OwnedFd, len: usize) -> Result<Region, ShmError> {
+    fn map(fd: impl AsFd, len: usize) -> Result<Region, ShmError> {
         // SAFETY: a new mapping at an address the kernel picks aliases no Rust object; the
         // file's size is sealed, so every page of `len` stays backed for the mapping's life.
         let ptr = unsafe {
@@ -83,14 +82,14 @@ impl Region {
                 len,
                 ProtFlags::READ | ProtFlags::WRITE,
                 MapFlags::SHARED,
-                &fd,
+                fd,
                 0,
             )
         }
         .map_err(std::io::Error::from)?;
         let base = NonNull::new(ptr.cast::<u8>())
             .ok_or_else(|| ShmError::Io(std::io::Error::other("mmap returned a null mapping")))?;
-        Ok(Region { base, len, fd })
+        Ok(Region { base, len })
     }
 
     /// The ring's size: the region less its [`HEADER`].
@@ -156,12 +155,6 @@ impl Region {
             );
             dst.set_len(dst.len() + len);
         }
-    }
-}
-
-impl AsFd for Region {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
     }
 }
 

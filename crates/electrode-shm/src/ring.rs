@@ -53,7 +53,7 @@ impl RingWriter {
         Some(at)
     }
 
-    /// The region, for its descriptor.
+    /// The region.
     pub fn region(&self) -> &Region {
         &self.region
     }
