@@ -49,6 +49,7 @@ pub fn recv_with_fd(socket: impl AsFd, buf: &mut [u8]) -> io::Result<(usize, Opt
     let mut found = None;
     for message in control.drain() {
         if let RecvAncillaryMessage::ScmRights(fds) = message {
+            // More than one is not what a sender of ours sends: keep the first, close the rest.
             for fd in fds {
                 found.get_or_insert(fd);
             }
@@ -59,31 +60,14 @@ pub fn recv_with_fd(socket: impl AsFd, buf: &mut [u8]) -> io::Result<(usize, Opt
 
 /// Receives one descriptor sent by [`send_fd`] (close-on-exec). Blocks like a read.
 pub fn recv_fd(socket: impl AsFd) -> io::Result<OwnedFd> {
-    let mut byte = [0u8; 1];
-    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
-    let mut control = RecvAncillaryBuffer::new(&mut space);
-    let got = recvmsg(
-        socket,
-        &mut [IoSliceMut::new(&mut byte)],
-        &mut control,
-        RecvFlags::CMSG_CLOEXEC,
-    )?;
-    if got.bytes == 0 {
+    let (got, fd) = recv_with_fd(socket, &mut [0u8; 1])?;
+    if got == 0 {
         return Err(io::Error::new(
             io::ErrorKind::UnexpectedEof,
             "the peer closed without sending a descriptor",
         ));
     }
-    let mut found = None;
-    for message in control.drain() {
-        if let RecvAncillaryMessage::ScmRights(fds) = message {
-            // More than one is not what send_fd sends: keep the first, drop (close) the rest.
-            for fd in fds {
-                found.get_or_insert(fd);
-            }
-        }
-    }
-    found.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no descriptor came"))
+    fd.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no descriptor came"))
 }
 
 #[cfg(test)]

@@ -34,17 +34,18 @@ impl RingWriter {
         if len == 0 || len > capacity {
             return None;
         }
-        let mut at = self.next;
-        let offset = at % capacity;
+        let (mut at, mut offset) = (self.next, self.next % capacity);
         if offset + len > capacity {
+            // Not across the end: start the next lap.
             at += capacity - offset;
+            offset = 0;
         }
         // Acquire: the reader's copy of the bytes it passed is complete before they are reused.
         let read = self.region.read_position().load(Ordering::Acquire);
         if (at + len).saturating_sub(read) > capacity {
             return None;
         }
-        let mut offset = (at % capacity) as usize;
+        let mut offset = offset as usize;
         for part in parts {
             self.region.copy_in(offset, part);
             offset += part.len();

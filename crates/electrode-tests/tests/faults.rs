@@ -261,13 +261,6 @@ fn a_renderer_that_does_not_read_gets_a_bounded_queue_and_a_clear_error() {
 
 #[test]
 fn main_killed_while_a_renderer_waits_in_send_sync() {
-    let text = kill_main_while_its_renderer_waits(&[]);
-    assert!(
-        text.contains("send_sync returned: Err(the main process is gone"),
-        "{text}"
-    );
-    assert!(
-        text.contains("later send: Err(the main process is gone"),
-        "{text}"
-    );
+    // The helper asserts that the renderer's sendSync and its next send both failed.
+    kill_main_while_its_renderer_waits(&[]);
 }

@@ -69,13 +69,11 @@ impl Writer {
     }
 }
 
-/// Writes `frame` whole with `fd` riding on its first byte.
+/// Writes `frame` (the Hello: a few dozen bytes) whole with `fd` riding on its first byte.
 fn write_with_fd(stream: &mut UnixStream, frame: &Encoded, fd: OwnedFd) -> io::Result<()> {
-    let parts = [&frame.head[..], &frame.body[..], &frame.tail[..]];
-    let slices = parts.map(IoSlice::new);
-    let sent = electrode_io::send_with_fd(&*stream, &slices, &fd)?;
-    let rest: Vec<u8> = parts.concat().split_off(sent);
-    stream.write_all(&rest)
+    let bytes = frame.to_vec();
+    let sent = electrode_io::send_with_fd(&*stream, &[IoSlice::new(&bytes)], &fd)?;
+    stream.write_all(&bytes[sent..])
 }
 
 /// A region to offer main, or `None` (said on stderr) when this system cannot make one: the
@@ -205,10 +203,8 @@ impl Transport for UnixTransport {
     }
 
     fn agreed(&self, features: Features) {
-        let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        w.offer = None;
         if !features.contains(Features::SHARED_MEMORY) {
-            w.ring = None;
+            self.writer.lock().unwrap_or_else(|e| e.into_inner()).ring = None;
         }
     }
 

@@ -90,7 +90,8 @@ pub fn hand_driven_with(
 }
 
 /// Starts `test-main` (with `envs`, which its renderer inherits), waits until its renderer is
-/// blocked in `sendSync`, kills main, and returns everything both printed.
+/// blocked in `sendSync`, kills main, checks that the renderer's call and its next send
+/// failed with "the main process is gone", and returns everything both printed.
 pub fn kill_main_while_its_renderer_waits(envs: &[(&str, &str)]) -> String {
     use std::io::Read;
     let mut main = std::process::Command::new(env!("CARGO_BIN_EXE_test-main"))
@@ -111,5 +112,13 @@ pub fn kill_main_while_its_renderer_waits(envs: &[(&str, &str)]) -> String {
     main.wait().unwrap();
     // The renderer shares the pipe: read until it has printed and exited.
     out.read_to_string(&mut text).unwrap();
+    assert!(
+        text.contains("send_sync returned: Err(the main process is gone"),
+        "{text}"
+    );
+    assert!(
+        text.contains("later send: Err(the main process is gone"),
+        "{text}"
+    );
     text
 }
