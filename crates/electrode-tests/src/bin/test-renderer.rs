@@ -28,7 +28,11 @@ fn main() {
     if std::env::var("TEST_RENDERER_MODE").as_deref() == Ok("hang-then-print") {
         // With TEST_RENDERER_BIG the call carries 1 MB (through the shared region).
         let big = std::env::var_os("TEST_RENDERER_BIG").is_some();
-        let payload = bytes::Bytes::from(vec![1u8; if big { 1 << 20 } else { 0 }]);
+        let args = electrode_renderer::ArgList(if big {
+            vec![bytes::Bytes::from(vec![1u8; 1 << 20])]
+        } else {
+            Vec::new()
+        });
         if big {
             let shared = ipc
                 .protocol()
@@ -36,11 +40,7 @@ fn main() {
                 .contains(electrode::wire::Features::SHARED_MEMORY);
             println!("shared memory: {shared}");
         }
-        let r = if big {
-            ipc.send_sync::<Json, _>("hang", &(payload.clone(),))
-        } else {
-            ipc.send_sync::<Json, _>("hang", &())
-        };
+        let r = ipc.send_sync::<Json, _>("hang", &args);
         println!(
             "send_sync returned: {}",
             match r {
@@ -48,11 +48,7 @@ fn main() {
                 Err(e) => format!("Err({e})"),
             }
         );
-        let later = if big {
-            ipc.send("after", &(payload,))
-        } else {
-            ipc.send("after", &())
-        };
+        let later = ipc.send("after", &args);
         println!(
             "later send: {}",
             match later {
